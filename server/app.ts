@@ -1,0 +1,61 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { webRoutes } from '../web/routes.js';
+import type { Deps } from './context.js';
+import type { AppEnv } from './http/env.js';
+import { onError, problemResponse, validationHook } from './http/errors.js';
+import { createMetrics } from './http/metrics.js';
+import { authenticate, limitBody, requireJson } from './http/middleware.js';
+import { Problem } from './http/problem.js';
+import { systemRoutes } from './http/system.js';
+import { accessRoutes } from './modules/access/routes.js';
+import { auditRoutes } from './modules/audit/routes.js';
+import { unitRoutes } from './modules/divisions/routes.js';
+
+/** The whole appliance as a Hono app: tests call app.request(), main.ts serves it. */
+export function createApp(deps: Deps) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const metrics = createMetrics(deps.database);
+
+  app.use('*', requestId({ headerName: 'X-Request-Id' }));
+  app.use('*', async (c, next) => {
+    c.set('deps', deps);
+    const started = performance.now();
+    await next();
+    deps.log.info(
+      { requestId: c.var.requestId, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started), actor: c.var.actor?.username },
+      'request',
+    );
+  });
+  app.use('*', metrics.middleware);
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], styleSrc: ["'self'", "'unsafe-inline'"], scriptSrc: ["'self'"] },
+    }),
+  );
+  app.use('/api/v1/*', limitBody, requireJson, authenticate);
+
+  app.route('/', systemRoutes(metrics));
+  app.route('/', webRoutes);
+  app.route('/api/v1', unitRoutes);
+  app.route('/api/v1', accessRoutes);
+  app.route('/api/v1', auditRoutes);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'waiwang 外网 registry API',
+      version: '1',
+      description: 'The authoritative registry of the Guangxi e-government extranet: units, addresses, domains, sites and links.',
+    },
+  });
+
+  app.notFound((c) => problemResponse(c, new Problem(404, 'not_found', `no endpoint ${c.req.method} ${c.req.path}`)));
+  app.onError(onError);
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

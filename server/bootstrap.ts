@@ -1,0 +1,33 @@
+import fs from 'node:fs';
+import type { Config } from './config.js';
+import type { Ctx } from './context.js';
+import type { Database } from './db/client.js';
+import { migrate } from './db/migrate.js';
+import { ensureAdmin, systemActor } from './modules/access/service.js';
+import { seedDivisions } from './modules/divisions/service.js';
+import type { DivisionRecord } from './modules/divisions/types.js';
+
+const divisionsFile = new URL('./modules/divisions/guangxi.json', import.meta.url);
+
+export function loadDivisionRecords(): DivisionRecord[] {
+  return JSON.parse(fs.readFileSync(divisionsFile, 'utf8')) as DivisionRecord[];
+}
+
+/** Reference data every registry starts with; each module seeds its own (idempotent). */
+export async function seed(database: Database): Promise<void> {
+  await database.db.transaction(async (tx) => {
+    await seedDivisions(tx, loadDivisionRecords());
+  });
+}
+
+export function systemCtx(database: Database, config: Config, now: () => Date = () => new Date()): Ctx {
+  return { db: database.db, actor: systemActor, now, config, requestId: 'bootstrap' };
+}
+
+/** Migrate, seed, make sure an admin exists. Returns a freshly generated admin token to print. */
+export async function prepare(database: Database, config: Config): Promise<{ adminToken?: string }> {
+  await migrate(database);
+  await seed(database);
+  const admin = await ensureAdmin(systemCtx(database, config), config.bootstrapToken);
+  return { adminToken: admin.token };
+}

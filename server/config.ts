@@ -1,0 +1,41 @@
+import path from 'node:path';
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl?: string;
+  dataDir: string;
+  bootstrapToken?: string;
+  secretKey?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  auditAnchorPath: string;
+  /** SM3 (国密, article 34) unless configured otherwise. */
+  auditHash: 'sm3' | 'sha256';
+  auditSealIntervalMs: number;
+  logLevel: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const dataDir = path.resolve(env.WAIWANG_DATA_DIR || './data');
+  const auditHash = (env.WAIWANG_AUDIT_HASH || 'sm3').toLowerCase();
+  if (auditHash !== 'sm3' && auditHash !== 'sha256') {
+    throw new Error(`WAIWANG_AUDIT_HASH must be sm3 or sha256, not ${auditHash}`);
+  }
+  const port = Number(env.PORT || 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not ${env.PORT}`);
+  return {
+    port,
+    host: env.HOST || '127.0.0.1',
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir,
+    bootstrapToken: env.WAIWANG_BOOTSTRAP_TOKEN || undefined,
+    secretKey: env.WAIWANG_SECRET_KEY || undefined,
+    tlsCert: env.WAIWANG_TLS_CERT || undefined,
+    tlsKey: env.WAIWANG_TLS_KEY || undefined,
+    auditAnchorPath: path.resolve(env.WAIWANG_AUDIT_ANCHOR || path.join(dataDir, 'audit-anchors.log')),
+    auditHash,
+    auditSealIntervalMs: Number(env.WAIWANG_AUDIT_SEAL_MS || 1000),
+    logLevel: env.LOG_LEVEL || 'info',
+  };
+}

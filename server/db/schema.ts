@@ -1,0 +1,4 @@
+// The schema index: every module's tables, for drizzle's typed queries.
+export * from '../modules/divisions/schema.js';
+export * from '../modules/access/schema.js';
+export * from '../modules/audit/schema.js';

@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import { serve } from '@hono/node-server';
+import pino from 'pino';
+import { createApp } from './app.js';
+import { prepare } from './bootstrap.js';
+import { loadConfig } from './config.js';
+import { openDatabase } from './db/client.js';
+import { Sealer } from './modules/audit/sealer.js';
+
+async function main() {
+  const config = loadConfig();
+  const log = pino({ level: config.logLevel, base: { service: 'waiwang' } });
+  const startedAt = performance.now();
+  const database = await openDatabase(config);
+  const { adminToken } = await prepare(database, config);
+  const sealer = new Sealer(database.db, config.auditAnchorPath, log);
+  sealer.start(config.auditSealIntervalMs);
+
+  const app = createApp({ database, config, log, now: () => new Date() });
+  const tls = config.tlsCert && config.tlsKey ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) } : undefined;
+  const server = serve(
+    {
+      fetch: app.fetch,
+      port: config.port,
+      hostname: config.host,
+      ...(tls ? { createServer: createHttpsServer, serverOptions: tls } : {}),
+    },
+    (info) => {
+      const base = `${tls ? 'https' : 'http'}://${config.host}:${info.port}`;
+      log.info(
+        { port: info.port, database: database.driver, startMs: Math.round(performance.now() - startedAt), rssMiB: Math.round(process.memoryUsage().rss / 1048576) },
+        'waiwang listening',
+      );
+      const lines = [
+        `waiwang 外网 registry is serving (${database.driver === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'})`,
+        `  API:      ${base}/api/v1`,
+        `  API docs: ${base}/docs`,
+        `  web:      ${base}/`,
+      ];
+      if (adminToken) lines.push(`  admin token (shown once, keep it): ${adminToken}`);
+      process.stdout.write(lines.join('\n') + '\n');
+    },
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    server.close();
+    await sealer.stop();
+    // A last pass seals what this process wrote, so verify finds nothing pending after a clean stop.
+    await sealer.pass().catch((err) => log.warn({ err }, 'final audit seal failed'));
+    await database.close();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`waiwang failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  if (process.env.LOG_LEVEL === 'debug') console.error(err);
+  process.exit(1);
+});

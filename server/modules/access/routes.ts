@@ -1,0 +1,55 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { ctxOf } from '../../http/middleware.js';
+import { errorResponses, jsonBody, jsonResponse, listOf, router, security } from '../../http/openapi.js';
+import { unitCode } from '../divisions/inputs.js';
+import { createTokenInput, createUserInput, issuedTokenView, tokenView, username, userView } from './inputs.js';
+import { createToken, createUser, listTokens, listUsers, revokeToken } from './service.js';
+
+const tags = ['access'];
+const userParam = z.object({ username: username.openapi({ param: { name: 'username', in: 'path' } }) });
+const tokenParam = userParam.extend({ id: z.string().max(20).openapi({ param: { name: 'id', in: 'path' } }) });
+
+export const accessRoutes = router()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/users',
+      tags,
+      security,
+      request: {
+        query: z
+          .object({ unit: unitCode.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100), cursor: z.string().max(64).optional() })
+          .strict(),
+      },
+      responses: { 200: jsonResponse(listOf(userView)), ...errorResponses },
+    }),
+    async (c) => c.json(await listUsers(ctxOf(c), c.req.valid('query')), 200),
+  )
+  .openapi(
+    createRoute({ method: 'post', path: '/users', tags, security, request: jsonBody(createUserInput), responses: { 201: jsonResponse(userView, 'created'), ...errorResponses } }),
+    async (c) => c.json(await createUser(ctxOf(c), c.req.valid('json')), 201),
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/users/{username}/tokens',
+      tags,
+      security,
+      summary: 'issue an API token; the token is shown once',
+      request: { params: userParam, ...jsonBody(createTokenInput) },
+      responses: { 201: jsonResponse(issuedTokenView, 'created'), ...errorResponses },
+    }),
+    async (c) => c.json(await createToken(ctxOf(c), c.req.valid('param').username, c.req.valid('json')), 201),
+  )
+  .openapi(
+    createRoute({ method: 'get', path: '/users/{username}/tokens', tags, security, request: { params: userParam }, responses: { 200: jsonResponse(listOf(tokenView)), ...errorResponses } }),
+    async (c) => c.json(await listTokens(ctxOf(c), c.req.valid('param').username), 200),
+  )
+  .openapi(
+    createRoute({ method: 'delete', path: '/users/{username}/tokens/{id}', tags, security, request: { params: tokenParam }, responses: { 204: { description: 'revoked' }, ...errorResponses } }),
+    async (c) => {
+      const { username: name, id } = c.req.valid('param');
+      await revokeToken(ctxOf(c), name, id);
+      return c.body(null, 204);
+    },
+  );

@@ -1,0 +1,225 @@
+import { and, asc, eq, gt, isNull, lt, or } from 'drizzle-orm';
+import type { Actor, Ctx } from '../../context.js';
+import { mutate, read } from '../../context.js';
+import type { Executor } from '../../db/client.js';
+import { forbidden, invalid, notFound, ruleViolation } from '../../http/problem.js';
+import { units } from '../divisions/schema.js';
+import { assertActive, loadUnit } from '../divisions/service.js';
+import { authorize } from './authorize.js';
+import type { CreateTokenInput, CreateUserInput, TokenView, UserView } from './inputs.js';
+import { apiTokens, users, type Role, type TokenRow, type UserRow } from './schema.js';
+import { hashPassword, newToken, tokenHash, verifyPassword } from './secrets.js';
+
+function userView(row: UserRow): UserView {
+  return {
+    username: row.username,
+    displayName: row.displayName,
+    unit: row.unitCode,
+    role: row.role,
+    hasPassword: row.passwordHash !== null,
+    disabled: row.disabledAt !== null,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+function tokenView(row: TokenRow): TokenView {
+  return {
+    id: String(row.id),
+    createdAt: row.createdAt.toISOString(),
+    expiresAt: row.expiresAt?.toISOString() ?? null,
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
+    revoked: row.revokedAt !== null,
+  };
+}
+
+/** Roles only the admin hands out: they see or do everything. */
+const adminGranted: Role[] = ['admin', 'auditor'];
+
+export async function createUser(ctx: Ctx, input: CreateUserInput): Promise<UserView> {
+  const passwordHash = input.password ? await hashPassword(input.password) : null;
+  return mutate(ctx, async (tx, audit) => {
+    const unit = await loadUnit(tx, input.unit);
+    authorize(ctx, 'user.create', { unit });
+    if (adminGranted.includes(input.role) && ctx.actor.role !== 'admin') {
+      throw forbidden(`only the admin creates users with role ${input.role}`);
+    }
+    assertActive(unit);
+    if (input.role === 'applicant' && unit.kind !== 'department') {
+      throw ruleViolation('rule_violation', 'an applicant acts for its own department: bind it to a department, not a division');
+    }
+    if (input.role === 'operator' && unit.kind !== 'division') {
+      throw ruleViolation('rule_violation', 'an operator works for an O&M unit: bind it to a division');
+    }
+    if (input.role === 'operator' && unit.level === 'township') {
+      throw ruleViolation('rule_violation', "township space is managed by the county's operators (article 21): bind the operator to the county");
+    }
+    const [row] = await tx
+      .insert(users)
+      .values({ username: input.username, displayName: input.displayName, unitCode: unit.code, role: input.role, passwordHash })
+      .returning();
+    await audit({ action: 'user.create', objectType: 'user', objectId: row.username, after: userView(row) });
+    return userView(row);
+  });
+}
+
+export async function listUsers(ctx: Ctx, query: { unit?: string; limit: number; cursor?: string }): Promise<{ items: UserView[]; nextCursor: string | null }> {
+  authorize(ctx, 'user.read');
+  return read(async () => {
+    const conditions = [];
+    if (query.unit) conditions.push(eq(users.unitCode, query.unit));
+    if (query.cursor) conditions.push(gt(users.username, query.cursor));
+    const found = await ctx.db.select().from(users).where(and(...conditions)).orderBy(asc(users.username)).limit(query.limit + 1);
+    const page = found.slice(0, query.limit);
+    return { items: page.map(userView), nextCursor: found.length > query.limit ? page[page.length - 1].username : null };
+  });
+}
+
+/** The user and its unit's path, for token verbs that act on someone's account. */
+async function loadAccount(db: Executor, username: string) {
+  const [found] = await db
+    .select({ user: users, unitPath: units.path })
+    .from(users)
+    .innerJoin(units, eq(units.code, users.unitCode))
+    .where(eq(users.username, username));
+  if (!found) throw notFound(`user ${username}`);
+  return found;
+}
+
+/**
+ * Everyone manages their own tokens; admins and operators also those of users in their
+ * subtree (an operator issues its county's agent tokens).
+ */
+function authorizeAccount(ctx: Ctx, action: string, account: { user: UserRow; unitPath: string }): void {
+  const own = account.user.id === ctx.actor.userId;
+  if (own) {
+    authorize(ctx, action, { unit: { code: ctx.actor.unitCode, path: ctx.actor.unitPath } });
+    return;
+  }
+  if (ctx.actor.role !== 'admin' && ctx.actor.role !== 'operator') throw forbidden(`only your own tokens: you are ${ctx.actor.username}`);
+  if (ctx.actor.role === 'operator' && adminGranted.includes(account.user.role)) throw forbidden(`only the admin manages tokens of ${account.user.role} users`);
+  authorize(ctx, action, { unit: { code: account.user.unitCode, path: account.unitPath } });
+}
+
+export async function createToken(ctx: Ctx, username: string, input: CreateTokenInput): Promise<{ id: string; token: string; expiresAt: string | null }> {
+  const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
+  if (expiresAt && expiresAt.getTime() <= ctx.now().getTime()) throw invalid('expiresAt lies in the past', { field: 'expiresAt' });
+  return mutate(ctx, async (tx, audit) => {
+    const account = await loadAccount(tx, username);
+    authorizeAccount(ctx, 'token.create', account);
+    if (account.user.disabledAt) throw ruleViolation('rule_violation', `user ${username} is disabled`);
+    const token = newToken();
+    const [row] = await tx.insert(apiTokens).values({ userId: account.user.id, hash: tokenHash(token), expiresAt }).returning();
+    // The audit row names the token by id only: the secret is shown once, to the caller.
+    await audit({ action: 'token.create', objectType: 'token', objectId: String(row.id), after: { user: username, ...tokenView(row) } });
+    return { id: String(row.id), token, expiresAt: expiresAt?.toISOString() ?? null };
+  });
+}
+
+export async function listTokens(ctx: Ctx, username: string): Promise<{ items: TokenView[]; nextCursor: null }> {
+  return read(async () => {
+    const account = await loadAccount(ctx.db, username);
+    authorizeAccount(ctx, 'token.read', account);
+    const found = await ctx.db.select().from(apiTokens).where(eq(apiTokens.userId, account.user.id)).orderBy(asc(apiTokens.id));
+    return { items: found.map(tokenView), nextCursor: null };
+  });
+}
+
+export async function revokeToken(ctx: Ctx, username: string, id: string): Promise<void> {
+  if (!/^\d{1,15}$/.test(id)) throw notFound(`token ${id}`);
+  await mutate(ctx, async (tx, audit) => {
+    const account = await loadAccount(tx, username);
+    authorizeAccount(ctx, 'token.revoke', account);
+    const [before] = await tx.select().from(apiTokens).where(and(eq(apiTokens.id, Number(id)), eq(apiTokens.userId, account.user.id))).for('update');
+    if (!before) throw notFound(`token ${id} of ${username}`);
+    if (before.revokedAt) return;
+    const [row] = await tx.update(apiTokens).set({ revokedAt: ctx.now() }).where(eq(apiTokens.id, before.id)).returning();
+    await audit({ action: 'token.revoke', objectType: 'token', objectId: id, before: tokenView(before), after: tokenView(row) });
+  });
+}
+
+const lastUsedGranularityMs = 60_000;
+
+/**
+ * Resolves a bearer token to its actor. lastUsedAt is written at most once a minute per token
+ * (the UPDATE's own condition makes that hold across server processes), never on every request.
+ */
+export async function authenticateToken(db: Executor, token: string, now: Date): Promise<Actor | null> {
+  if (!token.startsWith('ww_') || token.length > 100) return null;
+  const [found] = await db
+    .select({ token: apiTokens, user: users, unitPath: units.path })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .innerJoin(units, eq(units.code, users.unitCode))
+    .where(eq(apiTokens.hash, tokenHash(token)));
+  if (!found) return null;
+  if (found.token.revokedAt || found.user.disabledAt) return null;
+  if (found.token.expiresAt && found.token.expiresAt.getTime() <= now.getTime()) return null;
+  const last = found.token.lastUsedAt?.getTime() ?? 0;
+  if (now.getTime() - last >= lastUsedGranularityMs) {
+    const stale = new Date(now.getTime() - lastUsedGranularityMs);
+    await db
+      .update(apiTokens)
+      .set({ lastUsedAt: now })
+      .where(and(eq(apiTokens.id, found.token.id), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, stale))));
+  }
+  return actorOf(found.user, found.unitPath);
+}
+
+export async function authenticatePassword(db: Executor, username: string, password: string): Promise<Actor | null> {
+  const [found] = await db
+    .select({ user: users, unitPath: units.path })
+    .from(users)
+    .innerJoin(units, eq(units.code, users.unitCode))
+    .where(eq(users.username, username));
+  if (!found?.user.passwordHash || found.user.disabledAt) {
+    // Spend the same time as a real check, so timing does not tell which usernames exist.
+    await verifyPassword(password, dummyHash);
+    return null;
+  }
+  return (await verifyPassword(password, found.user.passwordHash)) ? actorOf(found.user, found.unitPath) : null;
+}
+
+const dummyHash = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+
+function actorOf(user: UserRow, unitPath: string): Actor {
+  return { userId: user.id, username: user.username, role: user.role, unitCode: user.unitCode, unitPath };
+}
+
+export const systemActor: Actor = { userId: 0, username: 'system', role: 'admin', unitCode: '450000', unitPath: '/450000/' };
+
+/**
+ * First start: the admin user of the region, whose token is WAIWANG_BOOTSTRAP_TOKEN when set
+ * (so scripts know it in advance) and otherwise a random one returned once, for printing.
+ */
+export async function ensureAdmin(ctx: Ctx, bootstrapToken?: string): Promise<{ created: boolean; token?: string }> {
+  const [existing] = await ctx.db.select({ id: users.id }).from(users).where(eq(users.role, 'admin')).limit(1);
+  if (existing) {
+    if (bootstrapToken) await ensureTokenFor(ctx, 'admin', bootstrapToken);
+    return { created: false };
+  }
+  const token = bootstrapToken ?? newToken();
+  if (!token.startsWith('ww_') || token.length < 20) {
+    throw new Error('WAIWANG_BOOTSTRAP_TOKEN must start with ww_ and be at least 20 characters');
+  }
+  await mutate(ctx, async (tx, audit) => {
+    const [user] = await tx.insert(users).values({ username: 'admin', displayName: '系统管理员', unitCode: '450000', role: 'admin' }).returning();
+    const [row] = await tx.insert(apiTokens).values({ userId: user.id, hash: tokenHash(token) }).returning();
+    await audit({ action: 'user.create', objectType: 'user', objectId: 'admin', after: userView(user) });
+    await audit({ action: 'token.create', objectType: 'token', objectId: String(row.id), after: { user: 'admin', ...tokenView(row) } });
+  });
+  return { created: true, token: bootstrapToken ? undefined : token };
+}
+
+/** A bootstrap token given on a later start is honoured too (it may have been rotated in the environment). */
+async function ensureTokenFor(ctx: Ctx, username: string, token: string): Promise<void> {
+  const [found] = await ctx.db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.hash, tokenHash(token)));
+  if (found) return;
+  await mutate(ctx, async (tx, audit) => {
+    const [user] = await tx.select().from(users).where(eq(users.username, username));
+    if (!user) return;
+    const [row] = await tx.insert(apiTokens).values({ userId: user.id, hash: tokenHash(token) }).returning();
+    await audit({ action: 'token.create', objectType: 'token', objectId: String(row.id), after: { user: username, ...tokenView(row), bootstrap: true } });
+  });
+}
+
+

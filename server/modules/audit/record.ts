@@ -1,0 +1,35 @@
+import { sql } from 'drizzle-orm';
+import type { Ctx } from '../../context.js';
+import { rows, type Tx } from '../../db/client.js';
+import { auditEntries } from './schema.js';
+import { entryHash, normalize } from './chain.js';
+
+export interface AuditInput {
+  /** `{entity}.{verb}`, e.g. `unit.create`, `prefix.allocate`. */
+  action: string;
+  objectType: string;
+  objectId: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+/** Writes one audit entry inside the caller's transaction; see mutate(). */
+export async function recordAudit(tx: Tx, ctx: Ctx, input: AuditInput): Promise<void> {
+  const [{ id }] = await rows<{ id: string | number }>(tx, sql`SELECT nextval('audit_entry_ids') AS id`);
+  const content = {
+    id: Number(id),
+    at: ctx.now().toISOString(),
+    actor: ctx.actor.username,
+    action: input.action,
+    objectType: input.objectType,
+    objectId: input.objectId,
+    before: normalize(input.before),
+    after: normalize(input.after),
+    requestId: ctx.requestId ?? null,
+  };
+  await tx.insert(auditEntries).values({
+    ...content,
+    at: new Date(content.at),
+    hash: entryHash(ctx.config.auditHash, content),
+  });
+}

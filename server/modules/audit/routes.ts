@@ -1,0 +1,68 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { ctxOf } from '../../http/middleware.js';
+import { errorResponses, jsonResponse, listOf, router, security } from '../../http/openapi.js';
+import { listAudit, verifyAudit } from './service.js';
+
+const tags = ['audit'];
+
+const entry = z
+  .object({
+    id: z.string(),
+    at: z.string(),
+    actor: z.string(),
+    action: z.string(),
+    objectType: z.string(),
+    objectId: z.string(),
+    before: z.unknown(),
+    after: z.unknown(),
+    requestId: z.string().nullable(),
+    hash: z.string(),
+  })
+  .openapi('AuditEntry');
+
+const verification = z
+  .object({
+    ok: z.boolean(),
+    entries: z.number().int(),
+    sealed: z.number().int(),
+    unsealed: z.number().int(),
+    head: z.string().nullable(),
+    firstBroken: z
+      .object({ position: z.number().int(), entryId: z.number().int().nullable(), reason: z.string(), detail: z.string() })
+      .nullable(),
+  })
+  .openapi('AuditVerification');
+
+export const auditRoutes = router()
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/audit',
+      tags,
+      security,
+      request: {
+        query: z
+          .object({
+            object: z.string().max(200).optional(),
+            actor: z.string().max(64).optional(),
+            action: z.string().max(64).optional(),
+            limit: z.coerce.number().int().min(1).max(1000).default(100),
+            cursor: z.string().regex(/^\d{1,15}$/).optional(),
+          })
+          .strict(),
+      },
+      responses: { 200: jsonResponse(listOf(entry)), ...errorResponses },
+    }),
+    async (c) => c.json(await listAudit(ctxOf(c), c.req.valid('query')), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/audit/verify',
+      tags,
+      security,
+      summary: 'check the sealed chain against the entries and the anchors outside the database',
+      responses: { 200: jsonResponse(verification), ...errorResponses },
+    }),
+    async (c) => c.json(await verifyAudit(ctxOf(c)), 200),
+  );

@@ -1,0 +1,40 @@
+import { bigint, pgSequence, index, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+
+/**
+ * Append-only. Written inside the mutation's own transaction; `hash` is the hash of the
+ * entry's canonical JSON (see audit/chain.ts). Writers never touch a chain head: the sealer
+ * chains committed entries afterwards into audit_seals. Triggers (custom migration) refuse
+ * UPDATE and DELETE on both tables.
+ */
+export const auditEntries = pgTable(
+  'audit_entries',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    objectType: text('object_type').notNull(),
+    objectId: text('object_id').notNull(),
+    before: jsonb('before'),
+    after: jsonb('after'),
+    requestId: text('request_id'),
+    hash: text('hash').notNull(),
+  },
+  (t) => [index('audit_entries_at_idx').on(t.at), index('audit_entries_object_idx').on(t.objectType, t.objectId), index('audit_entries_actor_idx').on(t.actor)],
+);
+
+export const auditSeals = pgTable(
+  'audit_seals',
+  {
+    position: bigint('position', { mode: 'number' }).primaryKey(),
+    entryId: bigint('entry_id', { mode: 'number' }).notNull(),
+    chain: text('chain').notNull(),
+    sealedAt: timestamp('sealed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('audit_seals_entry_key').on(t.entryId)],
+);
+
+export type AuditEntryRow = typeof auditEntries.$inferSelect;
+
+/** Ids come from this sequence before the insert, because the entry's hash covers its id. */
+export const auditEntryIds = pgSequence('audit_entry_ids');
