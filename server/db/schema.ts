@@ -2,3 +2,4 @@
 export * from '../modules/divisions/schema.js';
 export * from '../modules/access/schema.js';
 export * from '../modules/audit/schema.js';
+export * from '../modules/ipam/schema.js';

@@ -1,0 +1,66 @@
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { notFound } from '../../http/problem.js';
+import { addresses, prefixes, vrfs, type AddressRow, type PrefixRow, type VrfRow } from './schema.js';
+
+/** Read-only questions other modules (DNS, RDAP, sites, telemetry) ask the registry. */
+
+export async function loadVrf(db: Executor, name: string): Promise<VrfRow> {
+  const [row] = await db.select().from(vrfs).where(eq(vrfs.name, name));
+  if (!row) throw notFound(`VRF ${name}`);
+  return row;
+}
+
+/** The shared address spaces that RDAP and the sites module search by default. */
+export const sharedVrfNames = ['public', 'internet'] as const;
+
+/** The most specific registered prefix covering `cidrText` (an address or a CIDR) in any of the VRFs. */
+export async function mostSpecificPrefix(db: Executor, vrfIds: number[], cidrText: string): Promise<PrefixRow | undefined> {
+  if (vrfIds.length === 0) return undefined;
+  const [row] = await db
+    .select()
+    .from(prefixes)
+    .where(and(inArray(prefixes.vrfId, vrfIds), sql`${prefixes.prefix} >>= ${cidrText}::cidr`))
+    .orderBy(desc(sql`masklen(${prefixes.prefix})`))
+    .limit(1);
+  return row;
+}
+
+/** The registered host address, if any, in one VRF. */
+export async function findAddress(db: Executor, vrfId: number, address: string): Promise<AddressRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(addresses)
+    .where(and(eq(addresses.vrfId, vrfId), sql`${addresses.address} = ${address}::inet`));
+  return row;
+}
+
+/** Registered host addresses in any of the VRFs (sites match management addresses this way). */
+export async function findAddressInVrfs(db: Executor, vrfIds: number[], address: string): Promise<AddressRow | undefined> {
+  if (vrfIds.length === 0) return undefined;
+  const [row] = await db
+    .select()
+    .from(addresses)
+    .where(and(inArray(addresses.vrfId, vrfIds), sql`${addresses.address} = ${address}::inet`))
+    .limit(1);
+  return row;
+}
+
+/** The chain of ancestors, nearest first (for RDAP's parentHandle and "up" links). */
+export async function ancestorsOf(db: Executor, prefix: PrefixRow): Promise<PrefixRow[]> {
+  const chain: PrefixRow[] = [];
+  let parentId = prefix.parentId;
+  while (parentId !== null) {
+    const [parent] = await db.select().from(prefixes).where(eq(prefixes.id, parentId));
+    if (!parent) break;
+    chain.push(parent);
+    parentId = parent.parentId;
+  }
+  return chain;
+}
+
+/** Addresses are stored as inet host routes ('10.0.0.1/32'); the API shows them bare. */
+export function bareAddress(inetText: string): string {
+  const slash = inetText.indexOf('/');
+  return slash < 0 ? inetText : inetText.slice(0, slash);
+}
