@@ -12,6 +12,7 @@ import { systemRoutes } from './http/system.js';
 import { accessRoutes } from './modules/access/routes.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { unitRoutes } from './modules/divisions/routes.js';
+import { ipamRoutes } from './modules/ipam/routes.js';
 
 /** The whole appliance as a Hono app: tests call app.request(), main.ts serves it. */
 export function createApp(deps: Deps) {
@@ -42,6 +43,7 @@ export function createApp(deps: Deps) {
   app.route('/api/v1', unitRoutes);
   app.route('/api/v1', accessRoutes);
   app.route('/api/v1', auditRoutes);
+  app.route('/api/v1', ipamRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
 import { translateDbError } from '../db/errors.js';
+import { AddressError } from '../net/cidr.js';
 import type { AppEnv } from './env.js';
 import { Problem } from './problem.js';
 
@@ -37,6 +38,16 @@ export const validationHook = (result: { success: boolean; error?: unknown; targ
   }
 };
 
+/** Any refusal a verb can raise, as the Problem the client sees; undefined for real faults. */
+export function toProblem(err: unknown): Problem | undefined {
+  if (err instanceof Problem) return err;
+  if (err instanceof AddressError) {
+    return new Problem(400, err.code, err.message, err.suggestion ? { suggestion: err.suggestion } : {});
+  }
+  const translated = translateDbError(err);
+  return translated instanceof Problem ? translated : undefined;
+}
+
 export function onError(err: Error, c: Context<AppEnv>): Response {
   if (err instanceof HTTPException) {
     if (err.status === 400 && /JSON/i.test(err.message)) {
@@ -44,8 +55,8 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
     }
     return problemResponse(c, new Problem(err.status, err.status === 413 ? 'payload_too_large' : 'error', err.message || 'request refused'));
   }
-  const translated = translateDbError(err);
-  if (translated instanceof Problem) return problemResponse(c, translated);
+  const problem = toProblem(err);
+  if (problem) return problemResponse(c, problem);
   c.var.deps?.log.error({ err, requestId: c.var.requestId, path: c.req.path }, 'unhandled error');
   return problemResponse(c, new Problem(500, 'internal', `an unexpected error occurred; quote request id ${c.var.requestId ?? '?'} to the operators`));
 }

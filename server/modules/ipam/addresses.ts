@@ -1,0 +1,140 @@
+import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
+import { mutate, read, type Ctx } from '../../context.js';
+import { rows, type Executor } from '../../db/client.js';
+import { explainConstraint } from '../../db/errors.js';
+import { invalid, notFound, Problem, ruleViolation } from '../../http/problem.js';
+import { isUsableHost, usableHosts } from '../../net/blocks.js';
+import { containsAddress, formatAddress, parseAddress, parseCidr } from '../../net/cidr.js';
+import { addRules, authorize } from '../access/authorize.js';
+import { assertActive, loadUnit } from '../divisions/service.js';
+import type { AddressView, CreateAddressInput, ListAddressesQuery } from './inputs.js';
+import { addresses, prefixes, vrfs, type AddressRow } from './schema.js';
+import { vrfMap } from './service.js';
+import { addressView } from './views.js';
+
+addRules({
+  'address.read': { roles: ['admin', 'operator', 'applicant', 'auditor'], scoped: false },
+  // Registering addresses acts for the holder of the assigned prefix: its department's
+  // applicant, or an operator with that department in its subtree.
+  'address.assign': { roles: ['admin', 'operator', 'applicant'], scoped: true },
+  'address.release': { roles: ['admin', 'operator', 'applicant'], scoped: true },
+});
+
+explainConstraint('addresses_vrf_address_key', () => new Problem(409, 'conflict', 'that address is already registered in this VRF'));
+explainConstraint('addresses_inside_prefix', () => new Problem(422, 'outside_parent', 'the address lies outside its prefix'));
+explainConstraint('addresses_in_assigned_prefix', () => new Problem(422, 'delegation_rule', 'addresses are registered in assigned prefixes only'));
+
+/** The lowest usable host at or above `from` that no row takes, found by the index, not by a scan of all hosts. */
+async function nextFreeHost(db: Executor, vrfId: number, prefixId: number, from: bigint, last: bigint, family: 4 | 6): Promise<bigint | null> {
+  const first = formatAddress(family, from);
+  const [taken] = await rows<{ taken: boolean }>(db, sql`SELECT EXISTS (SELECT 1 FROM addresses WHERE vrf_id = ${vrfId} AND address = ${first}::inet) AS taken`);
+  if (!taken.taken) return from;
+  // The first registered address at or above `from` whose successor is free: its successor is the answer.
+  const [gap] = await rows<{ next: string }>(
+    db,
+    sql`SELECT host(a.address + 1) AS next FROM addresses a
+        WHERE a.prefix_id = ${prefixId} AND a.address >= ${first}::inet
+          AND NOT EXISTS (SELECT 1 FROM addresses b WHERE b.vrf_id = a.vrf_id AND b.address = a.address + 1)
+        ORDER BY a.address LIMIT 1`,
+  );
+  if (!gap) return null;
+  const next = parseAddress(gap.next).value;
+  return next <= last ? next : null;
+}
+
+export async function registerAddress(ctx: Ctx, prefixId: string, input: CreateAddressInput): Promise<AddressView> {
+  const wanted = input.address !== undefined ? parseAddress(input.address) : undefined;
+  return mutate(ctx, async (tx, audit) => {
+    const id = Number(prefixId);
+    if (!Number.isSafeInteger(id) || id <= 0) throw notFound(`prefix ${prefixId}`);
+    // The prefix row's lock serializes "next free address" within one prefix only.
+    const [prefix] = await tx.select().from(prefixes).where(eq(prefixes.id, id)).for('update');
+    if (!prefix) throw notFound(`prefix ${prefixId}`);
+    const holder = await loadUnit(tx, prefix.holderCode);
+    authorize(ctx, 'address.assign', { unit: holder });
+    const block = parseCidr(prefix.prefix);
+    if (prefix.status !== 'assigned') {
+      throw ruleViolation('delegation_rule', `${block.text} is ${prefix.status}: addresses are registered in assigned prefixes (assign a block to a department first)`);
+    }
+    if (input.holder && input.holder !== holder.code) {
+      throw ruleViolation('delegation_rule', `addresses in ${block.text} belong to its holder ${holder.name} (${holder.code}), not ${input.holder}`);
+    }
+    assertActive(holder);
+    const hosts = usableHosts(block);
+    let value: bigint;
+    if (wanted) {
+      if (wanted.family !== block.family || !containsAddress(block, wanted.value)) {
+        throw new Problem(422, 'outside_parent', `${wanted.text} lies outside ${block.text}`);
+      }
+      if (!isUsableHost(block, wanted.value)) {
+        throw invalid(`${wanted.text} is not a usable host address of ${block.text} (network, broadcast or subnet-router anycast address)`, { field: 'address' });
+      }
+      value = wanted.value;
+    } else {
+      const next = hosts.count > 0n ? await nextFreeHost(tx, prefix.vrfId, prefix.id, hosts.first, hosts.last, block.family) : null;
+      if (next === null) throw new Problem(409, 'pool_exhausted', `${block.text} has no free host address left`);
+      if (input.gateway && next !== hosts.first) {
+        throw new Problem(409, 'conflict', `the gateway address ${formatAddress(block.family, hosts.first)} of ${block.text} is already registered`);
+      }
+      value = next;
+    }
+    const text = formatAddress(block.family, value);
+    const [existing] = await tx.select().from(addresses).where(and(eq(addresses.vrfId, prefix.vrfId), sql`${addresses.address} = ${text}::inet`));
+    if (existing) throw new Problem(409, 'conflict', `${text} is already registered (address ${existing.id}, ${existing.hostname || 'no hostname'})`, { existing: { id: String(existing.id) } });
+    const [row] = await tx
+      .insert(addresses)
+      .values({ vrfId: prefix.vrfId, prefixId: prefix.id, address: text, holderCode: holder.code, hostname: input.hostname.replace(/\.$/, '').toLowerCase(), description: input.description, gateway: input.gateway })
+      .returning();
+    await tx
+      .update(prefixes)
+      .set({ usedAddresses: sql`${prefixes.usedAddresses} + 1`, addressCount: sql`${prefixes.addressCount} + 1`, updatedAt: ctx.now() })
+      .where(eq(prefixes.id, prefix.id));
+    const vrf = (await vrfMap(tx)).get(prefix.vrfId)!;
+    const view = addressView(row, vrf);
+    await audit({ action: 'address.assign', objectType: 'address', objectId: view.id, after: view });
+    return view;
+  });
+}
+
+export async function releaseAddress(ctx: Ctx, id: string): Promise<void> {
+  const n = Number(id);
+  if (!Number.isSafeInteger(n) || n <= 0) throw notFound(`address ${id}`);
+  await mutate(ctx, async (tx, audit) => {
+    const [peek] = await tx.select().from(addresses).where(eq(addresses.id, n));
+    if (!peek) throw notFound(`address ${id}`);
+    const [prefix] = await tx.select().from(prefixes).where(eq(prefixes.id, peek.prefixId)).for('update');
+    authorize(ctx, 'address.release', { unit: await loadUnit(tx, prefix.holderCode) });
+    const [row] = await tx.delete(addresses).where(eq(addresses.id, n)).returning();
+    if (!row) throw notFound(`address ${id}`);
+    await tx
+      .update(prefixes)
+      .set({ usedAddresses: sql`${prefixes.usedAddresses} - 1`, addressCount: sql`${prefixes.addressCount} - 1`, updatedAt: ctx.now() })
+      .where(eq(prefixes.id, prefix.id));
+    const vrf = (await vrfMap(tx)).get(row.vrfId)!;
+    await audit({ action: 'address.release', objectType: 'address', objectId: id, before: addressView(row, vrf) });
+  });
+}
+
+export async function listAddresses(ctx: Ctx, query: ListAddressesQuery): Promise<{ items: AddressView[]; nextCursor: string | null }> {
+  authorize(ctx, 'address.read');
+  const wanted = query.address ? parseAddress(query.address) : undefined;
+  return read(async () => {
+    const conditions: SQL[] = [];
+    if (query.vrf) {
+      const [vrf] = await ctx.db.select().from(vrfs).where(eq(vrfs.name, query.vrf));
+      if (!vrf) throw notFound(`VRF ${query.vrf}`);
+      conditions.push(eq(addresses.vrfId, vrf.id));
+    }
+    if (wanted) conditions.push(sql`${addresses.address} = ${wanted.text}::inet`);
+    if (query.holder) conditions.push(eq(addresses.holderCode, query.holder));
+    if (query.prefix) conditions.push(eq(addresses.prefixId, Number(query.prefix)));
+    if (query.cursor) {
+      if (!/^\d{1,15}$/.test(query.cursor)) throw invalid('the cursor is not one this server handed out', { field: 'cursor' });
+      conditions.push(gt(addresses.id, Number(query.cursor)));
+    }
+    const found: AddressRow[] = await ctx.db.select().from(addresses).where(and(...conditions)).orderBy(asc(addresses.id)).limit(query.limit + 1);
+    const page = found.slice(0, query.limit);
+    const map = await vrfMap(ctx.db);
+    return { items: page.map((r) => addressView(r, map.get(r.vrfId)!)), nextCursor: found.length > query.limit ? String(page[page.length - 1].id) : null };
+  });
+}

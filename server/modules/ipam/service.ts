@@ -1,0 +1,413 @@
+import { and, asc, desc, eq, inArray, like, sql, type SQL } from 'drizzle-orm';
+import { mutate, read, type Audit, type Ctx } from '../../context.js';
+import type { Executor, Tx } from '../../db/client.js';
+import { explainConstraint } from '../../db/errors.js';
+import { invalid, notFound, Problem, ruleViolation } from '../../http/problem.js';
+import { addressCount, cidrOf, familyBits, parseAddress, parseCidr, type Cidr } from '../../net/cidr.js';
+import { addRules, authorize } from '../access/authorize.js';
+import { units, type UnitRow } from '../divisions/schema.js';
+import { assertActive, loadUnit } from '../divisions/service.js';
+import type { AllocateInput, CreatePrefixInput, CreateVrfInput, ListPrefixesQuery, PrefixView, UpdatePrefixInput } from './inputs.js';
+import { allocateBlock, freeBlockContaining, initFree, listFree, release, takeFrom } from './freespace.js';
+import { checkDelegation, defaultStatus } from './rules.js';
+import { prefixes, vrfs, zones, type PrefixRow, type PrefixStatus, type VrfRow } from './schema.js';
+import { percentOf, prefixView, viewContext } from './views.js';
+
+const readers = ['admin', 'operator', 'applicant', 'auditor'] as const;
+addRules({
+  'vrf.read': { roles: readers, scoped: false },
+  'vrf.create': { roles: ['admin'], scoped: false },
+  'prefix.read': { roles: readers, scoped: false },
+  'prefix.create-pool': { roles: ['admin'], scoped: false },
+  // Delegating, updating and reclaiming act for the holder of the space: the parent's holder.
+  'prefix.delegate': { roles: ['admin', 'operator'], scoped: true },
+  'prefix.update': { roles: ['admin', 'operator'], scoped: true },
+  'prefix.reclaim': { roles: ['admin', 'operator'], scoped: true },
+  'prefix.import': { roles: ['admin', 'operator'], scoped: false },
+});
+
+explainConstraint('prefixes_no_overlap', (err) => new Problem(409, 'overlap', `the prefix overlaps an existing prefix: ${pgDetail(err)}`));
+explainConstraint('prefixes_inside_parent', (err) => new Problem(422, 'outside_parent', pgMessage(err)));
+explainConstraint('prefixes_assigned_is_leaf', (err) => new Problem(422, 'delegation_rule', pgMessage(err)));
+explainConstraint('prefix_free_blocks_no_overlap', () => new Problem(409, 'conflict', 'the free space of this prefix changed concurrently; try again'));
+
+function pgMessage(err: unknown): string {
+  const e = err as { cause?: { message?: string }; message?: string };
+  return e.cause?.message ?? e.message ?? 'refused by the registry';
+}
+function pgDetail(err: unknown): string {
+  const e = err as { cause?: { detail?: string } };
+  return e.cause?.detail ?? pgMessage(err);
+}
+
+// ---- VRFs and zones ----------------------------------------------------------------------
+
+export async function vrfMap(db: Executor): Promise<Map<number, VrfRow>> {
+  return new Map((await db.select().from(vrfs)).map((v) => [v.id, v]));
+}
+
+async function vrfByName(db: Executor, name: string): Promise<VrfRow> {
+  const [row] = await db.select().from(vrfs).where(eq(vrfs.name, name));
+  if (!row) throw notFound(`VRF ${name}`);
+  return row;
+}
+
+export async function listZones(ctx: Ctx) {
+  authorize(ctx, 'vrf.read');
+  return read(async () => {
+    const all = await ctx.db.select().from(vrfs).orderBy(asc(vrfs.id));
+    const found = await ctx.db.select().from(zones).orderBy(asc(zones.code));
+    return { items: found.map((z) => ({ code: z.code, name: z.name, vrfs: all.filter((v) => v.zoneCode === z.code).map((v) => v.name) })), nextCursor: null };
+  });
+}
+
+const vrfOut = (v: VrfRow) => ({ name: v.name, zone: v.zoneCode, description: v.description, createdAt: v.createdAt.toISOString() });
+
+export async function listVrfs(ctx: Ctx) {
+  authorize(ctx, 'vrf.read');
+  return read(async () => ({ items: (await ctx.db.select().from(vrfs).orderBy(asc(vrfs.id))).map(vrfOut), nextCursor: null }));
+}
+
+export async function createVrf(ctx: Ctx, input: CreateVrfInput) {
+  authorize(ctx, 'vrf.create');
+  if (input.zone !== 'dedicated') {
+    throw ruleViolation('rule_violation', `the ${input.zone} zone has one address space; further VRFs belong to the dedicated zone (one per department VPN, article 18)`);
+  }
+  return mutate(ctx, async (tx, audit) => {
+    const [row] = await tx.insert(vrfs).values({ name: input.name, zoneCode: input.zone, description: input.description }).returning();
+    await audit({ action: 'vrf.create', objectType: 'vrf', objectId: row.name, after: vrfOut(row) });
+    return vrfOut(row);
+  });
+}
+
+// ---- reading prefixes --------------------------------------------------------------------
+
+async function loadPrefix(db: Executor, id: string | number, options: { forUpdate?: boolean } = {}): Promise<PrefixRow> {
+  const n = Number(id);
+  if (!Number.isSafeInteger(n) || n <= 0) throw notFound(`prefix ${id}`);
+  const query = db.select().from(prefixes).where(eq(prefixes.id, n));
+  const [row] = options.forUpdate ? await query.for('update') : await query;
+  if (!row) throw notFound(`prefix ${id}`);
+  return row;
+}
+
+export async function viewsOf(db: Executor, rows: PrefixRow[]): Promise<PrefixView[]> {
+  const ctx = await viewContext(db, rows, await vrfMap(db));
+  return rows.map((r) => prefixView(r, ctx));
+}
+
+export async function getPrefix(ctx: Ctx, id: string): Promise<PrefixView> {
+  authorize(ctx, 'prefix.read');
+  return read(async () => (await viewsOf(ctx.db, [await loadPrefix(ctx.db, id)]))[0]);
+}
+
+/** Keyset pages in (vrf, prefix, id) order: stable under inserts, no OFFSET rescans. */
+function decodeCursor(cursor: string): { vrfId: number; prefix: string; id: number } {
+  try {
+    const [vrfId, prefix, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [number, string, number];
+    parseCidr(prefix);
+    if (!Number.isSafeInteger(vrfId) || !Number.isSafeInteger(id)) throw new Error();
+    return { vrfId, prefix, id };
+  } catch {
+    throw invalid('the cursor is not one this server handed out', { field: 'cursor' });
+  }
+}
+const encodeCursor = (row: PrefixRow) => Buffer.from(JSON.stringify([row.vrfId, row.prefix, row.id])).toString('base64url');
+
+async function pageOfPrefixes(db: Executor, conditions: (SQL | undefined)[], limit: number, cursor?: string) {
+  if (cursor) {
+    const c = decodeCursor(cursor);
+    conditions.push(sql`(${prefixes.vrfId}, ${prefixes.prefix}, ${prefixes.id}) > (${c.vrfId}, ${c.prefix}::cidr, ${c.id})`);
+  }
+  const found = await db
+    .select()
+    .from(prefixes)
+    .where(and(...conditions))
+    .orderBy(asc(prefixes.vrfId), asc(prefixes.prefix), asc(prefixes.id))
+    .limit(limit + 1);
+  const page = found.slice(0, limit);
+  return { items: await viewsOf(db, page), nextCursor: found.length > limit ? encodeCursor(page[page.length - 1]) : null };
+}
+
+export async function listPrefixes(ctx: Ctx, query: ListPrefixesQuery) {
+  authorize(ctx, 'prefix.read');
+  const cidr = query.cidr ? parseCidr(query.cidr) : undefined;
+  const within = query.within ? parseCidr(query.within) : undefined;
+  const contains = query.contains ? (query.contains.includes('/') ? parseCidr(query.contains).text : parseAddress(query.contains).text) : undefined;
+  return read(async () => {
+    const conditions: (SQL | undefined)[] = [];
+    if (query.vrf) conditions.push(eq(prefixes.vrfId, (await vrfByName(ctx.db, query.vrf)).id));
+    if (query.holder) conditions.push(eq(prefixes.holderCode, query.holder));
+    if (query.holderWithin) {
+      const scope = await loadUnit(ctx.db, query.holderWithin);
+      conditions.push(inArray(prefixes.holderCode, ctx.db.select({ code: units.code }).from(units).where(like(units.path, `${scope.path}%`))));
+    }
+    if (query.status) conditions.push(eq(prefixes.status, query.status));
+    if (query.family) conditions.push(eq(prefixes.family, Number(query.family)));
+    if (cidr) conditions.push(sql`${prefixes.prefix} = ${cidr.text}::cidr`);
+    if (within) conditions.push(sql`${prefixes.prefix} <<= ${within.text}::cidr`);
+    if (contains) conditions.push(sql`${prefixes.prefix} >>= ${contains}::inet`);
+    return pageOfPrefixes(ctx.db, conditions, query.limit, query.cursor);
+  });
+}
+
+export async function listChildren(ctx: Ctx, id: string, page: { limit: number; cursor?: string }) {
+  authorize(ctx, 'prefix.read');
+  return read(async () => {
+    const parent = await loadPrefix(ctx.db, id);
+    return pageOfPrefixes(ctx.db, [eq(prefixes.parentId, parent.id)], page.limit, page.cursor);
+  });
+}
+
+/** Free blocks: the largest aligned ones, or those of the asked length (enumerated inside them). */
+export async function listAvailable(ctx: Ctx, id: string, query: { prefixLength?: number; limit: number }) {
+  authorize(ctx, 'prefix.read');
+  return read(async () => {
+    const parent = await loadPrefix(ctx.db, id);
+    const parentCidr = parseCidr(parent.prefix);
+    if (parent.status === 'assigned') {
+      throw ruleViolation('delegation_rule', `${parentCidr.text} is assigned: it holds addresses, not prefixes`);
+    }
+    const length = query.prefixLength;
+    if (length !== undefined) checkChildLength(parentCidr, length);
+    const free = await listFree(ctx.db, parent.id, query.limit, length);
+    const items: { cidr: string; addresses: string }[] = [];
+    for (const block of free) {
+      if (length === undefined) {
+        items.push({ cidr: block.text, addresses: addressCount(block).toString() });
+        continue;
+      }
+      const step = 1n << BigInt(familyBits(block.family) - length);
+      const end = block.network + addressCount(block);
+      for (let n = block.network; n < end && items.length < query.limit; n += step) {
+        const sub = cidrOf(block.family, n, length);
+        items.push({ cidr: sub.text, addresses: step.toString() });
+      }
+      if (items.length >= query.limit) break;
+    }
+    return { items, nextCursor: null };
+  });
+}
+
+function checkChildLength(parent: Cidr, length: number): void {
+  const bits = familyBits(parent.family);
+  if (length <= parent.length || length > bits) {
+    throw invalid(`prefixLength must be longer than the parent's /${parent.length} and at most /${bits} for IPv${parent.family}`, { field: 'prefixLength' });
+  }
+}
+
+// ---- writing prefixes --------------------------------------------------------------------
+
+/** Locks the parent and everything needed to delegate from it, after checking who acts. */
+async function openParent(ctx: Ctx, tx: Tx, parent: PrefixRow): Promise<UnitRow> {
+  const holder = await loadUnit(tx, parent.holderCode);
+  authorize(ctx, 'prefix.delegate', { unit: holder });
+  return holder;
+}
+
+async function bumpUsage(tx: Tx, parent: PrefixRow, addresses: bigint, children: number, now: Date): Promise<void> {
+  await tx
+    .update(prefixes)
+    .set({
+      usedAddresses: sql`${prefixes.usedAddresses} + ${addresses.toString()}::numeric`,
+      childCount: sql`${prefixes.childCount} + ${children}`,
+      updatedAt: now,
+    })
+    .where(eq(prefixes.id, parent.id));
+}
+
+async function insertChild(tx: Tx, parent: PrefixRow, block: Cidr, holder: string, status: PrefixStatus, description: string): Promise<PrefixRow> {
+  const [row] = await tx
+    .insert(prefixes)
+    .values({
+      vrfId: parent.vrfId,
+      parentId: parent.id,
+      family: block.family,
+      prefix: block.text,
+      status,
+      holderCode: holder,
+      description,
+      totalAddresses: addressCount(block).toString(),
+    })
+    .returning();
+  if (status !== 'assigned') await initFree(tx, row.id, block);
+  return row;
+}
+
+/**
+ * A root pool (admin) or an explicit child whose parent is the smallest existing prefix that
+ * contains it. The one function behind POST /prefixes and every row of an import.
+ */
+export async function registerPrefix(ctx: Ctx, tx: Tx, audit: Audit, input: CreatePrefixInput): Promise<PrefixRow> {
+  const block = parseCidr(input.cidr);
+  const vrf = await vrfByName(tx, input.vrf);
+  const [parent] = await tx
+    .select()
+    .from(prefixes)
+    .where(and(eq(prefixes.vrfId, vrf.id), sql`${prefixes.prefix} >>= ${block.text}::cidr`))
+    .orderBy(desc(sql`masklen(${prefixes.prefix})`))
+    .limit(1)
+    .for('update');
+  const recipient = await loadUnit(tx, input.holder);
+
+  if (!parent) {
+    authorize(ctx, 'prefix.create-pool');
+    if (input.status && input.status !== 'pool') {
+      throw ruleViolation('outside_parent', `${block.text} lies in no registered prefix of VRF ${vrf.name}: only a root pool can stand there (status pool)`);
+    }
+    assertActive(recipient);
+    if (recipient.kind !== 'division') throw ruleViolation('rule_violation', 'root pools are held by divisions (their O&M units)');
+    const [overlapping] = await tx.select().from(prefixes).where(and(eq(prefixes.vrfId, vrf.id), sql`${prefixes.prefix} && ${block.text}::cidr`)).limit(1);
+    if (overlapping) {
+      throw new Problem(409, 'overlap', `${block.text} overlaps ${parseCidr(overlapping.prefix).text} (prefix ${overlapping.id}) in VRF ${vrf.name}; a root pool cannot contain registered prefixes`, {
+        existing: { id: String(overlapping.id), cidr: parseCidr(overlapping.prefix).text },
+      });
+    }
+    const [row] = await tx
+      .insert(prefixes)
+      .values({ vrfId: vrf.id, parentId: null, family: block.family, prefix: block.text, status: 'pool', holderCode: recipient.code, description: input.description, totalAddresses: addressCount(block).toString() })
+      .returning();
+    await initFree(tx, row.id, block);
+    await audit({ action: 'prefix.create', objectType: 'prefix', objectId: String(row.id), after: auditShape(row, vrf) });
+    return row;
+  }
+
+  const parentCidr = parseCidr(parent.prefix);
+  if (parentCidr.length === block.length) {
+    throw new Problem(409, 'overlap', `${block.text} is already registered in VRF ${vrf.name} (prefix ${parent.id})`, { existing: { id: String(parent.id), cidr: parentCidr.text } });
+  }
+  const parentHolder = await openParent(ctx, tx, parent);
+  if (input.status === 'pool') {
+    throw ruleViolation('delegation_rule', `${block.text} lies inside ${parentCidr.text}: a pool is a root prefix; give a status allocated, assigned or reserved`);
+  }
+  const status = input.status ?? defaultStatus(parentHolder, recipient);
+  checkDelegation(parent, parentHolder, recipient, status);
+  const from = await freeBlockContaining(tx, parent.id, block);
+  if (!from) {
+    const [sibling] = await tx.select().from(prefixes).where(and(eq(prefixes.parentId, parent.id), sql`${prefixes.prefix} && ${block.text}::cidr`)).limit(1);
+    const what = sibling ? `${parseCidr(sibling.prefix).text} (prefix ${sibling.id}, held by ${sibling.holderCode})` : 'a registered prefix';
+    throw new Problem(409, 'overlap', `${block.text} overlaps ${what} inside ${parentCidr.text}`, sibling ? { existing: { id: String(sibling.id), cidr: parseCidr(sibling.prefix).text } } : {});
+  }
+  await takeFrom(tx, parent.id, from, block);
+  const row = await insertChild(tx, parent, block, recipient.code, status, input.description);
+  await bumpUsage(tx, parent, addressCount(block), 1, ctx.now());
+  await audit({ action: `prefix.${verbFor(status)}`, objectType: 'prefix', objectId: String(row.id), after: auditShape(row, vrf) });
+  return row;
+}
+
+const verbFor = (status: PrefixStatus) => (status === 'allocated' ? 'allocate' : status === 'assigned' ? 'assign' : 'reserve');
+
+function auditShape(row: PrefixRow, vrf: VrfRow) {
+  return { id: String(row.id), vrf: vrf.name, cidr: parseCidr(row.prefix).text, status: row.status, holder: row.holderCode, parentId: row.parentId === null ? null : String(row.parentId), description: row.description };
+}
+
+export async function createPrefix(ctx: Ctx, input: CreatePrefixInput): Promise<PrefixView> {
+  parseCidr(input.cidr);
+  return mutate(ctx, async (tx, audit) => (await viewsOf(tx, [await registerPrefix(ctx, tx, audit, input)]))[0]);
+}
+
+/**
+ * The next free aligned block(s) under a parent, by strategy. Locks only the parent row, so
+ * allocations under different parents run in parallel; `count` blocks come all or none.
+ */
+export async function allocate(ctx: Ctx, parentId: string, input: AllocateInput): Promise<PrefixView[]> {
+  return mutate(ctx, async (tx, audit) => {
+    const parent = await loadPrefix(tx, parentId, { forUpdate: true });
+    const parentHolder = await openParent(ctx, tx, parent);
+    const parentCidr = parseCidr(parent.prefix);
+    checkChildLength(parentCidr, input.prefixLength);
+    const recipient = await loadUnit(tx, input.holder);
+    checkDelegation(parent, parentHolder, recipient, input.status);
+    const vrf = (await vrfMap(tx)).get(parent.vrfId)!;
+    const created: PrefixRow[] = [];
+    for (let i = 0; i < input.count; i++) {
+      const block = await allocateBlock(tx, parent.id, input.prefixLength, input.strategy);
+      if (!block) {
+        throw new Problem(409, 'pool_exhausted', `${parentCidr.text} has no free /${input.prefixLength} left${input.count > 1 ? ` for block ${i + 1} of ${input.count} (nothing was allocated)` : ''}`, {
+          free: (await listFree(tx, parent.id, 5)).map((b) => b.text),
+        });
+      }
+      const row = await insertChild(tx, parent, block, recipient.code, input.status, input.description);
+      created.push(row);
+      await audit({ action: `prefix.${verbFor(input.status)}`, objectType: 'prefix', objectId: String(row.id), after: auditShape(row, vrf) });
+    }
+    const size = addressCount(parseCidr(created[0].prefix)) * BigInt(created.length);
+    await bumpUsage(tx, parent, size, created.length, ctx.now());
+    return viewsOf(tx, created);
+  });
+}
+
+export async function updatePrefix(ctx: Ctx, id: string, input: UpdatePrefixInput): Promise<PrefixView> {
+  return mutate(ctx, async (tx, audit) => {
+    const before = await loadPrefix(tx, id, { forUpdate: true });
+    const vrf = (await vrfMap(tx)).get(before.vrfId)!;
+    const changes: Partial<PrefixRow> = { updatedAt: ctx.now() };
+    if (before.parentId === null) {
+      authorize(ctx, 'prefix.create-pool');
+      if (input.status && input.status !== before.status) throw ruleViolation('delegation_rule', 'a root pool keeps the status pool');
+    } else {
+      const parent = await loadPrefix(tx, before.parentId);
+      const parentHolder = await loadUnit(tx, parent.holderCode);
+      authorize(ctx, 'prefix.update', { unit: parentHolder });
+      if (input.status && input.status !== before.status) {
+        checkDelegation(parent, parentHolder, await loadUnit(tx, before.holderCode), input.status);
+        if (input.status === 'assigned' && before.childCount > 0) throw new Problem(409, 'in_use', `${before.prefix} has ${before.childCount} delegations; an assigned prefix holds only addresses`);
+        if (before.status === 'assigned' && before.addressCount > 0) throw new Problem(409, 'in_use', `${before.prefix} holds ${before.addressCount} addresses; release them first`);
+        changes.status = input.status;
+        // Moving out of `assigned` gives the prefix room for children again, and the reverse.
+        if (input.status === 'assigned') await tx.execute(sql`DELETE FROM prefix_free_blocks WHERE parent_id = ${before.id}`);
+        if (before.status === 'assigned') await initFree(tx, before.id, parseCidr(before.prefix));
+      }
+    }
+    if (input.description !== undefined) changes.description = input.description;
+    const [row] = await tx.update(prefixes).set(changes).where(eq(prefixes.id, before.id)).returning();
+    await audit({ action: 'prefix.update', objectType: 'prefix', objectId: String(row.id), before: auditShape(before, vrf), after: auditShape(row, vrf) });
+    return (await viewsOf(tx, [row]))[0];
+  });
+}
+
+/** Releases a prefix with nothing inside; its space returns to the parent's free space, merged. */
+export async function reclaimPrefix(ctx: Ctx, id: string): Promise<void> {
+  await mutate(ctx, async (tx, audit) => {
+    const peek = await loadPrefix(tx, id);
+    // Lock order parent → child, the same as allocate's, so the two never deadlock.
+    const parent = peek.parentId === null ? null : await loadPrefix(tx, peek.parentId, { forUpdate: true });
+    const row = await loadPrefix(tx, id, { forUpdate: true });
+    const vrf = (await vrfMap(tx)).get(row.vrfId)!;
+    if (parent) authorize(ctx, 'prefix.reclaim', { unit: await loadUnit(tx, parent.holderCode) });
+    else authorize(ctx, 'prefix.create-pool');
+    if (row.childCount > 0 || row.addressCount > 0) {
+      const inside = await tx.select({ prefix: prefixes.prefix }).from(prefixes).where(eq(prefixes.parentId, row.id)).orderBy(asc(prefixes.prefix)).limit(5);
+      const what = row.childCount > 0 ? `${row.childCount} delegated prefixes (${inside.map((p) => parseCidr(p.prefix).text).join(', ')}${row.childCount > 5 ? ', …' : ''})` : `${row.addressCount} registered addresses`;
+      throw new Problem(409, 'in_use', `${parseCidr(row.prefix).text} still holds ${what}: reclaim or release them first`, { children: row.childCount, addresses: row.addressCount });
+    }
+    await tx.delete(prefixes).where(eq(prefixes.id, row.id));
+    if (parent) {
+      const block = parseCidr(row.prefix);
+      await release(tx, parent.id, parseCidr(parent.prefix), block);
+      await bumpUsage(tx, parent, -addressCount(block), -1, ctx.now());
+    }
+    await audit({ action: 'prefix.reclaim', objectType: 'prefix', objectId: String(row.id), before: auditShape(row, vrf) });
+  });
+}
+
+/** Utilization summed over what a holder holds, per family. */
+export async function holderUtilization(ctx: Ctx, code: string) {
+  authorize(ctx, 'prefix.read');
+  return read(async () => {
+    const holder = await loadUnit(ctx.db, code);
+    const sums = await ctx.db
+      .select({ family: prefixes.family, used: sql<string>`sum(${prefixes.usedAddresses})::text`, total: sql<string>`sum(${prefixes.totalAddresses})::text`, n: sql<number>`count(*)::int` })
+      .from(prefixes)
+      .where(eq(prefixes.holderCode, holder.code))
+      .groupBy(prefixes.family);
+    const of = (family: number) => {
+      const s = sums.find((x) => Number(x.family) === family);
+      const used = BigInt(s?.used ?? '0');
+      const total = BigInt(s?.total ?? '0');
+      return { percent: percentOf(used, total), usedAddresses: used.toString(), totalAddresses: total.toString(), prefixes: Number(s?.n ?? 0) };
+    };
+    return { holder: { code: holder.code, name: holder.name }, ipv4: of(4), ipv6: of(6) };
+  });
+}
+

@@ -1,0 +1,64 @@
+import { inArray } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { parseCidr } from '../../net/cidr.js';
+import { units } from '../divisions/schema.js';
+import type { AddressView, PrefixView } from './inputs.js';
+import { bareAddress } from './lookup.js';
+import type { AddressRow, PrefixRow, VrfRow } from './schema.js';
+
+/** percent with two decimals, computed on exact integers (an IPv6 /32 has 2^96 addresses). */
+export function percentOf(used: bigint, total: bigint): number {
+  if (total === 0n) return 0;
+  return Number((used * 10000n) / total) / 100;
+}
+
+export interface ViewContext {
+  vrfs: Map<number, VrfRow>;
+  holderNames: Map<string, string>;
+}
+
+/** Loads what a page of prefixes needs to be shown, in two queries whatever the page size. */
+export async function viewContext(db: Executor, rows: { vrfId: number; holderCode: string }[], vrfs: Map<number, VrfRow>): Promise<ViewContext> {
+  const codes = [...new Set(rows.map((r) => r.holderCode))];
+  const holderNames = new Map<string, string>();
+  if (codes.length) {
+    for (const u of await db.select({ code: units.code, name: units.name }).from(units).where(inArray(units.code, codes))) holderNames.set(u.code, u.name);
+  }
+  return { vrfs, holderNames };
+}
+
+export function prefixView(row: PrefixRow, view: ViewContext): PrefixView {
+  const vrf = view.vrfs.get(row.vrfId)!;
+  const used = BigInt(row.usedAddresses);
+  const total = BigInt(row.totalAddresses);
+  return {
+    id: String(row.id),
+    vrf: vrf.name,
+    zone: vrf.zoneCode,
+    cidr: parseCidr(row.prefix).text,
+    family: row.family as 4 | 6,
+    status: row.status,
+    holder: { code: row.holderCode, name: view.holderNames.get(row.holderCode) ?? row.holderCode },
+    parentId: row.parentId === null ? null : String(row.parentId),
+    description: row.description,
+    utilization: { percent: percentOf(used, total), usedAddresses: used.toString(), totalAddresses: total.toString() },
+    childCount: row.childCount,
+    addressCount: row.addressCount,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+export function addressView(row: AddressRow, vrf: VrfRow): AddressView {
+  return {
+    id: String(row.id),
+    address: bareAddress(row.address),
+    vrf: vrf.name,
+    prefixId: String(row.prefixId),
+    holder: row.holderCode,
+    hostname: row.hostname,
+    description: row.description,
+    gateway: row.gateway,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
