@@ -1,0 +1,117 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addressCount, overlaps, parseCidr, containsCidr } from '../../server/net/cidr.js';
+import { backends, startTestApp, type TestApp } from '../support/harness.js';
+
+describe.each(backends)('concurrent allocation on %s', (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(backend);
+  });
+  afterAll(async () => t?.close());
+
+  it('64 parallel allocations into room for exactly 50: 50 × 201, 14 × 409 pool_exhausted, no overlap', async () => {
+    const pool = await t.call('POST', '/api/v1/prefixes', { body: { cidr: '10.50.0.0/24', holder: '450000' } });
+    // 64 /30s fit; take 14 first so that exactly 50 remain.
+    const first = await t.call('POST', `/api/v1/prefixes/${pool.body.id}/allocate`, { body: { prefixLength: 30, holder: '450100', status: 'allocated', count: 14 } });
+    expect(first.status).toBe(201);
+    const cities = ['450100', '450200', '450300', '450400'];
+    const replies = await Promise.all(
+      Array.from({ length: 64 }, (_, i) =>
+        t.call('POST', `/api/v1/prefixes/${pool.body.id}/allocate`, { body: { prefixLength: 30, holder: cities[i % 4], status: 'allocated', strategy: (['first', 'best', 'last'] as const)[i % 3] } }),
+      ),
+    );
+    const statuses = replies.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 201)).toHaveLength(50);
+    expect(replies.filter((r) => r.status === 409).map((r) => r.body.code)).toEqual(Array(14).fill('pool_exhausted'));
+    const children = await t.call('GET', `/api/v1/prefixes/${pool.body.id}/children?limit=1000`);
+    const blocks = children.body.items.map((p: { cidr: string }) => parseCidr(p.cidr));
+    expect(blocks).toHaveLength(64);
+    for (let i = 0; i < blocks.length; i++) for (let j = i + 1; j < blocks.length; j++) expect(overlaps(blocks[i], blocks[j])).toBe(false);
+    const after = await t.call('GET', `/api/v1/prefixes/${pool.body.id}`);
+    expect(after.body.utilization).toMatchObject({ usedAddresses: '256', totalAddresses: '256', percent: 100 });
+    expect(after.body.childCount).toBe(64);
+  });
+
+  it('allocations under different parents all land, each parent consistent', async () => {
+    const pool = await t.call('POST', '/api/v1/prefixes', { body: { cidr: '10.60.0.0/16', holder: '450000' } });
+    const parents = await t.call('POST', `/api/v1/prefixes/${pool.body.id}/allocate`, { body: { prefixLength: 20, holder: '450100', status: 'allocated', count: 8 } });
+    const replies = await Promise.all(
+      parents.body.items.flatMap((p: { id: string }) =>
+        Array.from({ length: 6 }, () => t.call('POST', `/api/v1/prefixes/${p.id}/allocate`, { body: { prefixLength: 24, holder: '450102', status: 'allocated' } })),
+      ),
+    );
+    expect(replies.every((r) => r.status === 201)).toBe(true);
+    for (const p of parents.body.items) {
+      const got = await t.call('GET', `/api/v1/prefixes/${p.id}`);
+      expect(got.body.childCount).toBe(6);
+      expect(got.body.utilization.usedAddresses).toBe(String(6 * 256));
+    }
+  });
+});
+
+/**
+ * The buddy allocator through the whole stack: random allocations (every strategy, mixed
+ * lengths) and reclaims keep children aligned, inside the parent and disjoint, and the free
+ * blocks plus the children tile the parent exactly; reclaiming everything leaves one free block.
+ */
+describe('allocator properties through the API (PGlite)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('pglite');
+  });
+  afterAll(async () => t?.close());
+
+  for (const family of [4, 6] as const) {
+    it(`keeps free + used = parent for IPv${family}`, async () => {
+      let run = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(
+            fc.oneof(
+              fc.record({ op: fc.constant('allocate' as const), extra: fc.integer({ min: 1, max: 6 }), strategy: fc.constantFrom('first' as const, 'best' as const, 'last' as const) }),
+              fc.record({ op: fc.constant('reclaim' as const), pick: fc.nat() }),
+            ),
+            { minLength: 1, maxLength: 25 },
+          ),
+          async (steps) => {
+            run += 1;
+            const base = family === 4 ? `10.${run % 250}.${Math.floor(run / 250) * 16}.0/24` : `2001:db8:${run.toString(16)}::/120`;
+            const parentCidr = parseCidr(base);
+            const pool = await t.call('POST', '/api/v1/prefixes', { body: { vrf: 'internet', cidr: base, holder: '450000' } });
+            expect(pool.status, pool.text).toBe(201);
+            const held: { id: string; cidr: string }[] = [];
+            for (const step of steps) {
+              if (step.op === 'allocate') {
+                const r = await t.call('POST', `/api/v1/prefixes/${pool.body.id}/allocate`, {
+                  body: { prefixLength: parentCidr.length + step.extra, holder: '450000', status: 'reserved', strategy: step.strategy },
+                });
+                if (r.status === 201) held.push({ id: r.body.id, cidr: r.body.cidr });
+                else expect(r.body.code).toBe('pool_exhausted');
+              } else if (held.length) {
+                const [victim] = held.splice(step.pick % held.length, 1);
+                expect((await t.call('DELETE', `/api/v1/prefixes/${victim.id}`)).status).toBe(204);
+              }
+            }
+            const blocks = held.map((h) => parseCidr(h.cidr));
+            for (const b of blocks) {
+              expect(containsCidr(parentCidr, b)).toBe(true);
+              expect(b.network % addressCount(b)).toBe(0n);
+            }
+            for (let i = 0; i < blocks.length; i++) for (let j = i + 1; j < blocks.length; j++) expect(overlaps(blocks[i], blocks[j])).toBe(false);
+            const free = (await t.call('GET', `/api/v1/prefixes/${pool.body.id}/available?limit=1000`)).body.items.map((f: { cidr: string }) => parseCidr(f.cidr));
+            const used = blocks.reduce((s, b) => s + addressCount(b), 0n);
+            const freeSum = free.reduce((s: bigint, b: ReturnType<typeof parseCidr>) => s + addressCount(b), 0n);
+            expect(used + freeSum).toBe(addressCount(parentCidr));
+            const got = await t.call('GET', `/api/v1/prefixes/${pool.body.id}`);
+            expect(got.body.utilization.usedAddresses).toBe(used.toString());
+            for (const h of held) expect((await t.call('DELETE', `/api/v1/prefixes/${h.id}`)).status).toBe(204);
+            const merged = await t.call('GET', `/api/v1/prefixes/${pool.body.id}/available`);
+            expect(merged.body.items).toEqual([{ cidr: parentCidr.text, addresses: addressCount(parentCidr).toString() }]);
+          },
+        ),
+        { numRuns: 12 },
+      );
+    });
+  }
+});
