@@ -89,7 +89,7 @@ export async function registerAddress(ctx: Ctx, prefixId: string, input: CreateA
       .update(prefixes)
       .set({ usedAddresses: sql`${prefixes.usedAddresses} + 1`, addressCount: sql`${prefixes.addressCount} + 1`, updatedAt: ctx.now() })
       .where(eq(prefixes.id, prefix.id));
-    const vrf = (await vrfMap(tx)).get(prefix.vrfId)!;
+    const vrf = (await vrfMap(tx, ctx.db, [prefix.vrfId])).get(prefix.vrfId)!;
     const view = addressView(row, vrf);
     await audit({ action: 'address.assign', objectType: 'address', objectId: view.id, after: view });
     return view;
@@ -110,7 +110,7 @@ export async function releaseAddress(ctx: Ctx, id: string): Promise<void> {
       .update(prefixes)
       .set({ usedAddresses: sql`${prefixes.usedAddresses} - 1`, addressCount: sql`${prefixes.addressCount} - 1`, updatedAt: ctx.now() })
       .where(eq(prefixes.id, prefix.id));
-    const vrf = (await vrfMap(tx)).get(row.vrfId)!;
+    const vrf = (await vrfMap(tx, ctx.db, [row.vrfId])).get(row.vrfId)!;
     await audit({ action: 'address.release', objectType: 'address', objectId: id, before: addressView(row, vrf) });
   });
 }
@@ -134,7 +134,7 @@ export async function listAddresses(ctx: Ctx, query: ListAddressesQuery): Promis
     }
     const found: AddressRow[] = await ctx.db.select().from(addresses).where(and(...conditions)).orderBy(asc(addresses.id)).limit(query.limit + 1);
     const page = found.slice(0, query.limit);
-    const map = await vrfMap(ctx.db);
+    const map = await vrfMap(ctx.db, ctx.db, page.map((r) => r.vrfId));
     return { items: page.map((r) => addressView(r, map.get(r.vrfId)!)), nextCursor: found.length > query.limit ? String(page[page.length - 1].id) : null };
   });
 }

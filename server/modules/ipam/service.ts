@@ -42,8 +42,19 @@ function pgDetail(err: unknown): string {
 
 // ---- VRFs and zones ----------------------------------------------------------------------
 
-export async function vrfMap(db: Executor): Promise<Map<number, VrfRow>> {
-  return new Map((await db.select().from(vrfs)).map((v) => [v.id, v]));
+/**
+ * VRF rows never change once created (there is no rename), so each database's id → VRF map is
+ * kept in process and reloaded only when an id is missing (a VRF created since, perhaps by
+ * another server process).
+ */
+const vrfCache = new WeakMap<object, Map<number, VrfRow>>();
+
+export async function vrfMap(db: Executor, cacheKey: object = db, needed: number[] = []): Promise<Map<number, VrfRow>> {
+  const cached = vrfCache.get(cacheKey);
+  if (cached && needed.every((id) => cached.has(id))) return cached;
+  const fresh = new Map((await db.select().from(vrfs)).map((v) => [v.id, v]));
+  vrfCache.set(cacheKey, fresh);
+  return fresh;
 }
 
 async function vrfByName(db: Executor, name: string): Promise<VrfRow> {
@@ -91,14 +102,15 @@ async function loadPrefix(db: Executor, id: string | number, options: { forUpdat
   return row;
 }
 
-export async function viewsOf(db: Executor, rows: PrefixRow[]): Promise<PrefixView[]> {
-  const ctx = await viewContext(db, rows, await vrfMap(db));
+/** `cacheKey`: the request's database (not a transaction), under which VRFs are cached. */
+export async function viewsOf(db: Executor, rows: PrefixRow[], cacheKey: object = db, known: UnitRow[] = []): Promise<PrefixView[]> {
+  const ctx = await viewContext(db, rows, await vrfMap(db, cacheKey, rows.map((r) => r.vrfId)), known);
   return rows.map((r) => prefixView(r, ctx));
 }
 
 export async function getPrefix(ctx: Ctx, id: string): Promise<PrefixView> {
   authorize(ctx, 'prefix.read');
-  return read(async () => (await viewsOf(ctx.db, [await loadPrefix(ctx.db, id)]))[0]);
+  return read(async () => (await viewsOf(ctx.db, [await loadPrefix(ctx.db, id)], ctx.db))[0]);
 }
 
 /** Keyset pages in (vrf, prefix, id) order: stable under inserts, no OFFSET rescans. */
@@ -303,7 +315,7 @@ function auditShape(row: PrefixRow, vrf: VrfRow) {
 
 export async function createPrefix(ctx: Ctx, input: CreatePrefixInput): Promise<PrefixView> {
   parseCidr(input.cidr);
-  return mutate(ctx, async (tx, audit) => (await viewsOf(tx, [await registerPrefix(ctx, tx, audit, input)]))[0]);
+  return mutate(ctx, async (tx, audit) => (await viewsOf(tx, [await registerPrefix(ctx, tx, audit, input)], ctx.db))[0]);
 }
 
 /**
@@ -313,12 +325,16 @@ export async function createPrefix(ctx: Ctx, input: CreatePrefixInput): Promise<
 export async function allocate(ctx: Ctx, parentId: string, input: AllocateInput): Promise<PrefixView[]> {
   return mutate(ctx, async (tx, audit) => {
     const parent = await loadPrefix(tx, parentId, { forUpdate: true });
-    const parentHolder = await openParent(ctx, tx, parent);
+    // Both units in one query: the allocation is the appliance's hottest write.
+    const found = await tx.select().from(units).where(inArray(units.code, [parent.holderCode, input.holder]));
+    const parentHolder = found.find((u) => u.code === parent.holderCode)!;
+    const recipient = found.find((u) => u.code === input.holder);
+    authorize(ctx, 'prefix.delegate', { unit: parentHolder });
+    if (!recipient) throw notFound(`unit ${input.holder}`);
     const parentCidr = parseCidr(parent.prefix);
     checkChildLength(parentCidr, input.prefixLength);
-    const recipient = await loadUnit(tx, input.holder);
     checkDelegation(parent, parentHolder, recipient, input.status);
-    const vrf = (await vrfMap(tx)).get(parent.vrfId)!;
+    const vrf = (await vrfMap(tx, ctx.db, [parent.vrfId])).get(parent.vrfId)!;
     const created: PrefixRow[] = [];
     for (let i = 0; i < input.count; i++) {
       const block = await allocateBlock(tx, parent.id, input.prefixLength, input.strategy);
@@ -333,14 +349,14 @@ export async function allocate(ctx: Ctx, parentId: string, input: AllocateInput)
     }
     const size = addressCount(parseCidr(created[0].prefix)) * BigInt(created.length);
     await bumpUsage(tx, parent, size, created.length, ctx.now());
-    return viewsOf(tx, created);
+    return viewsOf(tx, created, ctx.db, [recipient]);
   });
 }
 
 export async function updatePrefix(ctx: Ctx, id: string, input: UpdatePrefixInput): Promise<PrefixView> {
   return mutate(ctx, async (tx, audit) => {
     const before = await loadPrefix(tx, id, { forUpdate: true });
-    const vrf = (await vrfMap(tx)).get(before.vrfId)!;
+    const vrf = (await vrfMap(tx, ctx.db, [before.vrfId])).get(before.vrfId)!;
     const changes: Partial<PrefixRow> = { updatedAt: ctx.now() };
     if (before.parentId === null) {
       authorize(ctx, 'prefix.create-pool');
@@ -362,7 +378,7 @@ export async function updatePrefix(ctx: Ctx, id: string, input: UpdatePrefixInpu
     if (input.description !== undefined) changes.description = input.description;
     const [row] = await tx.update(prefixes).set(changes).where(eq(prefixes.id, before.id)).returning();
     await audit({ action: 'prefix.update', objectType: 'prefix', objectId: String(row.id), before: auditShape(before, vrf), after: auditShape(row, vrf) });
-    return (await viewsOf(tx, [row]))[0];
+    return (await viewsOf(tx, [row], ctx.db))[0];
   });
 }
 
@@ -373,7 +389,7 @@ export async function reclaimPrefix(ctx: Ctx, id: string): Promise<void> {
     // Lock order parent → child, the same as allocate's, so the two never deadlock.
     const parent = peek.parentId === null ? null : await loadPrefix(tx, peek.parentId, { forUpdate: true });
     const row = await loadPrefix(tx, id, { forUpdate: true });
-    const vrf = (await vrfMap(tx)).get(row.vrfId)!;
+    const vrf = (await vrfMap(tx, ctx.db, [row.vrfId])).get(row.vrfId)!;
     if (parent) authorize(ctx, 'prefix.reclaim', { unit: await loadUnit(tx, parent.holderCode) });
     else authorize(ctx, 'prefix.create-pool');
     if (row.childCount > 0 || row.addressCount > 0) {

@@ -18,9 +18,9 @@ export interface ViewContext {
 }
 
 /** Loads what a page of prefixes needs to be shown, in two queries whatever the page size. */
-export async function viewContext(db: Executor, rows: { vrfId: number; holderCode: string }[], vrfs: Map<number, VrfRow>): Promise<ViewContext> {
-  const codes = [...new Set(rows.map((r) => r.holderCode))];
-  const holderNames = new Map<string, string>();
+export async function viewContext(db: Executor, rows: { vrfId: number; holderCode: string }[], vrfs: Map<number, VrfRow>, known: { code: string; name: string }[] = []): Promise<ViewContext> {
+  const holderNames = new Map<string, string>(known.map((u) => [u.code, u.name]));
+  const codes = [...new Set(rows.map((r) => r.holderCode))].filter((c) => !holderNames.has(c));
   if (codes.length) {
     for (const u of await db.select({ code: units.code, name: units.name }).from(units).where(inArray(units.code, codes))) holderNames.set(u.code, u.name);
   }

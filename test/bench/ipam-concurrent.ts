@@ -1,0 +1,87 @@
+/**
+ * 16 concurrent clients allocating through the HTTP API on PostgreSQL, each under its own
+ * parent, vs 16 clients doing raw INSERTs of the same rows into the same table with the same
+ * constraints (goal ≥ 0.5×). Also the 16 clients all under one parent — serialized by the
+ * parent's row lock by design — against the same baseline.
+ *   TEST_DATABASE_URL=postgres://… npx tsx test/bench/ipam-concurrent.ts
+ */
+import { addressCount, cidrOf, parseCidr } from '../../server/net/cidr.js';
+import { call, fmt, listen, openRegistry, serverUrl, table } from './support.js';
+
+const clients = 16;
+const perClient = Number(process.env.BENCH_PER_CLIENT || 100);
+
+async function viaApi(sameParent: boolean) {
+  const reg = await openRegistry('postgres', 24);
+  const http = await listen(reg.app);
+  try {
+    const pool = await call(reg.app, 'POST', '/api/v1/prefixes', { cidr: '10.0.0.0/8', holder: '450000' });
+    const parents = await call(reg.app, 'POST', `/api/v1/prefixes/${pool.body.id}/allocate`, { prefixLength: 16, holder: '450100', status: 'allocated', count: clients });
+    const parentIds: string[] = parents.body.items.map((p: { id: string }) => p.id);
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: clients }, async (_, c) => {
+        const parentId = sameParent ? parentIds[0] : parentIds[c];
+        for (let i = 0; i < perClient; i++) {
+          const res = await fetch(`${http.base}/api/v1/prefixes/${parentId}/allocate`, {
+            method: 'POST',
+            headers: { authorization: 'Bearer ww_bench_admin_token_00000000000000000000', 'content-type': 'application/json' },
+            body: JSON.stringify({ prefixLength: 28, holder: '450102', status: 'allocated' }),
+          });
+          if (res.status !== 201) throw new Error(`${res.status} ${await res.text()}`);
+          await res.arrayBuffer();
+        }
+      }),
+    );
+    return (clients * perClient) / ((performance.now() - started) / 1000);
+  } finally {
+    await http.close();
+    await reg.close();
+  }
+}
+
+/** The same rows, inserted raw: the constraints and triggers still run, nothing else does. */
+async function viaRawInsert(sameParent: boolean) {
+  const reg = await openRegistry('postgres', 24);
+  try {
+    const sql = reg.raw!;
+    const pool = await call(reg.app, 'POST', '/api/v1/prefixes', { cidr: '10.0.0.0/8', holder: '450000' });
+    const parents = await call(reg.app, 'POST', `/api/v1/prefixes/${pool.body.id}/allocate`, { prefixLength: 16, holder: '450100', status: 'allocated', count: clients });
+    const parentRows: { id: string; cidr: string }[] = parents.body.items;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: clients }, async (_, c) => {
+        const parent = sameParent ? parentRows[0] : parentRows[c];
+        const p = parseCidr(parent.cidr);
+        const size = addressCount(cidrOf(4, 0n, 28));
+        for (let i = 0; i < perClient; i++) {
+          const n = sameParent ? c * perClient + i : i;
+          const block = cidrOf(4, p.network + BigInt(n) * size, 28);
+          await sql`INSERT INTO prefixes (vrf_id, parent_id, family, prefix, status, holder_code, total_addresses)
+                    VALUES (1, ${Number(parent.id)}, 4, ${block.text}::cidr, 'allocated', '450102', 16)`;
+        }
+      }),
+    );
+    return (clients * perClient) / ((performance.now() - started) / 1000);
+  } finally {
+    await reg.close();
+  }
+}
+
+async function main() {
+  if (!serverUrl()) {
+    console.log('ipam-concurrent: skipped — set TEST_DATABASE_URL (PostgreSQL) to run it; PGlite has one connection.');
+    return;
+  }
+  const rawOwn = await viaRawInsert(false);
+  const apiOwn = await viaApi(false);
+  const rawOne = await viaRawInsert(true);
+  const apiOne = await viaApi(true);
+  console.log(`\n${clients} concurrent clients × ${perClient} allocations on PostgreSQL (allocations per second)`);
+  table([
+    { scenario: 'each client under its own parent', 'raw INSERT /s': fmt(rawOwn, 0), 'API allocate /s': fmt(apiOwn, 0), 'ratio (goal ≥ 0.5)': fmt(apiOwn / rawOwn) },
+    { scenario: 'all clients under one parent', 'raw INSERT /s': fmt(rawOne, 0), 'API allocate /s': fmt(apiOne, 0), 'ratio (goal ≥ 0.5)': fmt(apiOne / rawOne) },
+  ]);
+}
+
+await main();

@@ -1,0 +1,54 @@
+/**
+ * Listing 10,000 children with their utilization through the API (10 pages of 1,000) vs the
+ * raw SQL select of the same rows. Goal ≤ 3×.
+ *   npx tsx test/bench/ipam-list.ts            (PGlite; PostgreSQL too when TEST_DATABASE_URL is set)
+ */
+import { sql } from 'drizzle-orm';
+import { rows } from '../../server/db/client.js';
+import { call, fmt, openRegistry, serverUrl, summary, table } from './support.js';
+
+const repeats = Number(process.env.BENCH_REPEATS || 7);
+
+async function scenario(backend: 'pglite' | 'postgres') {
+  const reg = await openRegistry(backend);
+  try {
+    const pool = await call(reg.app, 'POST', '/api/v1/prefixes', { cidr: '10.0.0.0/8', holder: '450000' });
+    for (let i = 0; i < 40; i++) {
+      const r = await call(reg.app, 'POST', `/api/v1/prefixes/${pool.body.id}/allocate`, { prefixLength: 24, holder: '450100', status: 'allocated', count: 250 });
+      if (r.status !== 201) throw new Error(JSON.stringify(r.body));
+    }
+    const api: number[] = [];
+    const raw: number[] = [];
+    for (let round = 0; round < repeats + 1; round++) {
+      let started = performance.now();
+      let cursor: string | null = null;
+      let n = 0;
+      do {
+        const page: { body: { items: unknown[]; nextCursor: string | null } } = await call(reg.app, 'GET', `/api/v1/prefixes/${pool.body.id}/children?limit=1000${cursor ? `&cursor=${cursor}` : ''}`);
+        n += page.body.items.length;
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      if (n !== 10_000) throw new Error(`listed ${n}`);
+      if (round > 0) api.push(performance.now() - started);
+      started = performance.now();
+      const found = await rows(reg.database.db, sql`SELECT * FROM prefixes WHERE parent_id = ${Number(pool.body.id)} ORDER BY vrf_id, prefix, id`);
+      if (found.length !== 10_000) throw new Error(`selected ${found.length}`);
+      if (round > 0) raw.push(performance.now() - started);
+    }
+    return { api: summary(api).p50, raw: summary(raw).p50 };
+  } finally {
+    await reg.close();
+  }
+}
+
+async function main() {
+  const out: Record<string, string>[] = [];
+  for (const backend of serverUrl() ? (['pglite', 'postgres'] as const) : (['pglite'] as const)) {
+    const r = await scenario(backend);
+    out.push({ backend, 'raw select ms': fmt(r.raw), 'API 10×1000 ms': fmt(r.api), 'ratio (goal ≤ 3)': fmt(r.api / r.raw) });
+  }
+  console.log('\nlisting 10,000 children with utilization (median of runs)');
+  table(out);
+}
+
+await main();

@@ -1,0 +1,80 @@
+/**
+ * Next-free allocation cost with 100 siblings vs 100,000 siblings under one parent.
+ * Goal: p50 at 100k ≤ 1.5 × p50 at 100 — the free space is indexed, not rescanned.
+ * IPv4: a /8 of /26s (a /8 holds only 65,536 /24s, so 100,000 siblings need a longer length);
+ * IPv6: a /32 of /56s. Siblings are bulk-inserted with the free-block table they imply, then
+ * allocations go through the API (app.request) one at a time.
+ *   npx tsx test/bench/ipam-next-free.ts            (PGlite; PostgreSQL too when TEST_DATABASE_URL is set)
+ */
+import { eq, sql } from 'drizzle-orm';
+import { complement } from '../../server/net/blocks.js';
+import { addressCount, cidrOf, parseCidr, type Cidr } from '../../server/net/cidr.js';
+import { freeBlocks, prefixes } from '../../server/db/schema.js';
+import { call, fmt, openRegistry, serverUrl, summary, table } from './support.js';
+
+const allocations = Number(process.env.BENCH_ALLOCATIONS || 200);
+
+async function scenario(backend: 'pglite' | 'postgres', poolText: string, childLength: number, siblings: number) {
+  const reg = await openRegistry(backend);
+  try {
+    const db = reg.database.db;
+    const pool = await call(reg.app, 'POST', '/api/v1/prefixes', { cidr: poolText, holder: '450000' });
+    if (pool.status !== 201) throw new Error(JSON.stringify(pool.body));
+    const parent = parseCidr(poolText);
+    const parentId = Number(pool.body.id);
+    const step = addressCount(cidrOf(parent.family, 0n, childLength));
+    const children: Cidr[] = [];
+    for (let i = 0; i < siblings; i++) children.push(cidrOf(parent.family, parent.network + BigInt(i) * step, childLength));
+    for (let i = 0; i < children.length; i += 2000) {
+      await db.insert(prefixes).values(
+        children.slice(i, i + 2000).map((c) => ({ vrfId: 1, parentId, family: c.family, prefix: c.text, status: 'allocated' as const, holderCode: '450100', totalAddresses: step.toString() })),
+      );
+    }
+    await db.delete(freeBlocks).where(eq(freeBlocks.parentId, parentId));
+    const free = complement(parent, children);
+    for (let i = 0; i < free.length; i += 2000) await db.insert(freeBlocks).values(free.slice(i, i + 2000).map((b) => ({ parentId, block: b.text, length: b.length })));
+    await db
+      .update(prefixes)
+      .set({ childCount: siblings, usedAddresses: (step * BigInt(siblings)).toString() })
+      .where(eq(prefixes.id, parentId));
+    await db.execute(sql`ANALYZE`);
+    const samples: number[] = [];
+    for (let i = 0; i < allocations + 20; i++) {
+      const started = performance.now();
+      const r = await call(reg.app, 'POST', `/api/v1/prefixes/${parentId}/allocate`, { prefixLength: childLength, holder: '450100', status: 'allocated' });
+      const ms = performance.now() - started;
+      if (r.status !== 201) throw new Error(JSON.stringify(r.body));
+      if (i >= 20) samples.push(ms); // the first calls warm caches and the JIT
+    }
+    return summary(samples);
+  } finally {
+    await reg.close();
+  }
+}
+
+async function main() {
+  const backends: ('pglite' | 'postgres')[] = serverUrl() ? ['pglite', 'postgres'] : ['pglite'];
+  const rows: Record<string, string>[] = [];
+  for (const backend of backends) {
+    for (const [label, pool, length] of [
+      ['IPv4 /8 of /26', '10.0.0.0/8', 26],
+      ['IPv6 /32 of /56', '2001:db8::/32', 56],
+    ] as const) {
+      const small = await scenario(backend, pool, length, 100);
+      const large = await scenario(backend, pool, length, 100_000);
+      rows.push({
+        backend,
+        pool: label,
+        'p50@100 ms': fmt(small.p50),
+        'p99@100 ms': fmt(small.p99),
+        'p50@100k ms': fmt(large.p50),
+        'p99@100k ms': fmt(large.p99),
+        'ratio p50 (goal ≤ 1.5)': fmt(large.p50 / small.p50),
+      });
+    }
+  }
+  console.log(`\nnext-free allocation through the API, ${allocations} allocations each`);
+  table(rows);
+}
+
+await main();
