@@ -12,7 +12,13 @@ import { systemRoutes } from './http/system.js';
 import { accessRoutes } from './modules/access/routes.js';
 import { auditRoutes } from './modules/audit/routes.js';
 import { unitRoutes } from './modules/divisions/routes.js';
+import { dnsRoutes } from './modules/dns/routes.js';
+import { rdapRoutes } from './modules/rdap/routes.js';
 import { ipamRoutes } from './modules/ipam/routes.js';
+import { siteRoutes } from './modules/sites/routes.js';
+import { webhookRoutes } from './modules/webhooks/routes.js';
+import { telemetryRoutes } from './modules/telemetry/routes.js';
+import { findingRoutes } from './modules/findings/routes.js';
 
 /** The whole appliance as a Hono app: tests call app.request(), main.ts serves it. */
 export function createApp(deps: Deps) {
@@ -41,9 +47,15 @@ export function createApp(deps: Deps) {
   app.route('/', systemRoutes(metrics));
   app.route('/', webRoutes);
   app.route('/api/v1', unitRoutes);
+  app.route('/api/v1', dnsRoutes);
+  app.route('/', rdapRoutes);
   app.route('/api/v1', accessRoutes);
   app.route('/api/v1', auditRoutes);
   app.route('/api/v1', ipamRoutes);
+  app.route('/api/v1', siteRoutes);
+  app.route('/api/v1', webhookRoutes);
+  app.route('/api/v1', telemetryRoutes);
+  app.route('/api/v1', findingRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

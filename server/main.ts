@@ -7,6 +7,8 @@ import { prepare } from './bootstrap.js';
 import { loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { Sealer } from './modules/audit/sealer.js';
+import { TelemetryJob } from './modules/telemetry/job.js';
+import { WebhookDeliveryWorker } from './modules/webhooks/worker.js';
 
 async function main() {
   const config = loadConfig();
@@ -16,6 +18,10 @@ async function main() {
   const { adminToken } = await prepare(database, config);
   const sealer = new Sealer(database.db, config.auditAnchorPath, log);
   sealer.start(config.auditSealIntervalMs);
+  const telemetryJob = new TelemetryJob(database.db, config, { log });
+  telemetryJob.start();
+  const webhookWorker = new WebhookDeliveryWorker(database.db, config, log);
+  webhookWorker.start();
 
   const app = createApp({ database, config, log, now: () => new Date() });
   const tls = config.tlsCert && config.tlsKey ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) } : undefined;
@@ -51,6 +57,8 @@ async function main() {
     const force = setTimeout(() => process.exit(1), 15_000);
     force.unref();
     server.close();
+    await webhookWorker.stop();
+    await telemetryJob.stop();
     await sealer.stop();
     // A last pass seals what this process wrote, so verify finds nothing pending after a clean stop.
     await sealer.pass().catch((err) => log.warn({ err }, 'final audit seal failed'));

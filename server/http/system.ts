@@ -20,7 +20,7 @@ const docsPage = `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>waiwang 外网 API</title>
 <link rel="stylesheet" href="/docs/assets/swagger-ui.css"><link rel="icon" href="/docs/assets/favicon-32x32.png"></head>
 <body><div id="ui"></div><script src="/docs/assets/swagger-ui-bundle.js"></script>
-<script src="/docs/init.js"></script></body></html>`;
+<script src="/docs/assets/init.js"></script></body></html>`;
 // A separate file, so the page works under a Content-Security-Policy without inline scripts.
 const docsInit = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#ui', deepLinking: true });`;
 
@@ -36,9 +36,9 @@ export function systemRoutes(metrics: { registry: { metrics(): Promise<string>; 
     })
     .get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }))
     .get('/docs', (c) => c.html(docsPage))
-    .get('/docs/init.js', (c) => c.body(docsInit, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }))
     .get('/docs/assets/:file', (c) => {
       const file = c.req.param('file');
+      if (file === 'init.js') return c.body(docsInit, 200, { 'Content-Type': 'text/javascript; charset=utf-8' });
       const type = docsAssets[file];
       if (!type) return problemResponse(c, new Problem(404, 'not_found', `no asset ${file}`));
       return c.body(fs.readFileSync(path.join(swaggerDir, file)), 200, { 'Content-Type': type, 'Cache-Control': 'public, max-age=86400' });

@@ -13,7 +13,7 @@ describe.each(backends)('delegation walk on %s', (backend) => {
     t = await startTestApp(backend);
     cityOp = await t.userToken('operator', '450100');
     countyOp = await t.userToken('operator', '450102');
-    const dept = await t.call('POST', '/api/v1/units', { token: countyOp, body: { code: 'XN-TOWN-GOV', name: '兴宁区某镇人民政府', parent: '450102001', kind: 'department' } });
+    const dept = await t.call('POST', '/api/v1/units', { token: countyOp, body: { code: 'XN-TOWN-GOV', name: '兴宁区民生街道办事处', parent: '450102001', kind: 'department' } });
     expect(dept.status).toBe(201);
     const cityDept = await t.call('POST', '/api/v1/units', { token: cityOp, body: { code: 'NN-DATA', name: '南宁市大数据发展局', parent: '450100', kind: 'department' } });
     expect(cityDept.status).toBe(201);

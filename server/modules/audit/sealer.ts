@@ -6,7 +6,7 @@ import { rows, type Db } from '../../db/client.js';
 import { genesis, nextChain } from './chain.js';
 
 /** Arbitrary but fixed: the advisory lock that lets one server at a time seal. */
-const sealLockKey = 4_500_000_001;
+export const sealLockKey = 4_500_000_001;
 const maxPerPass = 20_000;
 
 export interface SealResult {

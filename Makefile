@@ -1,0 +1,47 @@
+# waiwang (外网): `make start` serves the registry on embedded PGlite in ./data; `make test` runs
+# the type check and every test on PGlite and on PostgreSQL. Both install what is missing first.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := start
+
+.PHONY: setup node start dev test typecheck bench clean
+
+## setup: Node.js >= 20 and npm (Debian's, or node@20 from the npm registry), then `npm ci` when
+## node_modules is missing or older than package-lock.json
+setup: node node_modules/.package-lock.json
+
+node:
+	@scripts/ensure-node.sh
+
+# npm ci rewrites node_modules/.package-lock.json; touch it so an unchanged lock file is not reinstalled.
+node_modules/.package-lock.json: package-lock.json | node
+	npm ci --no-audit --no-fund
+	@touch $@
+
+## start: serve on PORT (8080) with embedded PGlite in WAIWANG_DATA_DIR (./data); prints the URLs and, on first start, the admin token
+start: setup
+	npm start
+
+## dev: the same, restarting on every change of a source file
+dev: setup
+	npm run dev
+
+typecheck: setup
+	npx tsc --noEmit -p .
+
+## test: Debian packages the tests need, a fresh PostgreSQL database (TEST_DATABASE_URL), tsc, vitest
+test: setup
+	@scripts/ensure-packages.sh
+	@. scripts/ensure-postgres.sh; \
+	echo "== tsc --noEmit"; \
+	npx tsc --noEmit -p .; \
+	echo "== vitest (PGlite and PostgreSQL)"; \
+	scripts/run-tests.sh
+
+## bench: every benchmark in test/bench (PostgreSQL ones on a fresh database, as in make test)
+bench: setup
+	@scripts/ensure-packages.sh
+	@. scripts/ensure-postgres.sh; npm run bench
+
+clean:
+	rm -rf .test-tmp

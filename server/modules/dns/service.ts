@@ -1,0 +1,543 @@
+import { and, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
+import { mutate, read, type Ctx } from '../../context.js';
+import { rows, type Executor, type Tx } from '../../db/client.js';
+import { explainConstraint } from '../../db/errors.js';
+import { conflict, invalid, notFound, Problem, ruleViolation } from '../../http/problem.js';
+import { AddressError, parseAddress } from '../../net/cidr.js';
+import { authorize } from '../access/authorize.js';
+import { units, type UnitRow } from '../divisions/schema.js';
+import { assertActive, loadUnit } from '../divisions/service.js';
+import type {
+  CreateDomainInput,
+  CreatedRecordView,
+  DelegateInput,
+  DomainView,
+  ListDomainsQuery,
+  ListRecordsQuery,
+  RecordInput,
+  RecordView,
+  UpdateDomainInput,
+} from './inputs.js';
+import { asciiLabel, asciiName, isWithin, nameInZone, NameError, readName, unicodeName } from './names.js';
+import { delegationRefusal } from './rules.js';
+import { domains, dnsRecords, type DnsRecordRow, type DomainRow, type Nameserver, type Soa } from './schema.js';
+import { firstSerialOf, nextSerial } from './serial.js';
+import { dnsDefaults } from './settings.js';
+import { canonicalValue, hostOwnerTypes, ValueError, type RecordType } from './values.js';
+import { mailboxName, renderZone, type ResourceRecord, type ZoneSection } from './zonefile.js';
+
+explainConstraint('domains_name_key', () => conflict('a domain with this name is already registered'));
+explainConstraint('dns_records_unique', () => conflict('the zone already has this record (same name, type and value)'));
+
+// --- views -----------------------------------------------------------------------------
+
+export function domainView(row: DomainRow, holderName: string): DomainView {
+  return {
+    id: String(row.id),
+    name: row.name,
+    unicodeName: unicodeName(row.name),
+    holder: { code: row.holderCode, name: holderName },
+    parentId: row.parentId === null ? null : String(row.parentId),
+    nameservers: row.nameservers.map((ns) => ({ name: ns.name, unicodeName: unicodeName(ns.name), addresses: ns.addresses })),
+    soa: { mname: row.nameservers[0].name, rname: row.soa.rname, refresh: row.soa.refresh, retry: row.soa.retry, expire: row.soa.expire, minimum: row.soa.minimum },
+    ttl: row.ttl,
+    serial: row.serial,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+export function recordView(row: DnsRecordRow): RecordView {
+  return {
+    id: String(row.id),
+    domainId: String(row.domainId),
+    name: row.name,
+    unicodeName: unicodeName(row.name),
+    type: row.type,
+    value: row.value,
+    ttl: row.ttl,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+// --- loading ---------------------------------------------------------------------------
+
+function idOf(text: string, what: string): number {
+  const id = Number(text);
+  if (!Number.isSafeInteger(id) || id <= 0) throw notFound(`${what} ${text}`);
+  return id;
+}
+
+export async function loadDomain(db: Executor, id: number, options: { forUpdate?: boolean } = {}): Promise<DomainRow> {
+  const query = db.select().from(domains).where(eq(domains.id, id));
+  const [row] = options.forUpdate ? await query.for('update') : await query;
+  if (!row) throw notFound(`domain ${id}`);
+  return row;
+}
+
+async function holderName(db: Executor, code: string): Promise<string> {
+  const [row] = await db.select({ name: units.name }).from(units).where(eq(units.code, code));
+  return row?.name ?? code;
+}
+
+async function viewOf(db: Executor, row: DomainRow): Promise<DomainView> {
+  return domainView(row, await holderName(db, row.holderCode));
+}
+
+// --- reading what people typed -----------------------------------------------------------
+
+/**
+ * Name servers as given. A server whose name lies inside `glueZone` (the zone itself for a
+ * root, the delegating zone for a child) can only be found through the addresses that zone
+ * carries for it, so those addresses are required.
+ */
+export function readNameservers(input: { name: string; addresses?: string[] }[], glueZone: string): Nameserver[] {
+  const seen = new Set<string>();
+  return input.map((ns, i) => {
+    const field = `nameservers.${i}`;
+    const name = readName(`${field}.name`, JSON.stringify(ns.name), () => asciiName(ns.name, 'host'));
+    if (seen.has(name)) throw invalid(`${field}.name: ${name} is listed twice`, { field: `${field}.name` });
+    seen.add(name);
+    const addresses = [
+      ...new Set(
+        (ns.addresses ?? []).map((text, j) => {
+          try {
+            return parseAddress(text).text;
+          } catch (err) {
+            if (err instanceof AddressError) throw new Problem(400, err.code, `${field}.addresses.${j}: ${err.message}`, { field: `${field}.addresses.${j}` });
+            throw err;
+          }
+        }),
+      ),
+    ];
+    if (addresses.length === 0 && isWithin(name, glueZone)) {
+      throw invalid(`${field}: ${name} lies inside ${glueZone}, so resolvers reach it only through the addresses (glue) that zone carries: give its addresses`, {
+        field: `${field}.addresses`,
+      });
+    }
+    return { name, addresses };
+  });
+}
+
+/** The zone's contact as a mailbox (`hostmaster@gx.example`) or already as a name (`hostmaster.gx.example`). */
+function readMailbox(typed: string): string {
+  const at = typed.indexOf('@');
+  if (at < 0) return readName('soa.rname', JSON.stringify(typed), () => asciiName(typed, 'service'));
+  const local = typed.slice(0, at);
+  if (!/^[A-Za-z0-9._+-]{1,63}$/.test(local)) {
+    throw invalid(`soa.rname: the mailbox ${JSON.stringify(typed)} needs a plain local part (letters, digits and . _ + -)`, { field: 'soa.rname' });
+  }
+  return mailboxName(`${local}@${readName('soa.rname', JSON.stringify(typed), () => asciiName(typed.slice(at + 1), 'host'))}`);
+}
+
+/** SOA values: what was given, else what the zone had, else the deployment's defaults (settings.ts). */
+function readSoa(input: CreateDomainInput['soa'], zone: string, base?: Soa): Soa {
+  const defaults = dnsDefaults();
+  return {
+    rname: input?.rname !== undefined ? readMailbox(input.rname) : (base?.rname ?? mailboxName(defaults.rname ?? `hostmaster.${zone}`)),
+    refresh: input?.refresh ?? base?.refresh ?? defaults.refresh,
+    retry: input?.retry ?? base?.retry ?? defaults.retry,
+    expire: input?.expire ?? base?.expire ?? defaults.expire,
+    minimum: input?.minimum ?? base?.minimum ?? defaults.minimum,
+  };
+}
+
+// --- zone bookkeeping ----------------------------------------------------------------------
+
+/** Bumps a locked zone's serial inside the caller's transaction; returns the new serial. */
+async function bumpSerial(tx: Tx, zone: DomainRow, now: Date): Promise<number> {
+  const serial = nextSerial(zone.serial, now);
+  await tx.update(domains).set({ serial, updatedAt: now }).where(eq(domains.id, zone.id));
+  return serial;
+}
+
+/** The delegated child zone `name` lies in (at or below its apex), if any. */
+async function childZoneAt(db: Executor, zone: DomainRow, name: string): Promise<{ name: string; holder_code: string } | undefined> {
+  const [child] = await rows<{ name: string; holder_code: string }>(
+    db,
+    sql`SELECT name, holder_code FROM domains WHERE parent_id = ${zone.id} AND (name = ${name} OR right(${name}, length(name) + 1) = '.' || name) LIMIT 1`,
+  );
+  return child;
+}
+
+/** Names of a zone where the registry itself writes address records: its name servers' and its children's, inside it. */
+async function generatedAddressNames(db: Executor, zone: DomainRow): Promise<Set<string>> {
+  const children = await db.select({ nameservers: domains.nameservers }).from(domains).where(eq(domains.parentId, zone.id));
+  const names = new Set<string>();
+  for (const ns of [...zone.nameservers, ...children.flatMap((c) => c.nameservers)]) {
+    if (isWithin(ns.name, zone.name) && ns.addresses.length > 0) names.add(ns.name);
+  }
+  return names;
+}
+
+/** A CNAME stands alone (RFC 1034 3.6.2): refuses name servers whose addresses would sit beside one. */
+async function refuseCnameAt(db: Executor, zone: DomainRow, names: string[]): Promise<void> {
+  if (names.length === 0) return;
+  const [clash] = await db
+    .select({ name: dnsRecords.name })
+    .from(dnsRecords)
+    .where(and(eq(dnsRecords.domainId, zone.id), eq(dnsRecords.type, 'CNAME'), inArray(dnsRecords.name, names)))
+    .limit(1);
+  if (clash) {
+    throw conflict(`${clash.name} is a CNAME in ${zone.name}; a name server's addresses cannot sit beside it: delete the CNAME or name another server`);
+  }
+}
+
+// --- domains -----------------------------------------------------------------------------
+
+export async function createDomain(ctx: Ctx, input: CreateDomainInput): Promise<DomainView> {
+  authorize(ctx, 'domain.create');
+  const name = readName('name', JSON.stringify(input.name), () => asciiName(input.name, 'host'));
+  if (name === 'arpa' || name.endsWith('.arpa')) {
+    throw invalid(`name: reverse zones are not registered by hand; they follow the prefix tree (GET /api/v1/prefixes/{id}/reverse-zones, GET /api/v1/reverse-zones/{name})`, { field: 'name' });
+  }
+  const nameservers = readNameservers(input.nameservers, name);
+  const soa = readSoa(input.soa, name);
+  return mutate(ctx, async (tx, audit) => {
+    const holder = await loadUnit(tx, input.holder);
+    assertActive(holder);
+    const [related] = await rows<{ name: string }>(
+      tx,
+      sql`SELECT name FROM domains
+          WHERE name = ${name} OR right(${name}, length(name) + 1) = '.' || name OR right(name, ${name.length + 1}) = ${`.${name}`}
+          ORDER BY length(name) LIMIT 1`,
+    );
+    if (related) {
+      if (related.name === name) throw conflict(`the domain ${name} is already registered`);
+      if (isWithin(name, related.name)) throw conflict(`${name} lies inside the registered zone ${related.name}: delegate it from there (POST /api/v1/domains/{id}/delegate)`);
+      throw conflict(`${related.name} is already registered below ${name}; a root zone cannot be put above an existing zone`);
+    }
+    const [row] = await tx
+      .insert(domains)
+      .values({ name, parentId: null, holderCode: holder.code, nameservers, soa, ttl: input.ttl ?? dnsDefaults().ttl, serial: firstSerialOf(ctx.now()), createdAt: ctx.now(), updatedAt: ctx.now() })
+      .returning();
+    const view = domainView(row, holder.name);
+    await audit({ action: 'domain.create', objectType: 'domain', objectId: view.id, after: view });
+    return view;
+  });
+}
+
+export async function delegateDomain(ctx: Ctx, parentIdText: string, input: DelegateInput): Promise<DomainView> {
+  const parentId = idOf(parentIdText, 'domain');
+  const label = readName('label', JSON.stringify(input.label), () => {
+    if (input.label.includes('.')) throw new NameError('a delegation hands out one label; delegate one level at a time, then delegate again from the child');
+    return asciiLabel(input.label, 'host');
+  });
+  return mutate(ctx, async (tx, audit) => {
+    const parent = await loadDomain(tx, parentId, { forUpdate: true });
+    const parentHolder = await loadUnit(tx, parent.holderCode);
+    authorize(ctx, 'domain.delegate', { unit: parentHolder });
+    const holder = await loadUnit(tx, input.holder);
+    assertActive(holder);
+    const refusal = delegationRefusal(parentHolder, holder);
+    if (refusal) throw ruleViolation('delegation_rule', refusal, { rule: 'article 21: one level at a time, departments under their own division' });
+    const name = readName('label', JSON.stringify(input.label), () => {
+      const full = `${label}.${parent.name}`;
+      if (Buffer.byteLength(full) > 253) throw new NameError(`${full} would be ${Buffer.byteLength(full)} octets; a DNS name holds at most 253`);
+      return full;
+    });
+    const nameservers = readNameservers(input.nameservers, parent.name);
+    const soa = readSoa(input.soa, name);
+    const [taken] = await tx.select({ holderCode: domains.holderCode }).from(domains).where(eq(domains.name, name));
+    if (taken) throw conflict(`${name} is already delegated (to ${taken.holderCode})`);
+    const [occupied] = await rows<{ name: string; type: string }>(
+      tx,
+      sql`SELECT name, type FROM dns_records WHERE domain_id = ${parent.id} AND (name = ${name} OR right(name, ${name.length + 1}) = ${`.${name}`}) LIMIT 1`,
+    );
+    if (occupied) {
+      throw conflict(`${parent.name} has a ${occupied.type} record at ${occupied.name}, which would fall inside the new zone: delete it first and add it to the child zone after delegating`);
+    }
+    await refuseCnameAt(tx, parent, nameservers.filter((ns) => isWithin(ns.name, parent.name) && !isWithin(ns.name, name)).map((ns) => ns.name));
+    const [row] = await tx
+      .insert(domains)
+      .values({ name, parentId: parent.id, holderCode: holder.code, nameservers, soa, ttl: input.ttl ?? parent.ttl, serial: firstSerialOf(ctx.now()), createdAt: ctx.now(), updatedAt: ctx.now() })
+      .returning();
+    const parentSerial = await bumpSerial(tx, parent, ctx.now());
+    const view = domainView(row, holder.name);
+    await audit({ action: 'domain.delegate', objectType: 'domain', objectId: view.id, after: { ...view, parent: { id: String(parent.id), name: parent.name, serial: parentSerial } } });
+    return view;
+  });
+}
+
+export async function updateDomain(ctx: Ctx, idText: string, input: UpdateDomainInput): Promise<DomainView> {
+  const id = idOf(idText, 'domain');
+  return mutate(ctx, async (tx, audit) => {
+    // Parent before child, the order every verb locks in, so two writers never wait on each other in a circle.
+    const unlocked = await loadDomain(tx, id);
+    const parent = unlocked.parentId === null ? null : await loadDomain(tx, unlocked.parentId, { forUpdate: true });
+    const before = await loadDomain(tx, id, { forUpdate: true });
+    const holder = await loadUnit(tx, before.holderCode);
+    authorize(ctx, 'domain.update', { unit: holder });
+    const nameservers = input.nameservers ? readNameservers(input.nameservers, parent?.name ?? before.name) : before.nameservers;
+    if (input.nameservers) {
+      await refuseCnameAt(tx, before, nameservers.filter((ns) => isWithin(ns.name, before.name)).map((ns) => ns.name));
+      if (parent) await refuseCnameAt(tx, parent, nameservers.filter((ns) => isWithin(ns.name, parent.name) && !isWithin(ns.name, before.name)).map((ns) => ns.name));
+    }
+    const soa = input.soa ? readSoa(input.soa, before.name, before.soa) : before.soa;
+    const ttl = input.ttl ?? before.ttl;
+    const serial = nextSerial(before.serial, ctx.now());
+    const [row] = await tx.update(domains).set({ nameservers, soa, ttl, serial, updatedAt: ctx.now() }).where(eq(domains.id, id)).returning();
+    // The parent zone carries the delegation (NS, glue, their TTL): it changes with them.
+    const parentChanges = parent && (input.nameservers !== undefined || input.ttl !== undefined);
+    if (parentChanges) await bumpSerial(tx, parent, ctx.now());
+    const beforeView = domainView(before, holder.name);
+    const view = domainView(row, holder.name);
+    await audit({ action: 'domain.update', objectType: 'domain', objectId: view.id, before: beforeView, after: view });
+    return view;
+  });
+}
+
+export async function reclaimDomain(ctx: Ctx, idText: string): Promise<void> {
+  const id = idOf(idText, 'domain');
+  await mutate(ctx, async (tx, audit) => {
+    const unlocked = await loadDomain(tx, id);
+    const parent = unlocked.parentId === null ? null : await loadDomain(tx, unlocked.parentId, { forUpdate: true });
+    const before = await loadDomain(tx, id, { forUpdate: true });
+    if (parent) authorize(ctx, 'domain.reclaim', { unit: await loadUnit(tx, parent.holderCode) });
+    else authorize(ctx, 'domain.create');
+    const [child] = await tx.select({ name: domains.name }).from(domains).where(eq(domains.parentId, id)).limit(1);
+    if (child) throw new Problem(409, 'in_use', `${before.name} still delegates ${child.name}: reclaim the child zones first`);
+    const [record] = await tx.select({ name: dnsRecords.name, type: dnsRecords.type }).from(dnsRecords).where(eq(dnsRecords.domainId, id)).limit(1);
+    if (record) throw new Problem(409, 'in_use', `${before.name} still has records (${record.type} at ${record.name}): delete them first`);
+    await tx.delete(domains).where(eq(domains.id, id));
+    if (parent) await bumpSerial(tx, parent, ctx.now());
+    await audit({ action: 'domain.reclaim', objectType: 'domain', objectId: String(id), before: await viewOf(tx, before) });
+  });
+}
+
+export async function getDomain(ctx: Ctx, idText: string): Promise<DomainView> {
+  authorize(ctx, 'domain.read');
+  const id = idOf(idText, 'domain');
+  return read(async () => viewOf(ctx.db, await loadDomain(ctx.db, id)));
+}
+
+export async function listDomains(ctx: Ctx, query: ListDomainsQuery): Promise<{ items: DomainView[]; nextCursor: string | null }> {
+  authorize(ctx, 'domain.read');
+  const conditions: SQL[] = [];
+  if (query.name !== undefined) conditions.push(eq(domains.name, readName('name', JSON.stringify(query.name), () => asciiName(query.name!, 'host'))));
+  if (query.holder) conditions.push(eq(domains.holderCode, query.holder));
+  if (query.parent) conditions.push(eq(domains.parentId, Number(query.parent)));
+  if (query.cursor) conditions.push(gt(domains.id, Number(query.cursor)));
+  return read(async () => {
+    const found = await ctx.db
+      .select({ domain: domains, holderName: units.name })
+      .from(domains)
+      .innerJoin(units, eq(units.code, domains.holderCode))
+      .where(and(...conditions))
+      .orderBy(asc(domains.id))
+      .limit(query.limit + 1);
+    const page = found.slice(0, query.limit);
+    return { items: page.map((r) => domainView(r.domain, r.holderName)), nextCursor: found.length > query.limit ? String(page[page.length - 1].domain.id) : null };
+  });
+}
+
+// --- records -----------------------------------------------------------------------------
+
+/** Where the registry and this record disagree: an address not registered to the zone's holder or its subtree. */
+async function addressWarnings(db: Executor, holder: UnitRow, address: string): Promise<{ code: string; message: string }[]> {
+  const held = await rows<{ holder_code: string; path: string; vrf: string }>(
+    db,
+    sql`SELECT a.holder_code, u.path, v.name AS vrf FROM addresses a JOIN units u ON u.code = a.holder_code JOIN vrfs v ON v.id = a.vrf_id
+        WHERE a.address = ${`${address}/${address.includes(':') ? 128 : 32}`}::inet ORDER BY v.id`,
+  );
+  if (held.some((h) => h.path.startsWith(holder.path))) return [];
+  if (held.length > 0) {
+    const others = held.map((h) => `${h.holder_code} in VRF ${h.vrf}`).join(', ');
+    return [
+      {
+        code: 'address_held_elsewhere',
+        message: `the registry has ${address} registered to ${others}, not to the zone's holder ${holder.code} (${holder.name}) or a unit below it; registry and DNS should agree`,
+      },
+    ];
+  }
+  return [
+    {
+      code: 'address_not_registered',
+      message: `the registry holds no address ${address} for ${holder.code} (${holder.name}); register it (POST /api/v1/prefixes/{id}/addresses) so that registry and DNS agree`,
+    },
+  ];
+}
+
+export async function createRecord(ctx: Ctx, domainIdText: string, input: RecordInput): Promise<CreatedRecordView> {
+  const domainId = idOf(domainIdText, 'domain');
+  const type = input.type as RecordType;
+  return mutate(ctx, async (tx, audit) => {
+    const zone = await loadDomain(tx, domainId, { forUpdate: true });
+    const holder = await loadUnit(tx, zone.holderCode);
+    authorize(ctx, 'record.create', { unit: holder });
+    const name = readName('name', JSON.stringify(input.name), () => nameInZone(input.name, zone.name, hostOwnerTypes.has(type) ? 'host' : 'service'));
+    if (!isWithin(name, zone.name)) {
+      throw invalid(`name: ${name} lies outside the zone ${zone.name}; a record of this zone is the apex (@) or a name ending in .${zone.name}`, { field: 'name' });
+    }
+    let value: string;
+    try {
+      value = canonicalValue(type, input.value, zone.name);
+    } catch (err) {
+      if (err instanceof ValueError) throw invalid(`value: ${err.message}`, { field: 'value' });
+      throw err;
+    }
+    if (type === 'CNAME' && name === zone.name) {
+      throw invalid(`name: a CNAME cannot sit at the apex of ${zone.name}, which has its SOA and NS records; give the apex A/AAAA records, or put the CNAME on a name below`, { field: 'name' });
+    }
+    if (type === 'NS' && name === zone.name) {
+      throw invalid(`name: the apex NS records of ${zone.name} come from the domain's name servers: PATCH /api/v1/domains/${zone.id} {"nameservers": [...]}`, { field: 'name' });
+    }
+    const child = await childZoneAt(tx, zone, name);
+    if (child) {
+      throw ruleViolation('delegation_rule', `${name} lies in the zone ${child.name}, delegated to ${child.holder_code}: its records are written there, by its holder's operators`);
+    }
+    const [cut] = await rows<{ name: string }>(
+      tx,
+      sql`SELECT name FROM dns_records WHERE domain_id = ${zone.id} AND type = 'NS'
+          AND (right(${name}, length(name) + 1) = '.' || name ${type === 'NS' ? sql`` : sql`OR name = ${name}`}) LIMIT 1`,
+    );
+    if (cut) throw conflict(`${name} lies ${cut.name === name ? 'at' : 'below'} ${cut.name}, which NS records delegate elsewhere: data there belongs to that zone`);
+    if (type === 'NS') {
+      const [below] = await rows<{ name: string; type: string }>(
+        tx,
+        sql`SELECT name, type FROM dns_records WHERE domain_id = ${zone.id}
+            AND ((name = ${name} AND type <> 'NS') OR right(name, ${name.length + 1}) = ${`.${name}`}) LIMIT 1`,
+      );
+      if (below) throw conflict(`NS records at ${name} would hide the ${below.type} record at ${below.name}: delete it first`);
+      if (isWithin(value.slice(0, -1), name)) {
+        throw invalid(`value: ${value} lies inside ${name}, so it needs glue; register the child zone with POST /api/v1/domains/${zone.id}/delegate, which writes NS and glue`, { field: 'value' });
+      }
+    }
+    const existing = await tx.select({ type: dnsRecords.type }).from(dnsRecords).where(and(eq(dnsRecords.domainId, zone.id), eq(dnsRecords.name, name)));
+    if (type === 'CNAME') {
+      const generated = await generatedAddressNames(tx, zone);
+      if (existing.length > 0 || generated.has(name)) {
+        const beside = existing.length > 0 ? `${existing[0].type} records` : 'a name server’s address records';
+        throw conflict(`a CNAME stands alone at its name (RFC 1034): ${name} already has ${beside}; delete them or put the CNAME on another name`);
+      }
+    } else if (existing.some((r) => r.type === 'CNAME')) {
+      throw conflict(`${name} is a CNAME, which stands alone at its name (RFC 1034): delete the CNAME first or use another name`);
+    }
+    const warnings = type === 'A' || type === 'AAAA' ? await addressWarnings(tx, holder, value) : [];
+    const [row] = await tx
+      .insert(dnsRecords)
+      .values({ domainId: zone.id, name, type, value, ttl: input.ttl ?? zone.ttl, createdAt: ctx.now() })
+      .returning();
+    const serial = await bumpSerial(tx, zone, ctx.now());
+    const view = recordView(row);
+    await audit({ action: 'record.create', objectType: 'record', objectId: view.id, after: { ...view, zone: zone.name, serial } });
+    return { ...view, serial, warnings };
+  });
+}
+
+export async function deleteRecord(ctx: Ctx, idText: string): Promise<void> {
+  const id = idOf(idText, 'record');
+  await mutate(ctx, async (tx, audit) => {
+    const [found] = await tx.select().from(dnsRecords).where(eq(dnsRecords.id, id));
+    if (!found) throw notFound(`record ${id}`);
+    const zone = await loadDomain(tx, found.domainId, { forUpdate: true });
+    authorize(ctx, 'record.delete', { unit: await loadUnit(tx, zone.holderCode) });
+    const deleted = await tx.delete(dnsRecords).where(eq(dnsRecords.id, id)).returning();
+    if (deleted.length === 0) throw notFound(`record ${id}`);
+    const serial = await bumpSerial(tx, zone, ctx.now());
+    await audit({ action: 'record.delete', objectType: 'record', objectId: String(id), before: { ...recordView(found), zone: zone.name }, after: { serial } });
+  });
+}
+
+export async function listRecords(ctx: Ctx, domainIdText: string, query: ListRecordsQuery): Promise<{ items: RecordView[]; nextCursor: string | null }> {
+  authorize(ctx, 'domain.read');
+  const domainId = idOf(domainIdText, 'domain');
+  return read(async () => {
+    const zone = await loadDomain(ctx.db, domainId);
+    const conditions = [eq(dnsRecords.domainId, zone.id)];
+    if (query.name !== undefined) conditions.push(eq(dnsRecords.name, readName('name', JSON.stringify(query.name), () => nameInZone(query.name!, zone.name, 'service'))));
+    if (query.type) conditions.push(eq(dnsRecords.type, query.type));
+    if (query.cursor) conditions.push(gt(dnsRecords.id, Number(query.cursor)));
+    const found = await ctx.db.select().from(dnsRecords).where(and(...conditions)).orderBy(asc(dnsRecords.id)).limit(query.limit + 1);
+    const page = found.slice(0, query.limit);
+    return { items: page.map(recordView), nextCursor: found.length > query.limit ? String(page[page.length - 1].id) : null };
+  });
+}
+
+// --- zone files ----------------------------------------------------------------------------
+
+function addressRecords(ns: Nameserver, ttl: number): ResourceRecord[] {
+  return ns.addresses.map((address) => ({ name: ns.name, ttl, type: address.includes(':') ? 'AAAA' : 'A', value: address }));
+}
+
+/** The ETag of a zone: its serial moves with every change of what the zone file says. */
+export function zoneEtag(zone: Pick<DomainRow, 'id' | 'serial'>): string {
+  return `"zone-${zone.id}-${zone.serial}"`;
+}
+
+/** Just the current ETag, so a pull job that has the zone already is answered without rendering it. */
+export async function currentZoneEtag(ctx: Ctx, idText: string): Promise<string> {
+  authorize(ctx, 'zone.read');
+  const id = idOf(idText, 'domain');
+  return read(async () => {
+    const [row] = await ctx.db.select({ id: domains.id, serial: domains.serial }).from(domains).where(eq(domains.id, id));
+    if (!row) throw notFound(`domain ${id}`);
+    return zoneEtag(row);
+  });
+}
+
+/** The master file of a forward zone: SOA, apex NS, the addresses of in-zone name servers, records, then each delegation with its glue. */
+export async function zoneFile(ctx: Ctx, idText: string): Promise<{ text: string; etag: string }> {
+  authorize(ctx, 'zone.read');
+  const id = idOf(idText, 'domain');
+  // One snapshot: the serial in the SOA is the serial of exactly these records.
+  return read(() =>
+    ctx.db.transaction(
+      async (tx) => {
+        const zone = await loadDomain(tx, id);
+        const children = await tx
+          .select({ name: domains.name, holderCode: domains.holderCode, nameservers: domains.nameservers, ttl: domains.ttl })
+          .from(domains)
+          .where(eq(domains.parentId, zone.id))
+          .orderBy(asc(domains.name));
+        const records = await rows<ResourceRecord>(tx, sql`SELECT name, ttl, type, value FROM dns_records WHERE domain_id = ${zone.id}`);
+        return { text: renderForwardZone(zone, children, records), etag: zoneEtag(zone) };
+      },
+      { isolationLevel: 'repeatable read', accessMode: 'read only' },
+    ),
+  );
+}
+
+/** Owner, then type, then value, by code units: the same bytes on every database, whatever its collation. */
+function byOwner(a: ResourceRecord, b: ResourceRecord): number {
+  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
+  if (a.type !== b.type) return a.type < b.type ? -1 : 1;
+  return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
+}
+
+export function renderForwardZone(
+  zone: Pick<DomainRow, 'name' | 'nameservers' | 'soa' | 'ttl' | 'serial' | 'holderCode'>,
+  children: Pick<DomainRow, 'name' | 'holderCode' | 'nameservers' | 'ttl'>[],
+  records: ResourceRecord[],
+): string {
+  // The registry writes address records for name servers inside the zone; a record that repeats one is written once.
+  const generated = new Set<string>();
+  const once = (rr: ResourceRecord) => {
+    const key = `${rr.name} ${rr.type} ${rr.value}`;
+    if (generated.has(key)) return false;
+    generated.add(key);
+    return true;
+  };
+  const apex: ResourceRecord[] = zone.nameservers.map((ns) => ({ name: zone.name, ttl: zone.ttl, type: 'NS', value: `${ns.name}.` }));
+  const apexAddresses = zone.nameservers.filter((ns) => isWithin(ns.name, zone.name)).flatMap((ns) => addressRecords(ns, zone.ttl)).filter(once);
+  const delegations: ZoneSection[] = children.map((child) => ({
+    comment: `delegation: ${unicodeName(child.name)} held by ${child.holderCode}`,
+    records: [
+      ...child.nameservers.map((ns) => ({ name: child.name, ttl: child.ttl, type: 'NS', value: `${ns.name}.` })),
+      ...child.nameservers.filter((ns) => isWithin(ns.name, zone.name)).flatMap((ns) => addressRecords(ns, child.ttl)).filter(once),
+    ],
+  }));
+  const generatedNames = new Set([...generated].map((key) => key.slice(0, key.indexOf(' '))));
+  const own = records.filter((rr) => !generatedNames.has(rr.name) || !generated.has(`${rr.name} ${rr.type} ${rr.value}`)).sort(byOwner);
+  return renderZone({
+    origin: zone.name,
+    ttl: zone.ttl,
+    soa: { mname: zone.nameservers[0].name, ...zone.soa, serial: zone.serial },
+    sections: [
+      { comment: `${unicodeName(zone.name)} held by ${zone.holderCode}`, records: apex },
+      { records: apexAddresses },
+      { comment: own.length > 0 ? 'records' : undefined, records: own },
+      ...delegations,
+    ],
+  });
+}

@@ -1,0 +1,191 @@
+import { and, eq, gte, lte, sql } from 'drizzle-orm';
+import { mutate, read, type Ctx } from '../../context.js';
+import { rows } from '../../db/client.js';
+import { forbidden, invalid, notFound, Problem } from '../../http/problem.js';
+import { authorize } from '../access/authorize.js';
+import { deviceInterfaces, devices } from '../sites/schema.js';
+import { agentMayReport } from '../sites/service/targets.js';
+import { arrayParam, idArray } from './arrays.js';
+import { judgeLinksAfterReadings, resolveDevicesHeardFrom } from './incidents.js';
+import { MAX_READINGS_PER_BATCH, type ListReadingsQuery, type ReadingBatchInput, type ReadingBatchResult, type ReadingView } from './inputs.js';
+import './rules.js';
+import { readings } from './schema.js';
+import { telemetrySettings } from './settings.js';
+
+const futureSlackMs = 5 * 60_000;
+const counter32Max = 2n ** 32n - 1n;
+
+/**
+ * Accepts a batch of raw counter readings. Idempotent per (device, ifName, at): the insert
+ * skips readings already stored, so an agent replaying its spool changes nothing and hears how
+ * many were new. The whole batch is refused (and nothing stored) when any reading is invalid,
+ * names a device or interface the registry does not know, or — for an agent — a device not
+ * assigned to it. Incidents the readings cause exist when this returns.
+ */
+export async function postReadings(ctx: Ctx, input: ReadingBatchInput): Promise<ReadingBatchResult> {
+  authorize(ctx, 'reading.create');
+  const list = input.readings;
+  if (list.length > MAX_READINGS_PER_BATCH) {
+    throw new Problem(
+      413,
+      'payload_too_large',
+      `a batch holds at most ${MAX_READINGS_PER_BATCH.toLocaleString('en')} readings and this one has ${list.length.toLocaleString('en')}: send it as several batches`,
+      { limit: MAX_READINGS_PER_BATCH, received: list.length },
+    );
+  }
+  const now = ctx.now();
+  const latest = now.getTime() + futureSlackMs;
+  const times = new Array<number>(list.length);
+  const deviceIds = new Set<number>();
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i];
+    const at = Date.parse(r.at);
+    if (Number.isNaN(at)) throw invalid(`readings[${i}].at ${r.at} is not a time`, { field: `readings.${i}.at` });
+    if (at > latest) {
+      throw invalid(`readings[${i}].at ${r.at} lies more than 5 minutes ahead of the server's clock (${now.toISOString()}): check the agent's clock (NTP)`, {
+        field: `readings.${i}.at`,
+      });
+    }
+    if (r.counterBits === 32 && (BigInt(r.inOctets) > counter32Max || BigInt(r.outOctets) > counter32Max)) {
+      throw invalid(`readings[${i}] says counterBits 32 but its octets exceed 2^32 − 1: send counterBits 64 for ifHC* counters`, { field: `readings.${i}.counterBits` });
+    }
+    times[i] = at;
+    deviceIds.add(Number(r.device));
+  }
+  if (list.length === 0) return { received: 0, accepted: 0, duplicates: 0 };
+
+  return mutate(ctx, async (tx, audit) => {
+    const known = await rows<{ id: string | number; hostname: string; snmp_agent_user_id: string | number | null }>(
+      tx,
+      sql`SELECT id, hostname, snmp_agent_user_id FROM devices WHERE id = ANY(${arrayParam([...deviceIds], 'bigint')})`,
+    );
+    const byId = new Map(known.map((d) => [Number(d.id), d]));
+    for (let i = 0; i < list.length; i++) {
+      const device = byId.get(Number(list[i].device));
+      if (!device) throw invalid(`readings[${i}].device ${list[i].device} is not a registered device`, { field: `readings.${i}.device` });
+      // An agent reports for the devices assigned to it, and for those it holds a live lease on.
+      if (ctx.actor.role === 'agent' && Number(device.snmp_agent_user_id) !== ctx.actor.userId && !(await agentMayReport(tx, ctx.actor.userId, Number(device.id), ctx.now(), 'snmp'))) {
+        throw forbidden(`device ${device.hostname} (${device.id}) is not assigned to agent ${ctx.actor.username} for SNMP; it may post readings only for its own devices`);
+      }
+    }
+
+    // One statement: interfaces resolved by (device, name), the new readings stored, the rollup
+    // backlog marked from the earliest new reading per interface (in interface order, the order
+    // the rollup takes its locks in), and what the incident checks need.
+    const column = <T extends string | number | null>(pick: (r: (typeof list)[number], i: number) => T, type: string) => arrayParam(list.map(pick), type);
+    const [result] = await rows<{ resolved: number; accepted: number; heard: unknown; down: unknown; reopened: unknown }>(
+      tx,
+      sql`WITH input AS (
+            SELECT * FROM unnest(
+              ${column((r) => Number(r.device), 'bigint')}, ${column((r) => r.ifName, 'text')},
+              ${column((_, i) => new Date(times[i]).toISOString(), 'timestamptz')}, ${column((r) => r.sysUpTime, 'bigint')},
+              ${column((r) => r.inOctets, 'numeric')}, ${column((r) => r.outOctets, 'numeric')},
+              ${column((r) => r.counterBits, 'smallint')}, ${column((r) => r.highSpeedMbps ?? null, 'integer')},
+              ${column((r) => r.operStatus, 'text')}
+            ) AS u(device_id, if_name, at, sys_up_time, in_octets, out_octets, counter_bits, high_speed_mbps, oper_status)
+          ), resolved AS (
+            SELECT i.id AS interface_id, i.device_id, u.at, u.sys_up_time, u.in_octets, u.out_octets, u.counter_bits, u.high_speed_mbps, u.oper_status
+            FROM input u JOIN device_interfaces i ON i.device_id = u.device_id AND i.name = u.if_name
+          ), inserted AS (
+            INSERT INTO readings (interface_id, at, sys_up_time, in_octets, out_octets, counter_bits, high_speed_mbps, oper_status, received_at)
+            SELECT interface_id, at, sys_up_time, in_octets, out_octets, counter_bits, high_speed_mbps, oper_status, ${now.toISOString()}::timestamptz FROM resolved
+            ON CONFLICT (interface_id, at) DO NOTHING
+            RETURNING interface_id, at
+          ), marked AS (
+            INSERT INTO rollup_backlog (interface_id, since)
+            SELECT interface_id, min(at) FROM inserted GROUP BY interface_id ORDER BY interface_id
+            ON CONFLICT (interface_id) DO UPDATE SET since = EXCLUDED.since WHERE EXCLUDED.since < rollup_backlog.since
+          )
+          SELECT (SELECT count(*)::int FROM resolved) AS resolved,
+                 (SELECT count(*)::int FROM inserted) AS accepted,
+                 (SELECT json_agg(json_build_array(h.device_id, h.first_ms)) FROM (
+                    SELECT r.device_id, (extract(epoch FROM min(x.at)) * 1000)::float8 AS first_ms
+                    FROM inserted x JOIN resolved r ON r.interface_id = x.interface_id AND r.at = x.at
+                    GROUP BY r.device_id) h) AS heard,
+                 (SELECT array_agg(DISTINCT interface_id) FROM resolved WHERE oper_status IN ('down', 'lowerLayerDown')) AS down,
+                 (SELECT array_agg(inc.link_id) FROM incidents inc JOIN links l ON l.id = inc.link_id
+                  WHERE inc.kind = 'link_down' AND inc.status = 'open'
+                    AND EXISTS (SELECT 1 FROM resolved r WHERE r.interface_id IN (l.a_interface_id, l.z_interface_id))) AS reopened`,
+    );
+    if (Number(result.resolved) < list.length) {
+      // Some reading names an interface its device does not have; find the first, for the answer (the transaction rolls back).
+      const [missing] = await rows<{ ord: string | number }>(
+        tx,
+        sql`SELECT u.ord FROM unnest(${column((r) => Number(r.device), 'bigint')}, ${column((r) => r.ifName, 'text')}) WITH ORDINALITY AS u(device_id, if_name, ord)
+            WHERE NOT EXISTS (SELECT 1 FROM device_interfaces i WHERE i.device_id = u.device_id AND i.name = u.if_name)
+            ORDER BY u.ord LIMIT 1`,
+      );
+      const i = Number(missing.ord) - 1;
+      throw invalid(`readings[${i}]: device ${byId.get(Number(list[i].device))!.hostname} has no interface ${list[i].ifName}; register the interface on the device first`, {
+        field: `readings.${i}.ifName`,
+      });
+    }
+    const outcome = { received: list.length, accepted: Number(result.accepted), duplicates: list.length - Number(result.accepted) };
+    if (outcome.accepted === 0) return outcome;
+
+    const heard = (typeof result.heard === 'string' ? JSON.parse(result.heard) : (result.heard ?? [])) as [string | number, number][];
+    const firstReadings = new Map(heard.map(([device, ms]) => [Number(device), new Date(Number(ms))]));
+    const resolved = await resolveDevicesHeardFrom(tx, audit, firstReadings);
+    const judged = await judgeLinksAfterReadings(tx, ctx, audit, { downInterfaceIds: idArray(result.down), openLinkIds: idArray(result.reopened) }, telemetrySettings());
+    await audit({
+      action: 'reading.ingest',
+      objectType: 'readings',
+      // One entry per batch, named by its request; the devices it touched are in `after`.
+      objectId: ctx.requestId ?? `${ctx.actor.username}@${now.toISOString()}`,
+      after: {
+        ...outcome,
+        devices: [...firstReadings.keys()].sort((a, b) => a - b).map(String),
+        incidents: [...resolved, ...judged].map((i) => ({ id: i.id, status: i.status })),
+      },
+    });
+    return outcome;
+  });
+}
+
+function readingView(row: typeof readings.$inferSelect, deviceId: number, ifName: string): ReadingView {
+  return {
+    device: String(deviceId),
+    ifName,
+    at: row.at.toISOString(),
+    sysUpTime: Number(row.sysUpTime),
+    inOctets: row.inOctets,
+    outOctets: row.outOctets,
+    counterBits: row.counterBits,
+    highSpeedMbps: row.highSpeedMbps,
+    operStatus: row.operStatus,
+    receivedAt: row.receivedAt.toISOString(),
+  };
+}
+
+/** The raw readings of a device (or one interface), oldest first; the cursor is the last `at|interface` seen. */
+export async function listReadings(ctx: Ctx, query: ListReadingsQuery): Promise<{ items: ReadingView[]; nextCursor: string | null }> {
+  authorize(ctx, 'reading.read');
+  return read(async () => {
+    const deviceId = Number(query.device);
+    const [device] = await ctx.db.select({ id: devices.id }).from(devices).where(eq(devices.id, deviceId));
+    if (!device) throw notFound(`device ${query.device}`);
+    const to = query.to ? new Date(query.to) : ctx.now();
+    const from = query.from ? new Date(query.from) : new Date(to.getTime() - 86_400_000);
+    if (from > to) throw invalid('from lies after to', { field: 'from' });
+    const conditions = [eq(deviceInterfaces.deviceId, deviceId), gte(readings.at, from), lte(readings.at, to)];
+    if (query.ifName) conditions.push(eq(deviceInterfaces.name, query.ifName));
+    if (query.cursor) {
+      const match = /^(\d{4}-\d\d-\d\dT[\d:.]+Z)\|(\d+)$/.exec(query.cursor);
+      if (!match) throw invalid('cursor is not one this endpoint gave', { field: 'cursor' });
+      conditions.push(sql`(${readings.at}, ${readings.interfaceId}) > (${match[1]}::timestamptz, ${Number(match[2])})`);
+    }
+    const found = await ctx.db
+      .select({ reading: readings, ifName: deviceInterfaces.name })
+      .from(readings)
+      .innerJoin(deviceInterfaces, eq(deviceInterfaces.id, readings.interfaceId))
+      .where(and(...conditions))
+      .orderBy(readings.at, readings.interfaceId)
+      .limit(query.limit + 1);
+    const page = found.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map((r) => readingView(r.reading, deviceId, r.ifName)),
+      nextCursor: found.length > query.limit ? `${last.reading.at.toISOString()}|${last.reading.interfaceId}` : null,
+    };
+  });
+}

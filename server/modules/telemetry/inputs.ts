@@ -1,0 +1,268 @@
+import { z } from '@hono/zod-openapi';
+import { unitCode } from '../divisions/inputs.js';
+import { COUNTER64_MAX } from './rates.js';
+import { operStatuses } from './schema.js';
+
+/** Server-made ids travel as decimal strings. */
+export const objectId = z.string().regex(/^[1-9][0-9]{0,17}$/, 'an id: the decimal string the server gave').openapi({ example: '12' });
+export const idParam = z.object({ id: objectId.openapi({ param: { name: 'id', in: 'path' } }) });
+
+export const MAX_READINGS_PER_BATCH = 10_000;
+
+const rfc3339 = z.iso.datetime({ offset: true, message: 'an RFC 3339 time with offset, e.g. 2025-01-06T08:00:00+08:00' });
+
+const digits = /^[0-9]{1,20}$/;
+const octets = z
+  .string()
+  .regex(digits, 'a decimal string of a whole number of octets: no sign, fraction or exponent')
+  // zod runs refinements after a failed regex too: only digits reach BigInt(), and only 20 of them can exceed the range.
+  .refine((v) => v.length < 20 || !digits.test(v) || BigInt(v) <= COUNTER64_MAX, 'at most 2^64 − 1 = 18446744073709551615')
+  .openapi({ example: '184467440737095' });
+
+export const readingInput = z
+  .object({
+    device: z.union([objectId, z.number().int().positive()]).openapi({ description: 'the device id' }),
+    ifName: z.string().min(1).max(128).openapi({ example: 'GigabitEthernet0/0/1' }),
+    at: rfc3339.openapi({ description: 'when the agent read the counters; at most 5 minutes ahead of the server’s clock' }),
+    sysUpTime: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .openapi({ description: 'hundredths of a second (TimeTicks); wraps after 2^32' }),
+    inOctets: octets.openapi({ description: 'ifHCInOctets (or ifInOctets when counterBits is 32), decimal string' }),
+    outOctets: octets.openapi({ description: 'ifHCOutOctets (or ifOutOctets), decimal string' }),
+    counterBits: z.union([z.literal(32), z.literal(64)]),
+    highSpeedMbps: z.number().int().min(0).max(10_000_000).nullable().optional().openapi({ description: 'ifHighSpeed' }),
+    operStatus: z.enum(operStatuses).openapi({ description: 'IF-MIB ifOperStatus name' }),
+  })
+  .strict()
+  .openapi('Reading');
+export type ReadingInput = z.infer<typeof readingInput>;
+
+export const readingBatchInput = z
+  .object({
+    readings: z.array(readingInput).openapi({ description: `at most ${MAX_READINGS_PER_BATCH} readings (413 above)` }),
+  })
+  .strict()
+  .openapi('ReadingBatch');
+export type ReadingBatchInput = z.infer<typeof readingBatchInput>;
+
+export const readingBatchResult = z
+  .object({
+    received: z.number().int(),
+    accepted: z.number().int().openapi({ description: 'readings new to the registry' }),
+    duplicates: z.number().int().openapi({ description: 'readings it already had (a replayed batch): changed nothing' }),
+  })
+  .openapi('ReadingBatchResult');
+export type ReadingBatchResult = z.infer<typeof readingBatchResult>;
+
+const page = {
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(100).optional(),
+};
+
+export const listReadingsQuery = z
+  .object({
+    device: objectId,
+    ifName: z.string().min(1).max(128).optional(),
+    from: rfc3339.optional().openapi({ description: 'default: 24 hours before `to`' }),
+    to: rfc3339.optional().openapi({ description: 'default: now' }),
+    ...page,
+  })
+  .strict();
+export type ListReadingsQuery = z.infer<typeof listReadingsQuery>;
+
+export const readingView = z
+  .object({
+    device: z.string(),
+    ifName: z.string(),
+    at: z.string(),
+    sysUpTime: z.number(),
+    inOctets: z.string(),
+    outOctets: z.string(),
+    counterBits: z.number(),
+    highSpeedMbps: z.number().nullable(),
+    operStatus: z.string(),
+    receivedAt: z.string(),
+  })
+  .openapi('StoredReading');
+export type ReadingView = z.infer<typeof readingView>;
+
+export const utilizationQuery = z
+  .object({
+    from: rfc3339.optional().openapi({ description: 'default: 24 hours before `to`' }),
+    to: rfc3339.optional().openapi({ description: 'default: now' }),
+  })
+  .strict();
+export type UtilizationQuery = z.infer<typeof utilizationQuery>;
+
+export const utilizationView = z
+  .object({
+    link: z.string(),
+    capacityMbps: z.number(),
+    from: z.string(),
+    to: z.string(),
+    series: z.array(
+      z.object({
+        at: z.string(),
+        inBps: z.number().nullable(),
+        outBps: z.number().nullable(),
+        inPercent: z.number().nullable(),
+        outPercent: z.number().nullable(),
+        sampleSeconds: z.number(),
+        source: z.enum(['a', 'z']).openapi({ description: 'the end measured: a, or z with directions swapped' }),
+      }),
+    ),
+    p95InPercent: z.number().nullable(),
+    p95OutPercent: z.number().nullable(),
+    peakPercent: z.number().nullable(),
+    spikes: z.number().int().openapi({ description: 'intervals dropped because their rate exceeded the capacity' }),
+  })
+  .openapi('LinkUtilization');
+export type UtilizationView = z.infer<typeof utilizationView>;
+
+// ---- expansion policy -----------------------------------------------------------------
+
+const percent = z.number().gt(0).max(100);
+const policyFields = {
+  percentile: percent.openapi({ description: 'which percentile of 5-minute utilization, e.g. 95' }),
+  thresholdPercent: percent.openapi({ description: 'a request is raised when that percentile reaches this, in either direction' }),
+  windowDays: z.number().int().min(1).max(365),
+  targetPercent: percent.openapi({ description: 'the recommended capacity brings the percentile down to at most this' }),
+  minSamples: z.number().int().min(1).max(105_120).optional().openapi({ description: '5-minute buckets needed before a link is judged (default 288: one day)' }),
+};
+
+const levelOverride = z.object(policyFields).partial().strict();
+
+export const expansionPolicyInput = z
+  .object({
+    ...policyFields,
+    byLevel: z
+      .object({ city: levelOverride.optional(), county: levelOverride.optional(), township: levelOverride.optional() })
+      .strict()
+      .optional()
+      .openapi({ description: 'overrides for links whose paying unit is at that level' }),
+  })
+  .strict()
+  .openapi('ExpansionPolicy');
+export type ExpansionPolicyInput = z.infer<typeof expansionPolicyInput>;
+
+export const expansionPolicyView = z
+  .object({
+    percentile: z.number(),
+    thresholdPercent: z.number(),
+    windowDays: z.number(),
+    targetPercent: z.number(),
+    minSamples: z.number(),
+    byLevel: z.object({ city: levelOverride.optional(), county: levelOverride.optional(), township: levelOverride.optional() }),
+    updatedAt: z.string().nullable(),
+  })
+  .openapi('ExpansionPolicyView');
+export type ExpansionPolicyView = z.infer<typeof expansionPolicyView>;
+
+export const evaluationView = z
+  .object({
+    evaluatedAt: z.string(),
+    linksJudged: z.number().int(),
+    breaches: z.number().int(),
+    raised: z.array(z.string()).openapi({ description: 'ids of requests raised now' }),
+    updated: z.array(z.string()).openapi({ description: 'ids of open requests whose evidence was refreshed' }),
+    fulfilled: z.array(z.string()),
+    rolledUp: z.object({ interfaces: z.number().int(), buckets: z.number().int() }),
+  })
+  .openapi('ExpansionEvaluation');
+export type EvaluationView = z.infer<typeof evaluationView>;
+
+// ---- expansion requests ---------------------------------------------------------------
+
+export const expansionStatusFilter = z.enum(['open', 'approved', 'rejected', 'fulfilled']);
+
+export const listExpansionQuery = z
+  .object({
+    status: expansionStatusFilter.optional(),
+    unit: unitCode.optional().openapi({ description: 'requests routed to this unit' }),
+    link: objectId.optional(),
+    limit: page.limit,
+    cursor: objectId.optional(),
+  })
+  .strict();
+export type ListExpansionQuery = z.infer<typeof listExpansionQuery>;
+
+export const evidenceView = z
+  .object({
+    p95In: z.number().openapi({ description: 'the policy percentile of inbound utilization (into the A end), % of current capacity' }),
+    p95Out: z.number(),
+    peak: z.number().openapi({ description: 'the highest 5-minute utilization in either direction, %' }),
+    p95InBps: z.number(),
+    p95OutBps: z.number(),
+    peakBps: z.number(),
+    percentile: z.number(),
+    thresholdPercent: z.number(),
+    targetPercent: z.number(),
+    window: z.object({ days: z.number(), from: z.string(), to: z.string() }),
+    samples: z.number().int(),
+  })
+  .openapi('ExpansionEvidence');
+export type EvidenceView = z.infer<typeof evidenceView>;
+
+export const expansionRequestView = z
+  .object({
+    id: z.string(),
+    link: z.string(),
+    linkName: z.string().nullable(),
+    evidence: evidenceView,
+    currentMbps: z.number(),
+    recommendedMbps: z.number(),
+    linkCapacityMbps: z.number().nullable().openapi({ description: 'the capacity registered now' }),
+    unit: z.string().openapi({ description: 'the paying unit that decides' }),
+    status: expansionStatusFilter,
+    raisedAt: z.string(),
+    evaluatedAt: z.string(),
+    decidedAt: z.string().nullable(),
+    decidedBy: z.string().nullable(),
+    opinion: z.string().nullable(),
+    fulfilledAt: z.string().nullable(),
+  })
+  .openapi('ExpansionRequest');
+export type ExpansionRequestView = z.infer<typeof expansionRequestView>;
+
+export const decisionInput = z
+  .object({
+    decision: z.enum(['approve', 'reject']),
+    opinion: z.string().trim().min(1).max(4000).openapi({ description: '审核意见' }),
+  })
+  .strict()
+  .openapi('ExpansionDecision');
+export type DecisionInput = z.infer<typeof decisionInput>;
+
+// ---- incidents ------------------------------------------------------------------------
+
+export const listIncidentsQuery = z
+  .object({
+    status: z.enum(['open', 'resolved']).optional(),
+    reportedTo: unitCode.optional(),
+    kind: z.enum(['link_down', 'device_down']).optional(),
+    limit: page.limit,
+    cursor: objectId.optional(),
+  })
+  .strict();
+export type ListIncidentsQuery = z.infer<typeof listIncidentsQuery>;
+
+export const incidentView = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['link_down', 'device_down']),
+    device: z.string().nullable(),
+    link: z.string().nullable(),
+    detail: z.string(),
+    openedAt: z.string(),
+    detectedAt: z.string(),
+    resolvedAt: z.string().nullable(),
+    durationSeconds: z.number().nullable().openapi({ description: 'from openedAt to resolvedAt; null while open' }),
+    reportedTo: z.string().openapi({ description: 'the upper-level O&M unit of the paying unit (article 20)' }),
+    payingUnit: z.string().nullable(),
+    status: z.enum(['open', 'resolved']),
+  })
+  .openapi('Incident');
+export type IncidentView = z.infer<typeof incidentView>;

@@ -1,0 +1,101 @@
+import { sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Config } from '../../config.js';
+import type { Ctx } from '../../context.js';
+import type { Db } from '../../db/client.js';
+import { systemActor } from '../access/service.js';
+import { checkSilentDevices } from './incidents.js';
+import type { EvaluationView, IncidentView } from './inputs.js';
+import { evaluateExpansion } from './policy.js';
+import { rollUp, type RollupResult } from './rollup.js';
+import { telemetrySettings, type TelemetrySettings } from './settings.js';
+
+export interface TelemetryPassResult {
+  pruned: { readings: number; interfaceRollups: number; linkRollups: number };
+  rolledUp: RollupResult;
+  devicesDown: IncidentView[];
+  /** Null when another server was evaluating. */
+  evaluation: EvaluationView | null;
+}
+
+/**
+ * The server's own periodic telemetry work, every 5 minutes and on demand (pass()): prune
+ * what is past retention, roll the backlog of readings up into 5-minute buckets, open
+ * incidents for devices gone silent, and evaluate the expansion policy. Every step is safe
+ * with several servers: rollups take backlog rows with SKIP LOCKED, the evaluation runs under
+ * an advisory lock, pruning and the silence check are idempotent.
+ */
+export class TelemetryJob {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+  readonly settings: TelemetrySettings;
+
+  constructor(
+    private readonly db: Db,
+    private readonly config: Config,
+    private readonly options: { log?: Logger; now?: () => Date; settings?: TelemetrySettings } = {},
+  ) {
+    this.settings = options.settings ?? telemetrySettings();
+  }
+
+  private ctx(): Ctx {
+    return { db: this.db, actor: systemActor, now: this.options.now ?? (() => new Date()), config: this.config, requestId: 'telemetry-job' };
+  }
+
+  start(intervalMs = this.settings.jobIntervalMs): void {
+    const tick = () => {
+      this.running = this.pass()
+        .catch((err) => this.options.log?.error({ err }, 'telemetry pass failed; will retry'))
+        .finally(() => {
+          if (this.timer) this.timer = setTimeout(tick, intervalMs);
+        });
+    };
+    this.timer = setTimeout(tick, intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  async pass(): Promise<TelemetryPassResult> {
+    const ctx = this.ctx();
+    const pruned = await this.prune(ctx.now());
+    const rolledUp = await rollUp(ctx, this.settings, { wait: false });
+    const devicesDown = await checkSilentDevices(ctx, this.settings);
+    const evaluation = await evaluateExpansion(ctx, { wait: false, summaryAudit: false, settings: this.settings });
+    const result = { pruned, rolledUp, devicesDown, evaluation };
+    if (rolledUp.interfaces || devicesDown.length || evaluation?.raised.length || evaluation?.fulfilled.length || pruned.readings) {
+      this.options.log?.info(
+        {
+          telemetry: {
+            pruned,
+            rolledUp,
+            devicesDown: devicesDown.length,
+            raised: evaluation?.raised.length ?? 0,
+            fulfilled: evaluation?.fulfilled.length ?? 0,
+          },
+        },
+        'telemetry pass',
+      );
+    }
+    return result;
+  }
+
+  /** Raw readings past their retention (35 days), rollups past theirs (2 years). */
+  private async prune(now: Date): Promise<TelemetryPassResult['pruned']> {
+    const day = 86_400_000;
+    const readingsBefore = new Date(now.getTime() - this.settings.readingsRetentionDays * day).toISOString();
+    const rollupsBefore = new Date(now.getTime() - this.settings.rollupsRetentionDays * day).toISOString();
+    const count = async (query: ReturnType<typeof sql>) => {
+      const result = (await this.db.execute(query)) as unknown as { count?: number; affectedRows?: number };
+      return Number(result.count ?? result.affectedRows ?? 0);
+    };
+    return {
+      readings: await count(sql`DELETE FROM readings WHERE at < ${readingsBefore}::timestamptz`),
+      interfaceRollups: await count(sql`DELETE FROM interface_rollups WHERE bucket_at < ${rollupsBefore}::timestamptz`),
+      linkRollups: await count(sql`DELETE FROM link_rollups WHERE bucket_at < ${rollupsBefore}::timestamptz`),
+    };
+  }
+}

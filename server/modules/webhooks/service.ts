@@ -1,0 +1,177 @@
+import { and, asc, desc, eq, gt, inArray, like, lt, type SQL } from 'drizzle-orm';
+import { mutate, read, type Ctx } from '../../context.js';
+import type { Executor } from '../../db/client.js';
+import { notFound } from '../../http/problem.js';
+import { authorize } from '../access/authorize.js';
+import { units } from '../divisions/schema.js';
+import { assertActive, loadUnit } from '../divisions/service.js';
+import { assertRole } from '../sites/rules.js';
+import { seal, secretKey } from '../sites/secret-box.js';
+import type { CreateWebhookInput, DeliveryView, ListDeliveriesQuery, ListWebhooksQuery, UpdateWebhookInput, WebhookView } from './inputs.js';
+import './rules.js';
+import { webhookAttempts, webhookDeliveries, webhooks, type WebhookEventType, type WebhookRow } from './schema.js';
+
+export function webhookView(row: WebhookRow): WebhookView {
+  return {
+    id: String(row.id),
+    unit: row.unitCode,
+    url: row.url,
+    events: row.events as WebhookEventType[],
+    active: row.active,
+    secret: { configured: true },
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+async function loadWebhook(db: Executor, id: string, options: { forUpdate?: boolean } = {}): Promise<WebhookRow> {
+  const query = db.select().from(webhooks).where(eq(webhooks.id, Number(id)));
+  const [row] = options.forUpdate ? await query.for('update') : await query;
+  if (!row) throw notFound(`webhook ${id}`);
+  return row;
+}
+
+export async function createWebhook(ctx: Ctx, input: CreateWebhookInput): Promise<WebhookView> {
+  assertRole(ctx, 'webhook.create');
+  return mutate(ctx, async (tx, audit) => {
+    const unit = await loadUnit(tx, input.unit);
+    authorize(ctx, 'webhook.create', { unit });
+    assertActive(unit);
+    const [row] = await tx
+      .insert(webhooks)
+      .values({
+        unitCode: unit.code,
+        url: input.url,
+        secret: seal(secretKey(ctx.config), 'webhook', input.secret),
+        events: input.events,
+        active: input.active,
+        createdAt: ctx.now(),
+        updatedAt: ctx.now(),
+      })
+      .returning();
+    const view = webhookView(row);
+    await audit({ action: 'webhook.create', objectType: 'webhook', objectId: view.id, after: view });
+    return view;
+  });
+}
+
+export async function getWebhook(ctx: Ctx, id: string): Promise<WebhookView> {
+  assertRole(ctx, 'webhook.read');
+  return read(async () => {
+    const row = await loadWebhook(ctx.db, id);
+    authorize(ctx, 'webhook.read', { unit: await loadUnit(ctx.db, row.unitCode) });
+    return webhookView(row);
+  });
+}
+
+export async function listWebhooks(ctx: Ctx, query: ListWebhooksQuery): Promise<{ items: WebhookView[]; nextCursor: string | null }> {
+  assertRole(ctx, 'webhook.read');
+  return read(async () => {
+    const conditions: SQL[] = [];
+    if (query.unit) {
+      authorize(ctx, 'webhook.read', { unit: await loadUnit(ctx.db, query.unit) });
+      conditions.push(eq(webhooks.unitCode, query.unit));
+    }
+    // Outside one's subtree a webhook is not even listed.
+    if (ctx.actor.role !== 'admin') conditions.push(like(units.path, `${ctx.actor.unitPath}%`));
+    if (query.cursor) conditions.push(gt(webhooks.id, Number(query.cursor)));
+    const found = await ctx.db
+      .select({ webhook: webhooks })
+      .from(webhooks)
+      .innerJoin(units, eq(units.code, webhooks.unitCode))
+      .where(and(...conditions))
+      .orderBy(asc(webhooks.id))
+      .limit(query.limit + 1);
+    const page = found.slice(0, query.limit);
+    return { items: page.map((r) => webhookView(r.webhook)), nextCursor: found.length > query.limit ? String(page[page.length - 1].webhook.id) : null };
+  });
+}
+
+export async function updateWebhook(ctx: Ctx, id: string, input: UpdateWebhookInput): Promise<WebhookView> {
+  assertRole(ctx, 'webhook.update');
+  return mutate(ctx, async (tx, audit) => {
+    const before = await loadWebhook(tx, id, { forUpdate: true });
+    authorize(ctx, 'webhook.update', { unit: await loadUnit(tx, before.unitCode) });
+    const [row] = await tx
+      .update(webhooks)
+      .set({
+        ...(input.url !== undefined ? { url: input.url } : {}),
+        ...(input.secret !== undefined ? { secret: seal(secretKey(ctx.config), 'webhook', input.secret) } : {}),
+        ...(input.events !== undefined ? { events: input.events } : {}),
+        ...(input.active !== undefined ? { active: input.active } : {}),
+        updatedAt: ctx.now(),
+      })
+      .where(eq(webhooks.id, before.id))
+      .returning();
+    const view = webhookView(row);
+    // The audit says that the secret changed, never what it is.
+    await audit({
+      action: 'webhook.update',
+      objectType: 'webhook',
+      objectId: view.id,
+      before: webhookView(before),
+      after: { ...view, secret: { configured: true, changed: input.secret !== undefined } },
+    });
+    return view;
+  });
+}
+
+export async function deleteWebhook(ctx: Ctx, id: string): Promise<void> {
+  assertRole(ctx, 'webhook.delete');
+  await mutate(ctx, async (tx, audit) => {
+    const before = await loadWebhook(tx, id, { forUpdate: true });
+    authorize(ctx, 'webhook.delete', { unit: await loadUnit(tx, before.unitCode) });
+    await tx.delete(webhooks).where(eq(webhooks.id, before.id));
+    await audit({ action: 'webhook.delete', objectType: 'webhook', objectId: String(before.id), before: webhookView(before) });
+  });
+}
+
+/** The delivery log, newest first, each delivery with all its attempts. */
+export async function listDeliveries(ctx: Ctx, id: string, query: ListDeliveriesQuery): Promise<{ items: DeliveryView[]; nextCursor: string | null }> {
+  assertRole(ctx, 'webhook.read');
+  return read(async () => {
+    const hook = await loadWebhook(ctx.db, id);
+    authorize(ctx, 'webhook.read', { unit: await loadUnit(ctx.db, hook.unitCode) });
+    const conditions: SQL[] = [eq(webhookDeliveries.webhookId, hook.id)];
+    if (query.status) conditions.push(eq(webhookDeliveries.status, query.status));
+    if (query.cursor) conditions.push(lt(webhookDeliveries.id, Number(query.cursor)));
+    const found = await ctx.db
+      .select()
+      .from(webhookDeliveries)
+      .where(and(...conditions))
+      .orderBy(desc(webhookDeliveries.id))
+      .limit(query.limit + 1);
+    const page = found.slice(0, query.limit);
+    const attempts = page.length
+      ? await ctx.db
+          .select()
+          .from(webhookAttempts)
+          .where(
+            inArray(
+              webhookAttempts.deliveryId,
+              page.map((d) => d.id),
+            ),
+          )
+          .orderBy(asc(webhookAttempts.deliveryId), asc(webhookAttempts.attempt))
+      : [];
+    const items = page.map(
+      (d): DeliveryView => ({
+        id: String(d.id),
+        eventId: d.eventId,
+        eventType: d.eventType,
+        status: d.status,
+        attempts: d.attempts,
+        nextAttemptAt: d.status === 'pending' ? d.nextAttemptAt.toISOString() : null,
+        lastStatusCode: d.lastStatusCode,
+        lastError: d.lastError,
+        createdAt: d.createdAt.toISOString(),
+        deliveredAt: d.deliveredAt ? d.deliveredAt.toISOString() : null,
+        body: JSON.parse(d.body),
+        log: attempts
+          .filter((a) => a.deliveryId === d.id)
+          .map((a) => ({ attempt: a.attempt, at: a.at.toISOString(), statusCode: a.statusCode, error: a.error, durationMs: a.durationMs })),
+      }),
+    );
+    return { items, nextCursor: found.length > query.limit ? String(page[page.length - 1].id) : null };
+  });
+}

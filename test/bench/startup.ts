@@ -1,0 +1,172 @@
+/**
+ * Start-up cost of the server process: time from spawn to the first /healthz 200, and the
+ * server's resident memory right then, on embedded PGlite (fresh data dir, then a second start
+ * on the same dir) and on PostgreSQL (fresh database, then a second start). The baseline is a
+ * bare node:http server answering /healthz under the same `node --import tsx` loader, measured
+ * in the same run.
+ *   npx tsx test/bench/startup.ts        (PostgreSQL too when TEST_DATABASE_URL or DATABASE_URL is set)
+ *   BENCH_RUNS=5 npx tsx test/bench/startup.ts
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
+import { fmt, serverUrl, table } from './support.js';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const runs = Number(process.env.BENCH_RUNS || 3);
+const token = `ww_bench_startup_${randomBytes(12).toString('hex')}`;
+
+interface Sample {
+  ms: number;
+  rssMiB: number;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function rssMiB(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]);
+  if (!kib) throw new Error(`no VmRSS for pid ${pid}`);
+  return kib / 1024;
+}
+
+/**
+ * Spawns `node --import tsx <script>` directly (not npx or npm, whose wrappers would be the pid
+ * we measure), polls /healthz, reads VmRSS, stops it with SIGTERM.
+ */
+async function measure(script: string, env: Record<string, string>): Promise<Sample> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: repoRoot,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  try {
+    for (;;) {
+      if (gone) throw new Error(`${script} exited before answering:\n${stderr}`);
+      if (performance.now() - started > 180_000) throw new Error(`${script} did not answer /healthz within 180 s`);
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+        if (res.status === 200) break;
+      } catch {
+        /* not listening yet */
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const ms = performance.now() - started;
+    return { ms, rssMiB: rssMiB(child.pid!) };
+  } finally {
+    if (!gone) {
+      child.kill('SIGTERM');
+      const code = await exited;
+      if (code !== 0) throw new Error(`${script} stopped with exit code ${code}:\n${stderr}`);
+    }
+  }
+}
+
+const median = (values: number[]) => {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+async function adminSql<T>(url: string, work: (sql: postgres.Sql) => Promise<T>): Promise<T> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return await work(sql);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+async function main() {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'waiwang-bench-startup-'));
+  const baselineScript = path.join(scratch, 'baseline.ts');
+  fs.writeFileSync(
+    baselineScript,
+    `import http from 'node:http';
+http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{"status":"ok"}'); })
+  .listen(Number(process.env.PORT), process.env.HOST);
+process.on('SIGTERM', () => process.exit(0));
+`,
+  );
+  const server = path.join(repoRoot, 'server/main.ts');
+  const results: { scenario: string; samples: Sample[] }[] = [];
+  const record = (scenario: string, sample: Sample) => {
+    let entry = results.find((r) => r.scenario === scenario);
+    if (!entry) results.push((entry = { scenario, samples: [] }));
+    entry.samples.push(sample);
+    process.stderr.write(`  ${scenario}: ${fmt(sample.ms, 0)} ms, ${fmt(sample.rssMiB, 0)} MiB\n`);
+  };
+  const base = serverUrl();
+  try {
+    for (let run = 0; run < runs; run++) {
+      record('baseline: node:http under tsx', await measure(baselineScript, {}));
+
+      const dataDir = fs.mkdtempSync(path.join(scratch, 'pglite-'));
+      const pgliteEnv = { WAIWANG_DATA_DIR: dataDir, WAIWANG_BOOTSTRAP_TOKEN: token };
+      record('PGlite, fresh data dir (migrate + seed)', await measure(server, pgliteEnv));
+      record('PGlite, second start on the same dir', await measure(server, pgliteEnv));
+      fs.rmSync(dataDir, { recursive: true, force: true });
+
+      if (base) {
+        const name = `waiwang_bench_startup_${process.pid}_${run}`;
+        const url = new URL(base);
+        url.pathname = `/${name}`;
+        await adminSql(base, (sql) => sql.unsafe(`CREATE DATABASE ${name}`));
+        try {
+          const pgEnv = { DATABASE_URL: url.toString(), WAIWANG_DATA_DIR: fs.mkdtempSync(path.join(scratch, 'pg-')), WAIWANG_BOOTSTRAP_TOKEN: token };
+          record('PostgreSQL, fresh database (migrate + seed)', await measure(server, pgEnv));
+          record('PostgreSQL, second start', await measure(server, pgEnv));
+        } finally {
+          await adminSql(base, (sql) => sql.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+        }
+      }
+    }
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+
+  const baseline = results[0];
+  const baseMs = median(baseline.samples.map((s) => s.ms));
+  const baseRss = median(baseline.samples.map((s) => s.rssMiB));
+  console.log(`\nserver start-up: spawn → first /healthz 200, and VmRSS of the server then (median of ${runs} runs; node ${process.version}, ${os.cpus().length} CPUs)`);
+  table(
+    results.map(({ scenario, samples }) => {
+      const ms = median(samples.map((s) => s.ms));
+      const rss = median(samples.map((s) => s.rssMiB));
+      return {
+        scenario,
+        'start ms': fmt(ms, 0),
+        'RSS MiB': fmt(rss, 0),
+        'start × baseline': fmt(ms / baseMs, 1),
+        'RSS × baseline': fmt(rss / baseRss, 1),
+      };
+    }),
+  );
+  if (!base) console.log('(PostgreSQL skipped: set TEST_DATABASE_URL or DATABASE_URL to measure it)');
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

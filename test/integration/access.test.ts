@@ -1,0 +1,187 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepare } from '../../server/bootstrap.js';
+import { rows } from '../../server/db/client.js';
+import { authenticatePassword } from '../../server/modules/access/service.js';
+import { hashPassword, tokenHash, verifyPassword } from '../../server/modules/access/secrets.js';
+import { backends, countRows, startTestApp, type TestApp } from '../support/harness.js';
+
+describe('password hashing', () => {
+  it('round-trips with scrypt and refuses a wrong password', async () => {
+    const stored = await hashPassword('correct horse battery staple');
+    expect(stored).toMatch(/^scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+    expect(stored).not.toContain('correct horse');
+    expect(await verifyPassword('correct horse battery staple', stored)).toBe(true);
+    expect(await verifyPassword('correct horse battery stapl', stored)).toBe(false);
+    expect(await verifyPassword('', stored)).toBe(false);
+    // Salted: the same password never hashes the same twice.
+    expect(await hashPassword('correct horse battery staple')).not.toBe(stored);
+    expect(await verifyPassword('x', 'not-a-hash')).toBe(false);
+  });
+});
+
+describe.each(backends)('access control on %s', (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(backend);
+  });
+  afterAll(async () => t?.close());
+
+  const issue = async (username: string, body: Record<string, unknown> = {}) => {
+    const reply = await t.call<{ id: string; token: string; expiresAt: string | null }>('POST', `/api/v1/users/${username}/tokens`, { body });
+    expect(reply.status).toBe(201);
+    return reply.body;
+  };
+  const newUser = async (role: string, unit: string, extra: Record<string, unknown> = {}) => {
+    const username = `${role}-${Math.random().toString(36).slice(2, 8)}`;
+    const reply = await t.call('POST', '/api/v1/users', { body: { username, displayName: username, unit, role, ...extra } });
+    expect(reply.status, reply.text).toBe(201);
+    return username;
+  };
+  const listTokens = async (username: string) =>
+    (await t.call<{ items: Record<string, unknown>[] }>('GET', `/api/v1/users/${username}/tokens`)).body.items;
+  const readRegion = (token: string | null) => t.call('GET', '/api/v1/units/450000', { token });
+
+  it('shows a token once: the list and the audit trail never carry it, and only its hash is stored', async () => {
+    const username = await newUser('operator', '450100');
+    const issued = await issue(username);
+    expect(issued.token).toMatch(/^ww_[A-Za-z0-9_-]{43}$/);
+    expect((await readRegion(issued.token)).status).toBe(200);
+
+    const list = await t.call('GET', `/api/v1/users/${username}/tokens`);
+    expect(list.status).toBe(200);
+    expect(list.body.items).toEqual([expect.objectContaining({ id: issued.id, revoked: false, expiresAt: null })]);
+    expect(Object.keys(list.body.items[0]).sort()).toEqual(['createdAt', 'expiresAt', 'id', 'lastUsedAt', 'revoked']);
+    expect(list.text).not.toContain(issued.token);
+    expect(list.text).not.toContain(tokenHash(issued.token));
+
+    const audit = await t.call('GET', `/api/v1/audit?object=token:${issued.id}`);
+    expect(audit.body.items).toHaveLength(1);
+    expect(audit.text).not.toContain(issued.token);
+
+    const stored = await rows<{ hash: string }>(t.database.db, sql`SELECT hash FROM api_tokens WHERE id = ${Number(issued.id)}`);
+    expect(stored).toEqual([{ hash: tokenHash(issued.token) }]);
+  });
+
+  it('refuses a revoked token from then on', async () => {
+    const username = await newUser('auditor', '450000');
+    const kept = await issue(username);
+    const revoked = await issue(username);
+    expect((await readRegion(revoked.token)).status).toBe(200);
+    const del = await t.call('DELETE', `/api/v1/users/${username}/tokens/${revoked.id}`, { token: revoked.token });
+    expect(del.status).toBe(204);
+    const after = await readRegion(revoked.token);
+    expect(after.status).toBe(401);
+    expect(after.body.code).toBe('unauthorized');
+    expect((await readRegion(kept.token)).status).toBe(200);
+    expect((await listTokens(username)).find((tk) => tk.id === revoked.id)).toMatchObject({ revoked: true });
+    // Revoking twice changes nothing more.
+    const audits = await countRows(t, 'audit_entries');
+    expect((await t.call('DELETE', `/api/v1/users/${username}/tokens/${revoked.id}`)).status).toBe(204);
+    expect(await countRows(t, 'audit_entries')).toBe(audits);
+    expect((await t.call('DELETE', `/api/v1/users/${username}/tokens/999999`)).status).toBe(404);
+  });
+
+  it('refuses an expired token once the clock passes its expiry, and an expiry in the past', async () => {
+    const username = await newUser('operator', '450200');
+    const expiresAt = new Date(t.clock.now.getTime() + 3_600_000).toISOString();
+    const issued = await issue(username, { expiresAt });
+    expect(issued.expiresAt).toBe(expiresAt);
+    expect((await readRegion(issued.token)).status).toBe(200);
+    const start = t.clock.now;
+    try {
+      t.clock.now = new Date(start.getTime() + 3_599_000);
+      expect((await readRegion(issued.token)).status).toBe(200);
+      t.clock.now = new Date(start.getTime() + 3_600_001);
+      const expired = await readRegion(issued.token);
+      expect(expired.status).toBe(401);
+      expect(expired.body.detail).toMatch(/expired/);
+    } finally {
+      t.clock.now = start;
+    }
+    const tokens = await countRows(t, 'api_tokens');
+    const past = await t.call('POST', `/api/v1/users/${username}/tokens`, { body: { expiresAt: new Date(start.getTime() - 1000).toISOString() } });
+    expect(past.status).toBe(400);
+    expect(past.body.code).toBe('validation_failed');
+    const noOffset = await t.call('POST', `/api/v1/users/${username}/tokens`, { body: { expiresAt: 'tomorrow' } });
+    expect(noOffset.status).toBe(400);
+    expect(await countRows(t, 'api_tokens')).toBe(tokens);
+  });
+
+  it('writes lastUsedAt at most once a minute per token', async () => {
+    const username = await newUser('applicant', await department('450103'));
+    const issued = await issue(username);
+    const version = async () =>
+      (await rows<{ xmin: string }>(t.database.db, sql`SELECT xmin::text AS xmin FROM api_tokens WHERE id = ${Number(issued.id)}`))[0].xmin;
+    const lastUsed = async () => (await listTokens(username)).find((tk) => tk.id === issued.id)!.lastUsedAt;
+    expect(await lastUsed()).toBeNull();
+
+    const start = t.clock.now;
+    try {
+      const first = new Date(start.getTime() + 1000);
+      t.clock.now = first;
+      const untouched = await version();
+      expect((await readRegion(issued.token)).status).toBe(200);
+      const written = await version();
+      expect(written).not.toBe(untouched);
+      expect(await lastUsed()).toBe(first.toISOString());
+      for (let i = 1; i <= 4; i++) {
+        t.clock.now = new Date(first.getTime() + i * 12_000);
+        expect((await readRegion(issued.token)).status).toBe(200);
+      }
+      // Five requests inside one minute: one write, the row untouched since.
+      expect(await version()).toBe(written);
+      expect(await lastUsed()).toBe(first.toISOString());
+
+      const later = new Date(first.getTime() + 61_000);
+      t.clock.now = later;
+      expect((await readRegion(issued.token)).status).toBe(200);
+      expect(await version()).not.toBe(written);
+      expect(await lastUsed()).toBe(later.toISOString());
+    } finally {
+      t.clock.now = start;
+    }
+  });
+
+  it('stores a password as an scrypt hash the web login can check', async () => {
+    const username = await newUser('operator', '450300', { password: 'guilin-ops-2024!' });
+    const user = (await t.call('GET', '/api/v1/users?unit=450300')).body.items.find((u: { username: string }) => u.username === username);
+    expect(user).toMatchObject({ hasPassword: true, role: 'operator', unit: '450300' });
+    expect(JSON.stringify(user)).not.toContain('scrypt');
+    const [stored] = await rows<{ password_hash: string }>(t.database.db, sql`SELECT password_hash FROM users WHERE username = ${username}`);
+    expect(stored.password_hash).toMatch(/^scrypt\$/);
+    expect(await verifyPassword('guilin-ops-2024!', stored.password_hash)).toBe(true);
+    expect(await authenticatePassword(t.database.db, username, 'guilin-ops-2024!')).toMatchObject({ username, role: 'operator', unitCode: '450300', unitPath: '/450000/450300/' });
+    expect(await authenticatePassword(t.database.db, username, 'guilin-ops-2025!')).toBeNull();
+    expect(await authenticatePassword(t.database.db, 'nobody-here', 'guilin-ops-2024!')).toBeNull();
+    const short = await t.call('POST', '/api/v1/users', { body: { username: 'short-pw', displayName: 'x', unit: '450300', role: 'operator', password: 'short' } });
+    expect(short.status).toBe(400);
+    expect(short.body.field).toBe('password');
+  });
+
+  it('honours the bootstrap token, and a rotated one given on a later start', async () => {
+    const admin = await readRegion(t.adminToken);
+    expect(admin.status).toBe(200);
+    const users = await countRows(t, 'users');
+    const rotated = 'ww_rotated_bootstrap_token_1234567890abcdef';
+    expect((await readRegion(rotated)).status).toBe(401);
+    // A later start with the same database: no second admin, nothing to print, the new token works.
+    const again = await prepare(t.database, { ...t.config, bootstrapToken: rotated });
+    expect(again.adminToken).toBeUndefined();
+    expect(await countRows(t, 'users')).toBe(users);
+    expect((await readRegion(rotated)).status).toBe(200);
+    expect((await readRegion(t.adminToken)).status).toBe(200);
+    const tokens = await countRows(t, 'api_tokens');
+    await prepare(t.database, { ...t.config, bootstrapToken: rotated });
+    expect(await countRows(t, 'api_tokens')).toBe(tokens);
+    const whoami = await t.call('GET', '/api/v1/users/admin/tokens', { token: rotated });
+    expect(whoami.status).toBe(200);
+  });
+
+  async function department(parent: string): Promise<string> {
+    const code = `ACC-${Math.random().toString(36).slice(2, 8).toUpperCase()}`;
+    const reply = await t.call('POST', '/api/v1/units', { body: { code, name: `访问测试 ${code}`, parent, kind: 'department' } });
+    expect(reply.status, reply.text).toBe(201);
+    return code;
+  }
+});

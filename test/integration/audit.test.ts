@@ -1,0 +1,318 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { sql, type SQL } from 'drizzle-orm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { mutate } from '../../server/context.js';
+import { rows } from '../../server/db/client.js';
+import { sqlState } from '../../server/db/errors.js';
+import { Problem } from '../../server/http/problem.js';
+import { entryHash, nextChain, type EntryContent, type HashAlgorithm } from '../../server/modules/audit/chain.js';
+import { readAnchors, sealLockKey, Sealer } from '../../server/modules/audit/sealer.js';
+import { verifyChain } from '../../server/modules/audit/verify.js';
+import { backends, countRows, startTestApp, type TestApp } from '../support/harness.js';
+
+interface SealedEntry {
+  position: number;
+  entryId: number;
+}
+
+async function sealed(t: TestApp): Promise<SealedEntry[]> {
+  const found = await rows<{ position: string | number; entry_id: string | number }>(t.database.db, sql`SELECT position, entry_id FROM audit_seals ORDER BY position`);
+  return found.map((r) => ({ position: Number(r.position), entryId: Number(r.entry_id) }));
+}
+
+async function verify(t: TestApp) {
+  const reply = await t.call('GET', '/api/v1/audit/verify');
+  expect(reply.status).toBe(200);
+  return reply.body as { ok: boolean; entries: number; sealed: number; unsealed: number; head: string | null; firstBroken: { position: number; entryId: number | null; reason: string; detail: string } | null };
+}
+
+/** What someone with the database's superuser could do: switch the append-only triggers off for a moment. */
+async function asSuperuser(t: TestApp, statements: SQL[]): Promise<void> {
+  await t.database.db.transaction(async (tx) => {
+    await tx.execute(sql`ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only`);
+    await tx.execute(sql`ALTER TABLE audit_seals DISABLE TRIGGER audit_seals_append_only`);
+    for (const statement of statements) await tx.execute(statement);
+    await tx.execute(sql`ALTER TABLE audit_entries ENABLE TRIGGER audit_entries_append_only`);
+    await tx.execute(sql`ALTER TABLE audit_seals ENABLE TRIGGER audit_seals_append_only`);
+  });
+}
+
+let departments = 0;
+/** Creates a department through the API: one audit entry. */
+async function createDepartment(t: TestApp, parent = '450100'): Promise<string> {
+  const code = `AUDIT-${process.pid}-${++departments}`;
+  const reply = await t.call('POST', '/api/v1/units', { body: { code, name: `审计测试单位 ${departments}`, parent, kind: 'department' } });
+  expect(reply.status, reply.text).toBe(201);
+  return code;
+}
+
+/**
+ * A registry whose bootstrap entries are sealed, followed by `count` department creations,
+ * each sealed in a pass (and anchored) of its own, so an anchor pins every entry exactly.
+ */
+async function sealedOneByOne(t: TestApp, count: number): Promise<SealedEntry[]> {
+  await t.sealer.pass();
+  const before = (await sealed(t)).length;
+  for (let i = 0; i < count; i++) {
+    await createDepartment(t);
+    const pass = await t.sealer.pass();
+    expect(pass?.sealed).toBe(1);
+  }
+  const all = await sealed(t);
+  expect(all).toHaveLength(before + count);
+  expect(readAnchors(t.config.auditAnchorPath).slice(-count).map((a) => [a.from, a.position])).toEqual(
+    all.slice(before).map((s) => [s.position, s.position]),
+  );
+  return all.slice(before);
+}
+
+describe.each(backends)('the audit trail on %s', (backend) => {
+  let t: TestApp | undefined;
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  it('writes an entry inside the mutation’s transaction: a failed mutation leaves none', async () => {
+    t = await startTestApp(backend);
+    const app = t;
+    const code = await createDepartment(app);
+    const [entry] = (await app.call('GET', `/api/v1/audit?object=unit:${code}`)).body.items;
+    expect(entry).toMatchObject({ actor: 'admin', action: 'department.create', objectType: 'unit', objectId: code, before: null, after: { code, kind: 'department' } });
+    expect(entry.hash).toMatch(/^sm3:[0-9a-f]{64}$/);
+
+    const entries = await countRows(app, 'audit_entries');
+    const duplicate = await app.call('POST', '/api/v1/units', { body: { code, name: '重复', parent: '450100', kind: 'department' } });
+    expect(duplicate.status).toBe(409);
+    expect(await countRows(app, 'audit_entries')).toBe(entries);
+
+    // The entry is written before the work fails: it must vanish with the transaction.
+    const ctx = { db: app.database.db, actor: { userId: 1, username: 'admin', role: 'admin' as const, unitCode: '450000', unitPath: '/450000/' }, now: () => new Date(), config: app.config, requestId: 'rollback-test' };
+    let inside = 0;
+    await expect(
+      mutate(ctx, async (tx, audit) => {
+        await audit({ action: 'department.update', objectType: 'unit', objectId: code, after: { name: 'never' } });
+        inside = Number((await rows<{ n: string | number }>(tx, sql`SELECT count(*) AS n FROM audit_entries`))[0].n);
+        throw new Problem(422, 'rule_violation', 'refused after the audit row was written');
+      }),
+    ).rejects.toMatchObject({ status: 422 });
+    expect(inside).toBe(entries + 1);
+    expect(await countRows(app, 'audit_entries')).toBe(entries);
+    await expect(
+      mutate(ctx, async (tx, audit) => {
+        await audit({ action: 'department.create', objectType: 'unit', objectId: code });
+        await tx.execute(sql`INSERT INTO users (username, display_name, unit_code, role) VALUES ('admin', 'a second admin', '450000', 'admin')`);
+      }),
+    ).rejects.toMatchObject({ status: 409, code: 'conflict' });
+    expect(await countRows(app, 'audit_entries')).toBe(entries);
+  });
+
+  it('carries the request id and the before and after of a change', async () => {
+    t = await startTestApp(backend);
+    const code = await createDepartment(t);
+    const renamed = await t.call('PATCH', `/api/v1/units/${code}`, { body: { name: '新名字' }, headers: { 'x-request-id': 'audit-req-0001' } });
+    expect(renamed.status).toBe(200);
+    const [entry] = (await t.call('GET', `/api/v1/audit?object=unit:${code}&action=department.update`)).body.items;
+    expect(entry).toMatchObject({ requestId: 'audit-req-0001', before: { name: '审计测试单位 ' + departments }, after: { name: '新名字' } });
+  });
+
+  it('refuses UPDATE, DELETE and TRUNCATE of audit rows (42501)', async () => {
+    t = await startTestApp(backend);
+    await createDepartment(t);
+    await t.sealer.pass();
+    const entries = await countRows(t, 'audit_entries');
+    for (const statement of [
+      sql`UPDATE audit_entries SET actor = 'someone-else'`,
+      sql`DELETE FROM audit_entries`,
+      sql`TRUNCATE audit_entries CASCADE`,
+      sql`UPDATE audit_seals SET chain = 'x'`,
+      sql`DELETE FROM audit_seals`,
+    ]) {
+      const failure = await t.database.db.execute(statement).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(sqlState(failure)).toBe('42501');
+    }
+    expect(await countRows(t, 'audit_entries')).toBe(entries);
+    expect((await verify(t)).ok).toBe(true);
+  });
+
+  it('seals committed entries, anchors the head outside the database, and verifies', async () => {
+    t = await startTestApp(backend);
+    for (let i = 0; i < 3; i++) await createDepartment(t);
+    const before = await verify(t);
+    expect(before).toMatchObject({ ok: true, sealed: 0, firstBroken: null, head: null });
+    expect(before.unsealed).toBe(before.entries);
+    const pass = await t.sealer.pass();
+    expect(pass?.sealed).toBe(before.entries);
+    const after = await verify(t);
+    expect(after).toMatchObject({ ok: true, entries: before.entries, sealed: before.entries, unsealed: 0, firstBroken: null, head: pass!.head });
+    expect(after.head).toMatch(/^sm3:[0-9a-f]{64}$/);
+    expect(readAnchors(t.config.auditAnchorPath)).toEqual([expect.objectContaining({ position: before.entries, head: pass!.head, from: 1 })]);
+    // Nothing new: a pass seals nothing and anchors nothing.
+    expect((await t.sealer.pass())?.sealed).toBe(0);
+    expect(readAnchors(t.config.auditAnchorPath)).toHaveLength(1);
+    const positions = (await sealed(t)).map((s) => s.position);
+    expect(positions).toEqual(Array.from({ length: positions.length }, (_, i) => i + 1));
+  });
+
+  it('names an altered entry', async () => {
+    t = await startTestApp(backend);
+    const mine = await sealedOneByOne(t, 4);
+    const victim = mine[2];
+    await asSuperuser(t, [sql`UPDATE audit_entries SET after = jsonb_set(after, '{name}', '"篡改后的名称"') WHERE id = ${victim.entryId}`]);
+    const result = await verify(t);
+    expect(result.ok).toBe(false);
+    expect(result.firstBroken).toMatchObject({ entryId: victim.entryId, position: victim.position, reason: 'altered' });
+  });
+
+  it('names a deleted entry', async () => {
+    t = await startTestApp(backend);
+    const mine = await sealedOneByOne(t, 4);
+    const victim = mine[1];
+    await asSuperuser(t, [sql`DELETE FROM audit_entries WHERE id = ${victim.entryId}`]);
+    const result = await verify(t);
+    expect(result.ok).toBe(false);
+    expect(result.firstBroken).toMatchObject({ entryId: victim.entryId, position: victim.position, reason: 'deleted' });
+    expect(result.entries).toBe(result.sealed - 1);
+  });
+
+  it('names reordered entries', async () => {
+    t = await startTestApp(backend);
+    const mine = await sealedOneByOne(t, 4);
+    const [a, b] = [mine[1], mine[3]];
+    await asSuperuser(t, [
+      sql`UPDATE audit_seals SET entry_id = -1 WHERE position = ${a.position}`,
+      sql`UPDATE audit_seals SET entry_id = ${a.entryId} WHERE position = ${b.position}`,
+      sql`UPDATE audit_seals SET entry_id = ${b.entryId} WHERE position = ${a.position}`,
+    ]);
+    const result = await verify(t);
+    expect(result.ok).toBe(false);
+    expect(result.firstBroken).toMatchObject({ position: a.position, entryId: b.entryId, reason: 'reordered' });
+  });
+
+  it('names the first entry of a consistently rewritten tail through the anchors', async () => {
+    t = await startTestApp(backend);
+    const mine = await sealedOneByOne(t, 5);
+    const victim = mine[2];
+    await rewriteTail(t, victim);
+    // The database alone agrees with itself now: only the anchors outside it tell.
+    const inside = await verifyChain(t.database.db, path.join(t.config.dataDir, 'no-anchors.log'));
+    expect(inside).toMatchObject({ ok: true, firstBroken: null });
+    const result = await verify(t);
+    expect(result.ok).toBe(false);
+    expect(result.firstBroken).toMatchObject({ position: victim.position, entryId: victim.entryId, reason: 'anchor_mismatch' });
+    expect(result.firstBroken!.detail).toContain(`position ${victim.position}`);
+  });
+
+  it('notices anchored positions that the database no longer has', async () => {
+    t = await startTestApp(backend);
+    const mine = await sealedOneByOne(t, 3);
+    const last = mine[2];
+    await asSuperuser(t, [sql`DELETE FROM audit_seals WHERE position = ${last.position}`, sql`DELETE FROM audit_entries WHERE id = ${last.entryId}`]);
+    const result = await verify(t);
+    expect(result.ok).toBe(false);
+    expect(result.firstBroken).toMatchObject({ position: last.position, reason: 'deleted' });
+  });
+});
+
+/**
+ * A forger's best effort: alter the entry, recompute its hash and every later link of the chain
+ * with the appliance's own functions, so the tables are consistent with each other.
+ */
+async function rewriteTail(t: TestApp, from: SealedEntry): Promise<void> {
+  type Row = { position: string | number; id: string | number; at: Date | string; actor: string; action: string; object_type: string; object_id: string; before: unknown; after: unknown; request_id: string | null; hash: string };
+  const tail = await rows<Row>(
+    t.database.db,
+    sql`SELECT s.position, e.id, e.at, e.actor, e.action, e.object_type, e.object_id, e.before, e.after, e.request_id, e.hash
+        FROM audit_seals s JOIN audit_entries e ON e.id = s.entry_id WHERE s.position >= ${from.position} ORDER BY s.position`,
+  );
+  const [previous] = await rows<{ chain: string }>(t.database.db, sql`SELECT chain FROM audit_seals WHERE position = ${from.position - 1}`);
+  let chain = previous.chain;
+  const statements: SQL[] = [];
+  for (const row of tail) {
+    let hash = row.hash;
+    if (Number(row.id) === from.entryId) {
+      const forged: EntryContent = {
+        id: Number(row.id),
+        at: new Date(row.at).toISOString(),
+        actor: 'someone-else',
+        action: row.action,
+        objectType: row.object_type,
+        objectId: row.object_id,
+        before: row.before ?? null,
+        after: { ...(row.after as object), name: '伪造' },
+        requestId: row.request_id,
+      };
+      hash = entryHash(row.hash.split(':')[0] as HashAlgorithm, forged);
+      statements.push(sql`UPDATE audit_entries SET actor = ${forged.actor}, after = ${JSON.stringify(forged.after)}::jsonb, hash = ${hash} WHERE id = ${forged.id}`);
+    }
+    chain = nextChain(chain, hash);
+    statements.push(sql`UPDATE audit_seals SET chain = ${chain} WHERE position = ${Number(row.position)}`);
+  }
+  await asSuperuser(t, statements);
+}
+
+describe.runIf(backends.includes('postgres'))('the audit trail under concurrent writers on postgres', () => {
+  let t: TestApp | undefined;
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
+
+  it('seals 32 parallel writes with two racing sealers, one at a time, into a contiguous verified chain', async () => {
+    t = await startTestApp('postgres');
+    const app = t;
+    const first = new Sealer(app.database.db, app.config.auditAnchorPath);
+    const second = new Sealer(app.database.db, app.config.auditAnchorPath);
+    first.start(3);
+    second.start(5);
+    const created = await Promise.all(
+      Array.from({ length: 32 }, (_, i) =>
+        app.call('POST', '/api/v1/units', { body: { code: `PAR-${process.pid}-${i}`, name: `并发单位 ${i}`, parent: i % 2 ? '450100' : '450200', kind: 'department' } }),
+      ),
+    );
+    expect(created.map((r) => r.status)).toEqual(Array(32).fill(201));
+    await Promise.all([first.stop(), second.stop()]);
+    const racing = await Promise.all([first.pass(), second.pass(), first.pass(), second.pass()]);
+    expect(racing.some((r) => r !== null)).toBe(true);
+
+    const all = await sealed(app);
+    const entries = await countRows(app, 'audit_entries');
+    expect(entries).toBeGreaterThanOrEqual(32 + 2);
+    expect(all.map((s) => s.position)).toEqual(Array.from({ length: entries }, (_, i) => i + 1));
+    expect(new Set(all.map((s) => s.entryId)).size).toBe(entries);
+    const result = await verify(app);
+    expect(result).toMatchObject({ ok: true, entries, sealed: entries, unsealed: 0, firstBroken: null });
+    const logged = await app.call('GET', '/api/v1/audit?action=department.create&limit=1000');
+    expect(logged.body.items).toHaveLength(32);
+  });
+
+  it('lets only one sealer hold the sealing lock', async () => {
+    t = await startTestApp('postgres');
+    const app = t;
+    await createDepartment(app);
+    const client = (app.database.db as unknown as { $client: import('postgres').Sql }).$client;
+    let releaseLock!: () => void;
+    const held = new Promise<void>((resolve) => (releaseLock = resolve));
+    let locked!: () => void;
+    const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+    // Another server's sealing pass, in the middle of its transaction on its own connection.
+    const otherServer = client.begin(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock(${sealLockKey})`;
+      locked();
+      await held;
+    });
+    await lockTaken;
+    const sealer = new Sealer(app.database.db, app.config.auditAnchorPath);
+    expect(await sealer.pass()).toBeNull();
+    expect((await sealed(app)).length).toBe(0);
+    releaseLock();
+    await otherServer;
+    expect((await sealer.pass())?.sealed).toBe(await countRows(app, 'audit_entries'));
+    expect(fs.existsSync(app.config.auditAnchorPath)).toBe(true);
+    expect((await verify(app)).ok).toBe(true);
+  });
+});

@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends, countRows, startTestApp, type Reply, type TestApp } from '../support/harness.js';
+
+/** Tables a foundation write can touch: a refused request must leave every one as it was. */
+const tables = ['units', 'users', 'api_tokens', 'audit_entries'];
+
+async function snapshot(t: TestApp): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const table of tables) counts[table] = await countRows(t, table);
+  return counts;
+}
+
+function expectProblem(reply: Reply, status: number, code: string): void {
+  expect(reply.status, reply.text).toBe(status);
+  expect(reply.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(reply.body).toMatchObject({ status, code, type: expect.any(String), title: expect.any(String), detail: expect.any(String) });
+  expect(reply.body.detail.length).toBeGreaterThan(10);
+}
+
+const department = { code: 'HTTP-DEPT-1', name: '南宁市测试局', parent: '450100', kind: 'department' };
+
+describe.each(backends)('HTTP refusals and system endpoints on %s', (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(backend);
+  });
+  afterAll(async () => t?.close());
+
+  /** Runs a request that must be refused, and checks that it wrote nothing. */
+  async function refused(status: number, code: string, send: () => Promise<Reply>): Promise<Reply> {
+    const before = await snapshot(t);
+    const reply = await send();
+    expectProblem(reply, status, code);
+    expect(await snapshot(t)).toEqual(before);
+    return reply;
+  }
+
+  describe('bad input', () => {
+    it('names an unknown field', async () => {
+      const reply = await refused(400, 'validation_failed', () => t.call('POST', '/api/v1/units', { body: { ...department, colour: 'red' } }));
+      expect(reply.body.field).toBe('colour');
+      expect(reply.body.detail).toContain('colour');
+    });
+
+    it('names an unknown nested field by its path', async () => {
+      const reply = await refused(400, 'validation_failed', () =>
+        t.call('POST', '/api/v1/units', { body: { ...department, channels: { hotline: '0771-1234567', bogus: 1 } } }),
+      );
+      expect(reply.body.field).toBe('channels.bogus');
+      expect(reply.body.errors).toEqual([expect.objectContaining({ field: 'channels.bogus' })]);
+    });
+
+    it('names a field of the wrong type', async () => {
+      const reply = await refused(400, 'validation_failed', () => t.call('POST', '/api/v1/units', { body: { ...department, name: 42 } }));
+      expect(reply.body.field).toBe('name');
+    });
+
+    it('refuses malformed JSON', async () => {
+      await refused(400, 'invalid_json', () =>
+        t.call('POST', '/api/v1/units', { raw: '{"code": "HTTP-DEPT-1", "name": ', headers: { 'content-type': 'application/json' } }),
+      );
+    });
+
+    it('refuses a body that is not JSON by its content type', async () => {
+      const reply = await refused(415, 'unsupported_media_type', () =>
+        t.call('POST', '/api/v1/units', { raw: JSON.stringify(department), headers: { 'content-type': 'text/plain' } }),
+      );
+      expect(reply.body.detail).toContain('application/json');
+      await refused(415, 'unsupported_media_type', () => t.call('POST', '/api/v1/units', { raw: 'code=X', headers: { 'content-type': 'application/x-www-form-urlencoded' } }));
+    });
+
+    it('refuses a body over 1 MiB', async () => {
+      const padding = 'x'.repeat(1024 * 1024);
+      const reply = await refused(413, 'payload_too_large', () =>
+        t.call('POST', '/api/v1/units', { raw: JSON.stringify({ ...department, name: padding }), headers: { 'content-type': 'application/json' } }),
+      );
+      expect(reply.body.detail).toContain('1 MiB');
+    });
+
+    it('answers 404 for an unknown unit, read or written under', async () => {
+      const read = await refused(404, 'not_found', () => t.call('GET', '/api/v1/units/459999'));
+      expect(read.body.detail).toContain('459999');
+      await refused(404, 'not_found', () => t.call('POST', '/api/v1/units', { body: { ...department, parent: '459999' } }));
+      await refused(404, 'not_found', () => t.call('PATCH', '/api/v1/units/NO-SUCH-DEPT', { body: { name: '无' } }));
+      await refused(404, 'not_found', () => t.call('GET', '/api/v1/no-such-endpoint'));
+    });
+
+    it('refuses a token of another role with 403', async () => {
+      const auditor = await t.userToken('auditor', '450000');
+      const reply = await refused(403, 'forbidden', () => t.call('POST', '/api/v1/units', { token: auditor, body: department }));
+      expect(reply.body.detail).toContain('auditor');
+      const agent = await t.userToken('agent', '450000');
+      await refused(403, 'forbidden', () => t.call('GET', '/api/v1/units/450000', { token: agent }));
+    });
+
+    it('refuses no token, a bad token and a malformed header with 401', async () => {
+      await refused(401, 'unauthorized', () => t.call('POST', '/api/v1/units', { token: null, body: department }));
+      await refused(401, 'unauthorized', () => t.call('GET', '/api/v1/units/450000', { token: null }));
+      await refused(401, 'unauthorized', () => t.call('GET', '/api/v1/units/450000', { token: 'ww_not_a_token_that_exists_anywhere_at_all' }));
+      await refused(401, 'unauthorized', () => t.call('GET', '/api/v1/units/450000', { token: 'something-else' }));
+      await refused(401, 'unauthorized', () => t.call('GET', '/api/v1/units/450000', { token: null, headers: { authorization: `Basic ${t.adminToken}` } }));
+    });
+
+    it('creates what a correct request asks for (the refusals above were for their reasons only)', async () => {
+      const before = await snapshot(t);
+      const reply = await t.call('POST', '/api/v1/units', { body: department });
+      expect(reply.status).toBe(201);
+      expect(await snapshot(t)).toEqual({ ...before, units: before.units + 1, audit_entries: before.audit_entries + 1 });
+    });
+  });
+
+  describe('system endpoints', () => {
+    it('reports health', async () => {
+      const reply = await t.call('GET', '/healthz', { token: null });
+      expect(reply.status).toBe(200);
+      expect(reply.body).toMatchObject({ status: 'ok', database: backend });
+    });
+
+    it('counts requests by route pattern in /metrics', async () => {
+      await t.call('GET', '/api/v1/units/450100');
+      await t.call('GET', '/api/v1/units/450200');
+      await t.call('GET', '/api/v1/units/459999');
+      const reply = await t.call('GET', '/metrics', { token: null });
+      expect(reply.status).toBe(200);
+      expect(reply.headers.get('content-type')).toContain('text/plain');
+      const counted = (status: number) =>
+        new RegExp(`^waiwang_http_requests_total\\{method="GET",route="/api/v1/units/:code",status="${status}"\\} (\\d+)$`, 'm').exec(reply.text);
+      expect(Number(counted(200)?.[1])).toBeGreaterThanOrEqual(2);
+      expect(Number(counted(404)?.[1])).toBeGreaterThanOrEqual(1);
+      // Raw paths never become labels.
+      expect(reply.text).not.toContain('route="/api/v1/units/450100"');
+      expect(reply.text).toContain('waiwang_http_request_duration_seconds_bucket');
+      expect(reply.text).toMatch(new RegExp(`^waiwang_db_pool_size\\{driver="${backend}"\\} \\d+$`, 'm'));
+    });
+
+    it('describes the API as OpenAPI 3.1', async () => {
+      const reply = await t.call('GET', '/openapi.json', { token: null });
+      expect(reply.status).toBe(200);
+      expect(reply.body.openapi).toMatch(/^3\.1\./);
+      expect(Object.keys(reply.body.paths)).toEqual(expect.arrayContaining(['/api/v1/units', '/api/v1/units/{code}', '/api/v1/users', '/api/v1/audit/verify']));
+      const create = reply.body.paths['/api/v1/units'].post;
+      expect(create.requestBody.content['application/json'].schema).toBeDefined();
+      expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '403', '413', '415']));
+      expect(reply.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    });
+
+    it('serves /docs from its own assets, with no external URL', async () => {
+      const page = await t.call('GET', '/docs', { token: null });
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      expect(page.text).not.toMatch(/(https?:)?\/\/[a-z0-9.-]+\.[a-z]{2,}/i);
+      const refs = [...page.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+      expect(refs.length).toBeGreaterThanOrEqual(3);
+      for (const ref of refs) {
+        expect(ref).toMatch(/^\/docs\/assets\/[\w.-]+$/);
+        const asset = await t.call('GET', ref, { token: null });
+        expect(asset.status, ref).toBe(200);
+        expect(asset.text.length, ref).toBeGreaterThan(0);
+      }
+      expect(refs.some((r) => r.endsWith('.js'))).toBe(true);
+      expect(refs.some((r) => r.endsWith('.css'))).toBe(true);
+      expect((await t.call('GET', '/docs/assets/..%2Fpackage.json', { token: null })).status).toBe(404);
+    });
+
+    it('sends a request id and secure headers on every answer', async () => {
+      for (const reply of [await t.call('GET', '/healthz', { token: null }), await t.call('GET', '/api/v1/units/450000'), await t.call('GET', '/api/v1/units/450000', { token: null })]) {
+        expect(reply.headers.get('x-request-id')).toMatch(/^[\w-]{8,}$/);
+        expect(reply.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(reply.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+        expect(reply.headers.get('strict-transport-security')).toContain('max-age=');
+        expect(reply.headers.get('content-security-policy')).toContain("default-src 'self'");
+        expect(reply.headers.get('referrer-policy')).toBe('no-referrer');
+      }
+      const echoed = await t.call('GET', '/healthz', { token: null, headers: { 'x-request-id': 'client-chosen-id-1' } });
+      expect(echoed.headers.get('x-request-id')).toBe('client-chosen-id-1');
+    });
+  });
+});
+
+describe.each(backends)('when the database is gone, on %s', (backend) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(backend);
+    await t.database.close();
+  });
+  afterAll(async () => {
+    // The database is already closed: closing again may refuse, the rest of the cleanup must still run.
+    const close = t.database.close;
+    t.database.close = async () => {
+      await close().catch(() => {});
+    };
+    await t?.close();
+  });
+
+  it('answers /healthz with 503 problem+json', async () => {
+    const reply = await t.call('GET', '/healthz', { token: null });
+    expectProblem(reply, 503, 'unavailable');
+  });
+
+  it('answers API calls with 503 unavailable, not 500', async () => {
+    expectProblem(await t.call('GET', '/api/v1/units/450000'), 503, 'unavailable');
+    expectProblem(await t.call('POST', '/api/v1/units', { body: department }), 503, 'unavailable');
+  });
+});

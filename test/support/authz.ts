@@ -1,0 +1,160 @@
+/**
+ * The authorization matrix: one row per (endpoint, role, scope) with the status it must get.
+ *
+ * To add rows for a module, write `test/integration/authz/<module>.rows.ts` exporting
+ * `rows: AuthzRow[]`; authz-matrix.test.ts finds every `*.rows.ts` file there and runs each row
+ * on every backend. A row:
+ *
+ *   {
+ *     name: 'create a department',          // what the row checks, shown in the test name
+ *     method: 'POST',
+ *     path: '/api/v1/units',                 // or (f) => `/api/v1/users/${f.me.username}/tokens`
+ *     body: (f) => ({ code: f.unique('DEPT'), parent: f.target.division, ... }),   // optional
+ *     role: 'operator',                      // admin | operator | applicant | auditor | agent | none (no token)
+ *     scope: 'in',                           // in: the target lies in the operator's subtree; out: it does not; -: unscoped
+ *     expect: 201,
+ *   }
+ *
+ * `path` and `body` may be values or (async) functions of the fixtures, called right before the
+ * request: a row that deletes something creates its own victim there (f.department(...)).
+ * `forRoles()` spells one request for several roles at once.
+ *
+ * The fixtures (fresh per backend): the admin; an operator of 450100 (Nanning); an applicant
+ * bound to a department of 450100; an auditor and an agent bound to 450000. "In scope" targets
+ * lie under 450100 (the division 450102 and a department of it); "out of scope" targets lie
+ * under 450200 (Liuzhou). f.target is the row's own: in → f.in, out → f.out, - → f.in.
+ *
+ * Every refused row must answer problem+json with the matching code (401 unauthorized,
+ * 403 forbidden) and must leave the audit trail as it was: a refusal writes nothing.
+ */
+import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
+import { countRows, type TestApp } from './harness.js';
+
+export type AuthzRole = 'admin' | 'operator' | 'applicant' | 'auditor' | 'agent' | 'none';
+export type AuthzScope = 'in' | 'out' | '-';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface AuthzUser {
+  username: string;
+  token: string;
+  unit: string;
+}
+
+/** A place to act: a division and a department of it. */
+export interface AuthzPlace {
+  division: string;
+  department: string;
+  /** A user bound to that department (an applicant), whose tokens "someone else's" rows touch. */
+  user: AuthzUser;
+}
+
+export interface AuthzFixtures {
+  t: TestApp;
+  users: Record<Exclude<AuthzRole, 'none'>, AuthzUser>;
+  /** The row's caller (for 'none', a user whose token is not sent). */
+  me: AuthzUser;
+  in: AuthzPlace;
+  out: AuthzPlace;
+  /** f.in or f.out, by the row's scope. */
+  target: AuthzPlace;
+  /** A code or name nobody has used yet in this run: `${prefix}-<n>`, upper case. */
+  unique(prefix: string): string;
+  /** A fresh department under `parent`, created by the admin. */
+  department(parent: string): Promise<string>;
+  /** A fresh user, created by the admin, with a token. */
+  user(role: Exclude<AuthzRole, 'none'>, unit: string): Promise<AuthzUser>;
+  /** Issues one more token to `username` (by the admin) and returns its id. */
+  tokenId(username: string): Promise<string>;
+}
+
+type Dynamic<T> = T | ((f: AuthzFixtures) => T | Promise<T>);
+/** A JSON body (not `unknown`, so that a function given here gets its fixtures parameter typed). */
+export type AuthzBody = Record<string, unknown> | unknown[] | string | number | boolean | null;
+
+export interface AuthzRow {
+  name: string;
+  method: HttpMethod;
+  path: Dynamic<string>;
+  body?: Dynamic<AuthzBody>;
+  role: AuthzRole;
+  scope: AuthzScope;
+  expect: number;
+}
+
+/** One request, expected statuses by role: `forRoles({...}, { admin: 201, operator: 403, none: 401 })`. */
+export function forRoles(base: Omit<AuthzRow, 'role' | 'expect'>, expected: Partial<Record<AuthzRole, number>>): AuthzRow[] {
+  return Object.entries(expected).map(([role, status]) => ({ ...base, role: role as AuthzRole, expect: status! }));
+}
+
+export function describeRow(row: AuthzRow): string {
+  return `${row.role} ${row.method} ${row.name} (scope ${row.scope}) → ${row.expect}`;
+}
+
+let uniqueCounter = 0;
+
+export async function createFixtures(t: TestApp): Promise<Omit<AuthzFixtures, 'me' | 'target'>> {
+  const run = randomBytes(2).toString('hex').toUpperCase();
+  const unique = (prefix: string) => `${prefix}-${run}${++uniqueCounter}`.toUpperCase();
+  const admin = async (method: HttpMethod, path: string, body?: unknown) => {
+    const reply = await t.call(method, path, { body });
+    if (reply.status >= 300) throw new Error(`fixture ${method} ${path} failed: ${reply.status} ${reply.text}`);
+    return reply.body;
+  };
+  const department = async (parent: string) => {
+    const code = unique('AUTHZ');
+    await admin('POST', '/api/v1/units', { code, name: `授权测试单位 ${code}`, parent, kind: 'department' });
+    return code;
+  };
+  const tokenId = async (username: string) => (await admin('POST', `/api/v1/users/${username}/tokens`, {})).id as string;
+  const user = async (role: Exclude<AuthzRole, 'none'>, unit: string): Promise<AuthzUser> => {
+    const username = unique(role).toLowerCase();
+    await admin('POST', '/api/v1/users', { username, displayName: username, unit, role });
+    const issued = await admin('POST', `/api/v1/users/${username}/tokens`, {});
+    return { username, token: issued.token, unit };
+  };
+
+  const nanningDepartment = await department('450100');
+  const place = async (division: string): Promise<AuthzPlace> => {
+    const dept = await department(division);
+    return { division, department: dept, user: await user('applicant', dept) };
+  };
+  return {
+    t,
+    users: {
+      admin: { username: 'admin', token: t.adminToken, unit: '450000' },
+      operator: await user('operator', '450100'),
+      applicant: await user('applicant', nanningDepartment),
+      auditor: await user('auditor', '450000'),
+      agent: await user('agent', '450000'),
+    },
+    in: await place('450102'),
+    out: await place('450200'),
+    unique,
+    department,
+    user,
+    tokenId,
+  };
+}
+
+async function resolve<T>(value: Dynamic<T>, f: AuthzFixtures): Promise<T> {
+  return typeof value === 'function' ? (value as (f: AuthzFixtures) => T | Promise<T>)(f) : value;
+}
+
+const refusalCodes: Record<number, string> = { 401: 'unauthorized', 403: 'forbidden' };
+
+/** Runs one row: resolves its path and body, calls as its role, checks status and that a refusal wrote nothing. */
+export async function runRow(base: Omit<AuthzFixtures, 'me' | 'target'>, row: AuthzRow): Promise<void> {
+  const me = row.role === 'none' ? base.users.operator : base.users[row.role];
+  const f: AuthzFixtures = { ...base, me, target: row.scope === 'out' ? base.out : base.in };
+  const path = await resolve(row.path, f);
+  const body = row.body === undefined ? undefined : await resolve(row.body, f);
+  const auditBefore = await countRows(f.t, 'audit_entries');
+  const reply = await f.t.call(row.method, path, { token: row.role === 'none' ? null : me.token, body });
+  expect(reply.status, `${describeRow(row)}: ${row.method} ${path} answered ${reply.text.slice(0, 300)}`).toBe(row.expect);
+  if (reply.status >= 400) {
+    expect(reply.headers.get('content-type')).toContain('application/problem+json');
+    if (refusalCodes[reply.status]) expect(reply.body.code).toBe(refusalCodes[reply.status]);
+    expect(await countRows(f.t, 'audit_entries'), 'a refused request wrote an audit entry').toBe(auditBefore);
+  }
+}
