@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { rows, type Db } from '../../db/client.js';
 import { genesis, nextChain } from './chain.js';
+import { Repeating } from '../../jobs.js';
 
 /** Arbitrary but fixed: the advisory lock that lets one server at a time seal. */
 export const sealLockKey = 4_500_000_001;
@@ -30,8 +31,7 @@ export interface Anchor {
  * file outside the database, so rewriting the database alone is detected.
  */
 export class Sealer {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly schedule: Repeating;
   /** After the first full pass, only recent entries can still be unsealed (see pass()). */
   private scannedSince?: Date;
 
@@ -39,23 +39,16 @@ export class Sealer {
     private readonly db: Db,
     private readonly anchorPath: string,
     private readonly log?: Logger,
-  ) {}
-
-  start(intervalMs: number): void {
-    const tick = () => {
-      this.running = this.pass()
-        .catch((err) => this.log?.error({ err }, 'audit sealing failed; will retry'))
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, intervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, intervalMs);
+  ) {
+    this.schedule = new Repeating('audit sealing', () => this.pass(), log);
   }
 
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+  start(intervalMs: number): void {
+    this.schedule.start(intervalMs);
+  }
+
+  stop(): Promise<void> {
+    return this.schedule.stop();
   }
 
   /** One pass; returns null when another server holds the sealing lock. */

@@ -9,6 +9,7 @@ import type { EvaluationView, IncidentView } from './inputs.js';
 import { evaluateExpansion } from './policy.js';
 import { rollUp, type RollupResult } from './rollup.js';
 import { telemetrySettings, type TelemetrySettings } from './settings.js';
+import { Repeating } from '../../jobs.js';
 
 export interface TelemetryPassResult {
   pruned: { readings: number; interfaceRollups: number; linkRollups: number };
@@ -26,8 +27,7 @@ export interface TelemetryPassResult {
  * an advisory lock, pruning and the silence check are idempotent.
  */
 export class TelemetryJob {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly schedule: Repeating;
   readonly settings: TelemetrySettings;
 
   constructor(
@@ -36,6 +36,7 @@ export class TelemetryJob {
     private readonly options: { log?: Logger; now?: () => Date; settings?: TelemetrySettings } = {},
   ) {
     this.settings = options.settings ?? telemetrySettings();
+    this.schedule = new Repeating('telemetry pass', () => this.pass(), options.log);
   }
 
   private ctx(): Ctx {
@@ -43,20 +44,11 @@ export class TelemetryJob {
   }
 
   start(intervalMs = this.settings.jobIntervalMs): void {
-    const tick = () => {
-      this.running = this.pass()
-        .catch((err) => this.options.log?.error({ err }, 'telemetry pass failed; will retry'))
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, intervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, intervalMs);
+    this.schedule.start(intervalMs);
   }
 
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.schedule.stop();
   }
 
   async pass(): Promise<TelemetryPassResult> {

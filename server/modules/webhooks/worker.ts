@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import { rows, type Db } from '../../db/client.js';
 import { open, secretKey } from '../sites/secret-box.js';
+import { Repeating } from '../../jobs.js';
 
 export interface DeliveryOptions {
   /** The first retry waits this long; each further one twice as long as the one before. */
@@ -70,8 +71,7 @@ export interface PassResult {
  * server that dies mid-send leaves the row to be claimed again when the window ends.
  */
 export class WebhookDeliveryWorker {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly schedule: Repeating;
   private readonly options: DeliveryOptions;
 
   constructor(
@@ -81,25 +81,17 @@ export class WebhookDeliveryWorker {
     options: Partial<DeliveryOptions> = {},
   ) {
     this.options = { ...defaultDeliveryOptions, ...options };
+    this.schedule = new Repeating('webhook delivery pass', () => this.pass(), log);
   }
 
   start(intervalMs = 2_000): void {
     // Load (or generate, with its warning) the key at start rather than at the first event.
     secretKey(this.config, this.log);
-    const tick = () => {
-      this.running = this.pass()
-        .catch((err) => this.log?.error({ err }, 'webhook delivery pass failed; will retry'))
-        .finally(() => {
-          if (this.timer) this.timer = setTimeout(tick, intervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, intervalMs);
+    this.schedule.start(intervalMs);
   }
 
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+  stop(): Promise<void> {
+    return this.schedule.stop();
   }
 
   async pass(): Promise<PassResult> {
