@@ -56,7 +56,9 @@ export const prefixes = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [
-    index('prefixes_parent_idx').on(t.parentId, t.prefix),
+    // Listings page in (vrf, prefix, id) order by keyset: these make each page an index range.
+    index('prefixes_parent_idx').on(t.parentId, t.vrfId, t.prefix, t.id),
+    index('prefixes_listing_idx').on(t.vrfId, t.prefix, t.id),
     index('prefixes_holder_idx').on(t.holderCode),
     index('prefixes_vrf_prefix_idx').using('gist', t.vrfId, sql`${t.prefix} inet_ops`),
   ],

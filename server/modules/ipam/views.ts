@@ -1,4 +1,4 @@
-import { inArray } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { parseCidr } from '../../net/cidr.js';
 import { units } from '../divisions/schema.js';
@@ -60,5 +60,46 @@ export function addressView(row: AddressRow, vrf: VrfRow): AddressView {
     description: row.description,
     gateway: row.gateway,
     createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/** The prefixes columns as a raw select returns them (postgres.js gives int8 and numeric as text). */
+export interface RawPrefix {
+  id: string | number;
+  vrf_id: string | number;
+  parent_id: string | number | null;
+  family: number;
+  prefix: string;
+  status: PrefixRow['status'];
+  holder_code: string;
+  description: string;
+  used_addresses: string;
+  total_addresses: string;
+  child_count: number;
+  address_count: number;
+  created_at: Date | string;
+  updated_at: Date | string;
+}
+
+export const prefixColumns = sql.raw(
+  'id, vrf_id, parent_id, family, prefix::text AS prefix, status, holder_code, description, used_addresses::text AS used_addresses, total_addresses::text AS total_addresses, child_count, address_count, created_at, updated_at',
+);
+
+export function prefixFromRaw(r: RawPrefix): PrefixRow {
+  return {
+    id: Number(r.id),
+    vrfId: Number(r.vrf_id),
+    parentId: r.parent_id === null ? null : Number(r.parent_id),
+    family: Number(r.family),
+    prefix: r.prefix,
+    status: r.status,
+    holderCode: r.holder_code,
+    description: r.description,
+    usedAddresses: r.used_addresses,
+    totalAddresses: r.total_addresses,
+    childCount: Number(r.child_count),
+    addressCount: Number(r.address_count),
+    createdAt: new Date(r.created_at),
+    updatedAt: new Date(r.updated_at),
   };
 }
