@@ -21,6 +21,7 @@ export const rules: Record<string, Rule> = {
   'department.update': { roles: ['admin', 'operator'], scoped: true },
   'division.create': { roles: ['admin'], scoped: false },
   'division.update': { roles: ['admin'], scoped: false },
+  'division.channels': { roles: ['admin', 'operator'], scoped: true },
   'user.read': { roles: ['admin', 'operator', 'auditor'], scoped: false },
   'user.create': { roles: ['admin', 'operator'], scoped: true },
   'token.read': { roles: ['admin', 'operator', 'applicant', 'auditor', 'agent'], scoped: true },

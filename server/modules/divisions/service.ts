@@ -121,7 +121,11 @@ export async function createUnit(ctx: Ctx, input: CreateUnitInput): Promise<Unit
 export async function updateUnit(ctx: Ctx, code: string, input: UpdateUnitInput): Promise<UnitView> {
   return mutate(ctx, async (tx, audit) => {
     const before = await loadUnit(tx, code, { forUpdate: true });
-    authorize(ctx, before.kind === 'department' ? 'department.update' : 'division.update', { unit: before });
+    // A division's service channels (article 20) are its O&M unit's own to publish; renaming and
+    // retiring divisions follows the official codes and stays with the admin.
+    const channelsOnly = input.name === undefined && input.retired === undefined;
+    const action = before.kind === 'department' ? 'department.update' : channelsOnly ? 'division.channels' : 'division.update';
+    authorize(ctx, action, { unit: before });
     const changes: Partial<UnitRow> = { updatedAt: ctx.now() };
     if (input.name !== undefined) changes.name = input.name;
     if (input.channels !== undefined) changes.channels = input.channels as Record<string, string>;

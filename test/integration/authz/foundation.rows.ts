@@ -41,6 +41,14 @@ export const rows: AuthzRow[] = [
   ),
   ...forRoles(
     { name: 'set a division’s channels', method: 'PATCH', path: (f) => `/api/v1/units/${f.target.division}`, body: { channels: { hotline: '0771-5555555' } }, scope: 'in' },
+    adminAndOperators(200),
+  ),
+  ...forRoles(
+    { name: 'set a division’s channels', method: 'PATCH', path: (f) => `/api/v1/units/${f.target.division}`, body: { channels: { hotline: '0772-5555555' } }, scope: 'out' },
+    { admin: 200, operator: 403 },
+  ),
+  ...forRoles(
+    { name: 'rename a division', method: 'PATCH', path: (f) => `/api/v1/units/${f.target.division}`, body: { name: '兴宁区' }, scope: 'in' },
     adminOnly(200),
   ),
   ...forRoles(
