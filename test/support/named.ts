@@ -4,12 +4,11 @@
  * packages bind9, bind9-utils, bind9-dnsutils.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { testRoot } from './databases.js';
+import { freeTcpUdpPort as freePort } from './ports.js';
 
 const run = promisify(execFile);
 
@@ -46,26 +45,6 @@ export async function checkZone(origin: string, text: string): Promise<CheckResu
   }
 }
 
-/** A port free for both TCP and UDP on 127.0.0.1 (named listens on both). */
-async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = net.createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const { port: p } = server.address() as net.AddressInfo;
-        server.close(() => resolve(p));
-      });
-    });
-    const udpFree = await new Promise<boolean>((resolve) => {
-      const socket = dgram.createSocket('udp4');
-      socket.once('error', () => resolve(false));
-      socket.bind(port, '127.0.0.1', () => socket.close(() => resolve(true)));
-    });
-    if (udpFree) return port;
-  }
-  throw new Error('no free port for named on 127.0.0.1');
-}
 
 export interface NamedInstance {
   port: number;
