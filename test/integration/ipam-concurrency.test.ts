@@ -33,6 +33,46 @@ describe.each(backends)('concurrent allocation on %s', (backend) => {
     expect(after.body.childCount).toBe(64);
   });
 
+  it('allocations and reclaims racing under one parent keep it exact', async () => {
+    const pool = await t.call('POST', '/api/v1/prefixes', { body: { cidr: '10.70.0.0/20', holder: '450000' } });
+    const first = await t.call('POST', `/api/v1/prefixes/${pool.body.id}/allocate`, { body: { prefixLength: 24, holder: '450100', status: 'allocated', count: 8 } });
+    const victims: { id: string }[] = first.body.items;
+    const replies = await Promise.all([
+      // reclaim the first eight while 24 more allocations of mixed sizes race them
+      ...victims.map((v) => t.call('DELETE', `/api/v1/prefixes/${v.id}`)),
+      ...Array.from({ length: 24 }, (_, i) =>
+        t.call('POST', `/api/v1/prefixes/${pool.body.id}/allocate`, { body: { prefixLength: 24 + (i % 3), holder: '450100', status: 'allocated', strategy: (['first', 'best', 'last'] as const)[i % 3] } }),
+      ),
+    ]);
+    expect(replies.slice(0, 8).map((r) => r.status)).toEqual(Array(8).fill(204));
+    expect(replies.slice(8).every((r) => r.status === 201 || (r.status === 409 && r.body.code === 'pool_exhausted'))).toBe(true);
+    const children = (await t.call('GET', `/api/v1/prefixes/${pool.body.id}/children?limit=1000`)).body.items.map((p: { cidr: string }) => parseCidr(p.cidr));
+    for (let i = 0; i < children.length; i++) for (let j = i + 1; j < children.length; j++) expect(overlaps(children[i], children[j])).toBe(false);
+    const used = children.reduce((sum: bigint, c: ReturnType<typeof parseCidr>) => sum + addressCount(c), 0n);
+    const free = (await t.call('GET', `/api/v1/prefixes/${pool.body.id}/available?limit=1000`)).body.items.reduce(
+      (sum: bigint, f: { addresses: string }) => sum + BigInt(f.addresses),
+      0n,
+    );
+    expect(used + free).toBe(4096n);
+    const parent = await t.call('GET', `/api/v1/prefixes/${pool.body.id}`);
+    expect(parent.body.utilization.usedAddresses).toBe(used.toString());
+    expect(parent.body.childCount).toBe(children.length);
+  });
+
+  it('32 parallel next-free addresses into a /27 with 30 usable hosts: 30 distinct, 2 × pool_exhausted', async () => {
+    await t.call('POST', '/api/v1/units', { body: { code: 'NN-RACE', name: '南宁市并发测试局', parent: '450100', kind: 'department' } });
+    const pool = await t.call('POST', '/api/v1/prefixes', { body: { cidr: '10.80.0.0/24', holder: '450100' } });
+    const assigned = await t.call('POST', `/api/v1/prefixes/${pool.body.id}/allocate`, { body: { prefixLength: 27, holder: 'NN-RACE', status: 'assigned' } });
+    const replies = await Promise.all(Array.from({ length: 32 }, (_, i) => t.call('POST', `/api/v1/prefixes/${assigned.body.id}/addresses`, { body: { hostname: `h${i}` } })));
+    const addresses = replies.filter((r) => r.status === 201).map((r) => r.body.address);
+    expect(addresses).toHaveLength(30);
+    expect(new Set(addresses).size).toBe(30);
+    expect(addresses).not.toContain('10.80.0.0');
+    expect(addresses).not.toContain('10.80.0.31');
+    expect(replies.filter((r) => r.status === 409).map((r) => r.body.code)).toEqual(['pool_exhausted', 'pool_exhausted']);
+    expect((await t.call('GET', `/api/v1/prefixes/${assigned.body.id}`)).body.utilization.usedAddresses).toBe('30');
+  });
+
   it('allocations under different parents all land, each parent consistent', async () => {
     const pool = await t.call('POST', '/api/v1/prefixes', { body: { cidr: '10.60.0.0/16', holder: '450000' } });
     const parents = await t.call('POST', `/api/v1/prefixes/${pool.body.id}/allocate`, { body: { prefixLength: 20, holder: '450100', status: 'allocated', count: 8 } });
