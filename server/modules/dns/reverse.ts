@@ -7,36 +7,30 @@
  * RFC 2317 CNAMEs plus NS for children longer than /24.
  */
 import { createHash } from 'node:crypto';
-import { eq, inArray, sql } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import { read, type Ctx } from '../../context.js';
 import { rows, type Executor } from '../../db/client.js';
-import { notFound, Problem } from '../../http/problem.js';
+import { Problem } from '../../http/problem.js';
 import { AddressError, addressCount, blockContaining, containsCidr, parseAddress, parseCidr, type Cidr } from '../../net/cidr.js';
 import { parseReverseName, reverseName, reverseZones } from '../../net/reverse.js';
 import { authorize } from '../access/authorize.js';
 import { ancestorsOf, loadVrf, mostSpecificPrefix, sharedVrfNames } from '../ipam/lookup.js';
-import { prefixes, vrfs, type PrefixRow } from '../ipam/schema.js';
+import { vrfs, type PrefixRow } from '../ipam/schema.js';
 import { asciiName, NameError } from './names.js';
 import './rules.js';
 import type { DomainRow } from './schema.js';
 import { firstSerialOf } from './serial.js';
 import { renderZone, type ResourceRecord, type ZoneSection } from './zonefile.js';
+import { loadPrefix } from '../ipam/service.js';
 
 type ServingDomain = Pick<DomainRow, 'name' | 'holderCode' | 'nameservers' | 'soa' | 'ttl'>;
 
 const missing = (sentence: string) => new Problem(404, 'not_found', sentence);
 
-function prefixNotFound(id: string): Problem {
-  return notFound(`prefix ${id}`);
-}
-
 export async function reverseZonesOfPrefix(ctx: Ctx, idText: string): Promise<{ items: { name: string }[] }> {
   authorize(ctx, 'zone.read');
-  const id = Number(idText);
-  if (!Number.isSafeInteger(id)) throw prefixNotFound(idText);
   return read(async () => {
-    const [row] = await ctx.db.select({ prefix: prefixes.prefix }).from(prefixes).where(eq(prefixes.id, id));
-    if (!row) throw prefixNotFound(idText);
+    const row = await loadPrefix(ctx.db, idText);
     return { items: reverseZones(parseCidr(row.prefix)).map((name) => ({ name })) };
   });
 }

@@ -2,7 +2,7 @@ import { and, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import { mutate, read, type Ctx } from '../../context.js';
 import { rows, type Executor, type Tx } from '../../db/client.js';
 import { explainConstraint } from '../../db/errors.js';
-import { conflict, invalid, notFound, Problem, ruleViolation } from '../../http/problem.js';
+import { conflict, idOf, invalid, notFound, Problem, ruleViolation } from '../../http/problem.js';
 import { AddressError, parseAddress } from '../../net/cidr.js';
 import { authorize } from '../access/authorize.js';
 import { units, type UnitRow } from '../divisions/schema.js';
@@ -61,12 +61,6 @@ export function recordView(row: DnsRecordRow): RecordView {
 }
 
 // --- loading ---------------------------------------------------------------------------
-
-function idOf(text: string, what: string): number {
-  const id = Number(text);
-  if (!Number.isSafeInteger(id) || id <= 0) throw notFound(`${what} ${text}`);
-  return id;
-}
 
 export async function loadDomain(db: Executor, id: number, options: { forUpdate?: boolean } = {}): Promise<DomainRow> {
   const query = db.select().from(domains).where(eq(domains.id, id));

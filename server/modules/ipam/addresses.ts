@@ -2,14 +2,14 @@ import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import { mutate, read, type Ctx } from '../../context.js';
 import { rows, type Executor } from '../../db/client.js';
 import { explainConstraint } from '../../db/errors.js';
-import { invalid, notFound, Problem, ruleViolation } from '../../http/problem.js';
+import { idOf, invalid, notFound, Problem, ruleViolation } from '../../http/problem.js';
 import { isUsableHost, usableHosts } from '../../net/blocks.js';
 import { containsAddress, formatAddress, parseAddress, parseCidr } from '../../net/cidr.js';
 import { addRules, authorize } from '../access/authorize.js';
 import { assertActive, loadUnit } from '../divisions/service.js';
 import type { AddressView, CreateAddressInput, ListAddressesQuery } from './inputs.js';
 import { addresses, prefixes, vrfs, type AddressRow } from './schema.js';
-import { vrfMap } from './service.js';
+import { loadPrefix, vrfMap } from './service.js';
 import { addressView } from './views.js';
 
 addRules({
@@ -45,11 +45,8 @@ async function nextFreeHost(db: Executor, vrfId: number, prefixId: number, from:
 export async function registerAddress(ctx: Ctx, prefixId: string, input: CreateAddressInput): Promise<AddressView> {
   const wanted = input.address !== undefined ? parseAddress(input.address) : undefined;
   return mutate(ctx, async (tx, audit) => {
-    const id = Number(prefixId);
-    if (!Number.isSafeInteger(id) || id <= 0) throw notFound(`prefix ${prefixId}`);
     // The prefix row's lock serializes "next free address" within one prefix only.
-    const [prefix] = await tx.select().from(prefixes).where(eq(prefixes.id, id)).for('update');
-    if (!prefix) throw notFound(`prefix ${prefixId}`);
+    const prefix = await loadPrefix(tx, prefixId, { forUpdate: true });
     const holder = await loadUnit(tx, prefix.holderCode);
     authorize(ctx, 'address.assign', { unit: holder });
     const block = parseCidr(prefix.prefix);
@@ -97,12 +94,11 @@ export async function registerAddress(ctx: Ctx, prefixId: string, input: CreateA
 }
 
 export async function releaseAddress(ctx: Ctx, id: string): Promise<void> {
-  const n = Number(id);
-  if (!Number.isSafeInteger(n) || n <= 0) throw notFound(`address ${id}`);
+  const n = idOf(id, 'address');
   await mutate(ctx, async (tx, audit) => {
     const [peek] = await tx.select().from(addresses).where(eq(addresses.id, n));
     if (!peek) throw notFound(`address ${id}`);
-    const [prefix] = await tx.select().from(prefixes).where(eq(prefixes.id, peek.prefixId)).for('update');
+    const prefix = await loadPrefix(tx, peek.prefixId, { forUpdate: true });
     authorize(ctx, 'address.release', { unit: await loadUnit(tx, prefix.holderCode) });
     const [row] = await tx.delete(addresses).where(eq(addresses.id, n)).returning();
     if (!row) throw notFound(`address ${id}`);

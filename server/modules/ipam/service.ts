@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, like, sql, type SQL } from 'drizzle-orm';
 import { mutate, read, type Audit, type Ctx } from '../../context.js';
 import { rows, type Executor, type Tx } from '../../db/client.js';
 import { explainConstraint } from '../../db/errors.js';
-import { invalid, notFound, Problem, ruleViolation } from '../../http/problem.js';
+import { idOf, invalid, notFound, Problem, ruleViolation } from '../../http/problem.js';
 import { addressCount, cidrOf, familyBits, parseAddress, parseCidr, type Cidr } from '../../net/cidr.js';
 import { addRules, authorize } from '../access/authorize.js';
 import { units, type UnitRow } from '../divisions/schema.js';
@@ -93,9 +93,8 @@ export async function createVrf(ctx: Ctx, input: CreateVrfInput) {
 
 // ---- reading prefixes --------------------------------------------------------------------
 
-async function loadPrefix(db: Executor, id: string | number, options: { forUpdate?: boolean } = {}): Promise<PrefixRow> {
-  const n = Number(id);
-  if (!Number.isSafeInteger(n) || n <= 0) throw notFound(`prefix ${id}`);
+export async function loadPrefix(db: Executor, id: string | number, options: { forUpdate?: boolean } = {}): Promise<PrefixRow> {
+  const n = typeof id === 'number' ? id : idOf(id, 'prefix');
   const query = db.select().from(prefixes).where(eq(prefixes.id, n));
   const [row] = options.forUpdate ? await query.for('update') : await query;
   if (!row) throw notFound(`prefix ${id}`);
