@@ -10,8 +10,8 @@
  *     method: 'POST',
  *     path: '/api/v1/units',                 // or (f) => `/api/v1/users/${f.me.username}/tokens`
  *     body: (f) => ({ code: f.unique('DEPT'), parent: f.target.division, ... }),   // optional
- *     role: 'operator',                      // admin | operator | applicant | auditor | agent | none (no token)
- *     scope: 'in',                           // in: the target lies in the operator's subtree; out: it does not; -: unscoped
+ *     role: 'operator',                      // admin | operator | countyOperator | applicant | auditor | agent | none (no token)
+ *     scope: 'in',                           // in | sibling | out | - (see below)
  *     expect: 201,
  *   }
  *
@@ -19,10 +19,15 @@
  * request: a row that deletes something creates its own victim there (f.department(...)).
  * `forRoles()` spells one request for several roles at once.
  *
- * The fixtures (fresh per backend): the admin; an operator of 450100 (Nanning); an applicant
- * bound to a department of 450100; an auditor and an agent bound to 450000. "In scope" targets
- * lie under 450100 (the division 450102 and a department of it); "out of scope" targets lie
- * under 450200 (Liuzhou). f.target is the row's own: in → f.in, out → f.out, - → f.in.
+ * The fixtures (fresh per backend): the admin; an operator of 450100 (Nanning, a city); a
+ * countyOperator of 450102 (a county of Nanning); an applicant bound to a department of 450100;
+ * an auditor and an agent bound to 450000. Places, each a division with a department, an
+ * applicant of that department and an agent user of the division:
+ *   in      → 450102, in scope of both operators;
+ *   sibling → 450103, another county of the same city: in scope of the city operator, outside
+ *             the county operator's (article 21: a county never reaches into its neighbour);
+ *   out     → 450200 (Liuzhou), another city: outside both operators' scope.
+ * f.target is the row's own: in → f.in, sibling → f.sibling, out → f.out, - → f.in.
  *
  * Every refused row must answer problem+json with the matching code (401 unauthorized,
  * 403 forbidden) and must leave the audit trail as it was: a refusal writes nothing.
@@ -31,8 +36,8 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
 import { countRows, type TestApp } from './harness.js';
 
-export type AuthzRole = 'admin' | 'operator' | 'applicant' | 'auditor' | 'agent' | 'none';
-export type AuthzScope = 'in' | 'out' | '-';
+export type AuthzRole = 'admin' | 'operator' | 'countyOperator' | 'applicant' | 'auditor' | 'agent' | 'none';
+export type AuthzScope = 'in' | 'sibling' | 'out' | '-';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface AuthzUser {
@@ -47,6 +52,8 @@ export interface AuthzPlace {
   department: string;
   /** A user bound to that department (an applicant), whose tokens "someone else's" rows touch. */
   user: AuthzUser;
+  /** An agent user bound to the division: the only kind of user whose tokens an operator manages. */
+  agent: AuthzUser;
 }
 
 export interface AuthzFixtures {
@@ -55,8 +62,9 @@ export interface AuthzFixtures {
   /** The row's caller (for 'none', a user whose token is not sent). */
   me: AuthzUser;
   in: AuthzPlace;
+  sibling: AuthzPlace;
   out: AuthzPlace;
-  /** f.in or f.out, by the row's scope. */
+  /** f.in, f.sibling or f.out, by the row's scope. */
   target: AuthzPlace;
   /** A code or name nobody has used yet in this run: `${prefix}-<n>`, upper case. */
   unique(prefix: string): string;
@@ -117,18 +125,20 @@ export async function createFixtures(t: TestApp): Promise<Omit<AuthzFixtures, 'm
   const nanningDepartment = await department('450100');
   const place = async (division: string): Promise<AuthzPlace> => {
     const dept = await department(division);
-    return { division, department: dept, user: await user('applicant', dept) };
+    return { division, department: dept, user: await user('applicant', dept), agent: await user('agent', division) };
   };
   return {
     t,
     users: {
       admin: { username: 'admin', token: t.adminToken, unit: '450000' },
       operator: await user('operator', '450100'),
+      countyOperator: await user('operator', '450102'),
       applicant: await user('applicant', nanningDepartment),
       auditor: await user('auditor', '450000'),
       agent: await user('agent', '450000'),
     },
     in: await place('450102'),
+    sibling: await place('450103'),
     out: await place('450200'),
     unique,
     department,
@@ -146,7 +156,7 @@ const refusalCodes: Record<number, string> = { 401: 'unauthorized', 403: 'forbid
 /** Runs one row: resolves its path and body, calls as its role, checks status and that a refusal wrote nothing. */
 export async function runRow(base: Omit<AuthzFixtures, 'me' | 'target'>, row: AuthzRow): Promise<void> {
   const me = row.role === 'none' ? base.users.operator : base.users[row.role];
-  const f: AuthzFixtures = { ...base, me, target: row.scope === 'out' ? base.out : base.in };
+  const f: AuthzFixtures = { ...base, me, target: row.scope === 'out' ? base.out : row.scope === 'sibling' ? base.sibling : base.in };
   const path = await resolve(row.path, f);
   const body = row.body === undefined ? undefined : await resolve(row.body, f);
   const auditBefore = await countRows(f.t, 'audit_entries');

@@ -86,17 +86,23 @@ async function loadAccount(db: Executor, username: string) {
 }
 
 /**
- * Everyone manages their own tokens; admins and operators also those of users in their
- * subtree (an operator issues its county's agent tokens).
+ * Who acts on whose tokens. A token acts as its user, so minting one for somebody else is
+ * impersonation: a human user's tokens (admin, operator, applicant, auditor) are minted,
+ * listed and revoked only by that user or by the admin, and an operator manages tokens only
+ * for the `agent` users of its subtree (it runs its county's pollers). Chapter 5: records
+ * must name who really acted (article 37).
  */
-function authorizeAccount(ctx: Ctx, action: string, account: { user: UserRow; unitPath: string }): void {
+function authorizeAccount(ctx: Ctx, action: 'token.create' | 'token.read' | 'token.revoke', account: { user: UserRow; unitPath: string }): void {
   const own = account.user.id === ctx.actor.userId;
   if (own) {
     authorize(ctx, action, { unit: { code: ctx.actor.unitCode, path: ctx.actor.unitPath } });
     return;
   }
-  if (ctx.actor.role !== 'admin' && ctx.actor.role !== 'operator') throw forbidden(`only your own tokens: you are ${ctx.actor.username}`);
-  if (ctx.actor.role === 'operator' && adminGranted.includes(account.user.role)) throw forbidden(`only the admin manages tokens of ${account.user.role} users`);
+  if (ctx.actor.role === 'admin') return;
+  if (ctx.actor.role !== 'operator') throw forbidden(`only your own tokens: you are ${ctx.actor.username}`);
+  if (account.user.role !== 'agent') {
+    throw forbidden(`a token acts as its user: only ${account.user.username} or the admin manage the tokens of the ${account.user.role} ${account.user.username}; operators manage agent tokens`);
+  }
   authorize(ctx, action, { unit: { code: account.user.unitCode, path: account.unitPath } });
 }
 

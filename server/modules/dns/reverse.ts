@@ -17,7 +17,6 @@ import { authorize } from '../access/authorize.js';
 import { ancestorsOf, loadVrf, mostSpecificPrefix, sharedVrfNames } from '../ipam/lookup.js';
 import { vrfs, type PrefixRow } from '../ipam/schema.js';
 import { asciiName, NameError } from './names.js';
-import './rules.js';
 import type { DomainRow } from './schema.js';
 import { firstSerialOf } from './serial.js';
 import { renderZone, type ResourceRecord, type ZoneSection } from './zonefile.js';

@@ -19,7 +19,7 @@ import type {
   UpdateDomainInput,
 } from './inputs.js';
 import { asciiLabel, asciiName, isWithin, nameInZone, NameError, readName, unicodeName } from './names.js';
-import { delegationRefusal } from './rules.js';
+import { delegationRefusal } from './delegation.js';
 import { domains, dnsRecords, type DnsRecordRow, type DomainRow, type Nameserver, type Soa } from './schema.js';
 import { firstSerialOf, nextSerial } from './serial.js';
 import { dnsDefaults } from './settings.js';

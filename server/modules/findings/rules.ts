@@ -1,7 +1,7 @@
-import { addRules } from '../access/authorize.js';
+import type { RuleTable } from '../access/rule.js';
 
 /** Findings are read like devices; resolving one acts for the device's owner unit. */
-addRules({
+export const rules = {
   'finding.read': { roles: ['admin', 'operator', 'auditor'], scoped: false },
   'finding.resolve': { roles: ['admin', 'operator'], scoped: true },
-});
+} as const satisfies RuleTable;

@@ -7,7 +7,6 @@ import { units } from '../divisions/schema.js';
 import { devices } from '../sites/schema.js';
 import { emitEvent } from '../webhooks/events.js';
 import type { FindingView, ListFindingsQuery, ResolveFindingInput } from './inputs.js';
-import './rules.js';
 import { findings, type FindingKind, type FindingRow } from './schema.js';
 
 export function findingView(row: FindingRow, hostname: string | null): FindingView {

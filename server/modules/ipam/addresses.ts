@@ -5,20 +5,12 @@ import { explainConstraint } from '../../db/errors.js';
 import { idOf, invalid, notFound, Problem, ruleViolation } from '../../http/problem.js';
 import { isUsableHost, usableHosts } from '../../net/blocks.js';
 import { containsAddress, formatAddress, parseAddress, parseCidr } from '../../net/cidr.js';
-import { addRules, authorize } from '../access/authorize.js';
+import { authorize } from '../access/authorize.js';
 import { assertActive, loadUnit } from '../divisions/service.js';
 import type { AddressView, CreateAddressInput, ListAddressesQuery } from './inputs.js';
 import { addresses, prefixes, vrfs, type AddressRow } from './schema.js';
 import { loadPrefix, vrfMap } from './service.js';
 import { addressView } from './views.js';
-
-addRules({
-  'address.read': { roles: ['admin', 'operator', 'applicant', 'auditor'], scoped: false },
-  // Registering addresses acts for the holder of the assigned prefix: its department's
-  // applicant, or an operator with that department in its subtree.
-  'address.assign': { roles: ['admin', 'operator', 'applicant'], scoped: true },
-  'address.release': { roles: ['admin', 'operator', 'applicant'], scoped: true },
-});
 
 explainConstraint('addresses_vrf_address_key', () => new Problem(409, 'conflict', 'that address is already registered in this VRF'));
 explainConstraint('addresses_inside_prefix', () => new Problem(422, 'outside_parent', 'the address lies outside its prefix'));

@@ -4,27 +4,14 @@ import { rows, type Executor, type Tx } from '../../db/client.js';
 import { explainConstraint } from '../../db/errors.js';
 import { idOf, invalid, notFound, Problem, ruleViolation } from '../../http/problem.js';
 import { addressCount, cidrOf, familyBits, parseAddress, parseCidr, type Cidr } from '../../net/cidr.js';
-import { addRules, authorize } from '../access/authorize.js';
+import { authorize } from '../access/authorize.js';
 import { units, type UnitRow } from '../divisions/schema.js';
 import { assertActive, loadUnit } from '../divisions/service.js';
 import type { AllocateInput, CreatePrefixInput, CreateVrfInput, ListPrefixesQuery, PrefixView, UpdatePrefixInput } from './inputs.js';
 import { allocateBlock, freeBlockContaining, initFree, listFree, release, takeFrom } from './freespace.js';
-import { checkDelegation, defaultStatus } from './rules.js';
+import { checkDelegation, defaultStatus } from './delegation.js';
 import { prefixes, vrfs, zones, type PrefixRow, type PrefixStatus, type VrfRow } from './schema.js';
 import { percentOf, prefixColumns, prefixFromRaw, prefixView, viewContext, type RawPrefix } from './views.js';
-
-const readers = ['admin', 'operator', 'applicant', 'auditor'] as const;
-addRules({
-  'vrf.read': { roles: readers, scoped: false },
-  'vrf.create': { roles: ['admin'], scoped: false },
-  'prefix.read': { roles: readers, scoped: false },
-  'prefix.create-pool': { roles: ['admin'], scoped: false },
-  // Delegating, updating and reclaiming act for the holder of the space: the parent's holder.
-  'prefix.delegate': { roles: ['admin', 'operator'], scoped: true },
-  'prefix.update': { roles: ['admin', 'operator'], scoped: true },
-  'prefix.reclaim': { roles: ['admin', 'operator'], scoped: true },
-  'prefix.import': { roles: ['admin', 'operator'], scoped: false },
-});
 
 explainConstraint('prefixes_no_overlap', (err) => new Problem(409, 'overlap', `the prefix overlaps an existing prefix: ${pgDetail(err)}`));
 explainConstraint('prefixes_inside_parent', (err) => new Problem(422, 'outside_parent', pgMessage(err)));

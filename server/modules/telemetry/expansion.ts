@@ -7,7 +7,7 @@ import { links } from '../sites/schema.js';
 import { emitEvent } from '../webhooks/events.js';
 import type { DecisionInput, EvidenceView, ExpansionRequestView, ListExpansionQuery } from './inputs.js';
 import { unitPath } from './reporting.js';
-import './rules.js';
+import './constraints.js';
 import { expansionRequests, type ExpansionRequestRow, type ExpansionStatus } from './schema.js';
 
 /**

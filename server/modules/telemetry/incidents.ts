@@ -6,7 +6,6 @@ import { emitEvent } from '../webhooks/events.js';
 import { arrayParam } from './arrays.js';
 import type { IncidentView, ListIncidentsQuery } from './inputs.js';
 import { upperLevelUnits } from './reporting.js';
-import './rules.js';
 import { incidents, type IncidentRow, type OperStatus } from './schema.js';
 import type { TelemetrySettings } from './settings.js';
 

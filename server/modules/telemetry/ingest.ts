@@ -8,7 +8,7 @@ import { agentMayReport } from '../sites/service/targets.js';
 import { arrayParam, idArray } from './arrays.js';
 import { judgeLinksAfterReadings, resolveDevicesHeardFrom } from './incidents.js';
 import { MAX_READINGS_PER_BATCH, type ListReadingsQuery, type ReadingBatchInput, type ReadingBatchResult, type ReadingView } from './inputs.js';
-import './rules.js';
+import './constraints.js';
 import { readings } from './schema.js';
 import { telemetrySettings } from './settings.js';
 

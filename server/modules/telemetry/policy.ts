@@ -8,7 +8,6 @@ import { expansionView, loadExpansionView } from './expansion.js';
 import type { EvaluationView, EvidenceView, ExpansionPolicyInput, ExpansionPolicyView } from './inputs.js';
 import { recommendTier } from './rates.js';
 import { rollUp } from './rollup.js';
-import './rules.js';
 import { expansionPolicy, expansionRequests, type ExpansionRequestRow } from './schema.js';
 import { telemetrySettings, type TelemetrySettings } from './settings.js';
 

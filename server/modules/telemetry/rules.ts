@@ -1,6 +1,4 @@
-import { explainConstraint } from '../../db/errors.js';
-import { Problem } from '../../http/problem.js';
-import { addRules } from '../access/authorize.js';
+import type { RuleTable } from '../access/rule.js';
 
 const readers = ['admin', 'operator', 'auditor'] as const;
 
@@ -9,20 +7,14 @@ const readers = ['admin', 'operator', 'auditor'] as const;
  * the admin may too, for imports and tests. Decisions on expansion requests belong to the
  * paying unit's subtree; the policy is the admin's.
  */
-addRules({
+export const rules = {
   'reading.create': { roles: ['admin', 'agent'], scoped: false },
-  'reading.read': { roles: [...readers], scoped: false },
-  'utilization.read': { roles: [...readers], scoped: false },
-  'policy.read': { roles: [...readers], scoped: false },
+  'reading.read': { roles: readers, scoped: false },
+  'utilization.read': { roles: readers, scoped: false },
+  'policy.read': { roles: readers, scoped: false },
   'policy.update': { roles: ['admin'], scoped: false },
   'policy.evaluate': { roles: ['admin', 'operator'], scoped: false },
-  'expansion.read': { roles: [...readers], scoped: false },
+  'expansion.read': { roles: readers, scoped: false },
   'expansion.decide': { roles: ['admin', 'operator'], scoped: true },
-  'incident.read': { roles: [...readers], scoped: false },
-});
-
-explainConstraint(
-  'expansion_requests_one_in_flight',
-  () => new Problem(409, 'conflict', 'the link already has an expansion request in flight; decide that one first'),
-);
-explainConstraint('readings_octets_range', () => new Problem(400, 'validation_failed', 'octet counters lie between 0 and 2^64 − 1'));
+  'incident.read': { roles: readers, scoped: false },
+} as const satisfies RuleTable;

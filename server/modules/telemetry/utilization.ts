@@ -5,7 +5,6 @@ import { invalid, notFound } from '../../http/problem.js';
 import { authorize } from '../access/authorize.js';
 import { links } from '../sites/schema.js';
 import type { UtilizationQuery, UtilizationView } from './inputs.js';
-import './rules.js';
 import { linkRollups } from './schema.js';
 
 const maxSpanMs = 400 * 86_400_000;

@@ -1,9 +1,9 @@
-import { addRules } from '../access/authorize.js';
+import type { RuleTable } from '../access/rule.js';
 
 /** A unit's operators manage its webhooks; auditors see them and their delivery logs. */
-addRules({
+export const rules = {
   'webhook.read': { roles: ['admin', 'operator', 'auditor'], scoped: true },
   'webhook.create': { roles: ['admin', 'operator'], scoped: true },
   'webhook.update': { roles: ['admin', 'operator'], scoped: true },
   'webhook.delete': { roles: ['admin', 'operator'], scoped: true },
-});
+} as const satisfies RuleTable;

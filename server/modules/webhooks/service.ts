@@ -2,13 +2,11 @@ import { and, asc, desc, eq, gt, inArray, like, lt, type SQL } from 'drizzle-orm
 import { mutate, read, type Ctx } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import { notFound } from '../../http/problem.js';
-import { authorize } from '../access/authorize.js';
+import { assertRole, authorize } from '../access/authorize.js';
 import { units } from '../divisions/schema.js';
 import { assertActive, loadUnit } from '../divisions/service.js';
-import { assertRole } from '../sites/rules.js';
 import { seal, secretKey } from '../sites/secret-box.js';
 import type { CreateWebhookInput, DeliveryView, ListDeliveriesQuery, ListWebhooksQuery, UpdateWebhookInput, WebhookView } from './inputs.js';
-import './rules.js';
 import { webhookAttempts, webhookDeliveries, webhooks, type WebhookEventType, type WebhookRow } from './schema.js';
 
 export function webhookView(row: WebhookRow): WebhookView {

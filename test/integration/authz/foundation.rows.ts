@@ -21,6 +21,17 @@ const newUser = (role: string, unit: (f: AuthzFixtures) => string) => (f: AuthzF
 const tokensOf = (who: (f: AuthzFixtures) => string) => (f: AuthzFixtures) => `/api/v1/users/${who(f)}/tokens`;
 const oneTokenOf = (who: (f: AuthzFixtures) => string) => async (f: AuthzFixtures) => `/api/v1/users/${who(f)}/tokens/${await f.tokenId(who(f))}`;
 const me = (f: AuthzFixtures) => f.me.username;
+const agentOf = (f: AuthzFixtures) => f.target.agent.username;
+const humanTokens = (ok: number) => ({ admin: ok, operator: 403, countyOperator: 403, applicant: 403, auditor: 403, agent: 403 });
+/** Agent tokens: the operators whose subtree holds the agent's division. */
+const agentTokens = (scope: 'in' | 'sibling' | 'out', ok: number) => ({
+  admin: ok,
+  operator: scope === 'out' ? 403 : ok,
+  countyOperator: scope === 'in' ? ok : 403,
+  applicant: 403,
+  auditor: 403,
+  agent: 403,
+});
 const theirs = (f: AuthzFixtures) => f.target.user.username;
 
 export const rows: AuthzRow[] = [
@@ -69,16 +80,21 @@ export const rows: AuthzRow[] = [
   ...forRoles({ name: 'create an admin', method: 'POST', path: '/api/v1/users', body: newUser('admin', () => '450100'), scope: 'in' }, adminOnly(201)),
   ...forRoles({ name: 'create an auditor', method: 'POST', path: '/api/v1/users', body: newUser('auditor', () => '450100'), scope: 'in' }, adminOnly(201)),
 
-  // tokens: everyone manages their own; admins and operators those of users in their subtree
-  ...forRoles({ name: 'issue own token', method: 'POST', path: tokensOf(me), body: {}, scope: '-' }, everyone(201)),
-  ...forRoles({ name: 'list own tokens', method: 'GET', path: tokensOf(me), scope: '-' }, everyone(200)),
-  ...forRoles({ name: 'revoke own token', method: 'DELETE', path: oneTokenOf(me), scope: '-' }, everyone(204)),
-  ...forRoles({ name: 'issue another user’s token', method: 'POST', path: tokensOf(theirs), body: {}, scope: 'in' }, adminAndOperators(201)),
-  ...forRoles({ name: 'list another user’s tokens', method: 'GET', path: tokensOf(theirs), scope: 'in' }, adminAndOperators(200)),
-  ...forRoles({ name: 'revoke another user’s token', method: 'DELETE', path: oneTokenOf(theirs), scope: 'in' }, adminAndOperators(204)),
-  ...forRoles({ name: 'issue another user’s token', method: 'POST', path: tokensOf(theirs), body: {}, scope: 'out' }, { admin: 201, operator: 403 }),
-  ...forRoles({ name: 'list another user’s tokens', method: 'GET', path: tokensOf(theirs), scope: 'out' }, { admin: 200, operator: 403 }),
-  ...forRoles({ name: 'revoke another user’s token', method: 'DELETE', path: oneTokenOf(theirs), scope: 'out' }, { admin: 204, operator: 403 }),
+  // tokens: everyone manages their own; a human user's tokens are also the admin's (nobody else
+  // may mint a token that acts as a colleague); operators manage the agent users' tokens of their subtree
+  ...forRoles({ name: 'issue own token', method: 'POST', path: tokensOf(me), body: {}, scope: '-' }, { ...everyone(201), countyOperator: 201 }),
+  ...forRoles({ name: 'list own tokens', method: 'GET', path: tokensOf(me), scope: '-' }, { ...everyone(200), countyOperator: 200 }),
+  ...forRoles({ name: 'revoke own token', method: 'DELETE', path: oneTokenOf(me), scope: '-' }, { ...everyone(204), countyOperator: 204 }),
+  ...(['in', 'sibling', 'out'] as const).flatMap((scope) => [
+    ...forRoles({ name: 'issue an applicant’s token', method: 'POST', path: tokensOf(theirs), body: {}, scope }, humanTokens(201)),
+    ...forRoles({ name: 'list an applicant’s tokens', method: 'GET', path: tokensOf(theirs), scope }, humanTokens(200)),
+    ...forRoles({ name: 'revoke an applicant’s token', method: 'DELETE', path: oneTokenOf(theirs), scope }, humanTokens(204)),
+    ...forRoles({ name: 'issue an agent’s token', method: 'POST', path: tokensOf(agentOf), body: {}, scope }, agentTokens(scope, 201)),
+    ...forRoles({ name: 'list an agent’s tokens', method: 'GET', path: tokensOf(agentOf), scope }, agentTokens(scope, 200)),
+    ...forRoles({ name: 'revoke an agent’s token', method: 'DELETE', path: oneTokenOf(agentOf), scope }, agentTokens(scope, 204)),
+  ]),
+  ...forRoles({ name: 'issue a peer operator’s token', method: 'POST', path: tokensOf((f) => f.users.countyOperator.username), body: {}, scope: 'in' }, { admin: 201, operator: 403 }),
+  ...forRoles({ name: 'revoke a peer operator’s token', method: 'DELETE', path: oneTokenOf((f) => f.users.countyOperator.username), scope: 'in' }, { admin: 204, operator: 403 }),
   ...forRoles({ name: 'issue an auditor’s token', method: 'POST', path: tokensOf((f) => f.users.auditor.username), body: {}, scope: 'out' }, { admin: 201, operator: 403 }),
 
   // audit: read and verified by the admin and auditors only

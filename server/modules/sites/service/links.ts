@@ -3,11 +3,11 @@ import { alias } from 'drizzle-orm/pg-core';
 import { mutate, read, type Ctx } from '../../../context.js';
 import type { Executor } from '../../../db/client.js';
 import { forbidden, notFound, ruleViolation } from '../../../http/problem.js';
-import { authorize, inScope } from '../../access/authorize.js';
+import { assertRole, authorize, inScope } from '../../access/authorize.js';
+import '../constraints.js';
 import { units, type UnitRow } from '../../divisions/schema.js';
 import { assertActive, loadUnit } from '../../divisions/service.js';
 import type { CreateLinkInput, LinkView, ListLinksQuery, UpdateLinkInput } from '../inputs.js';
-import { assertRole } from '../rules.js';
 import { deviceInterfaces, devices, links, type DeviceRow, type LinkRow } from '../schema.js';
 import { findDevice } from './devices.js';
 

@@ -2,11 +2,11 @@ import { and, asc, eq, gt, like, type SQL } from 'drizzle-orm';
 import { mutate, read, type Ctx } from '../../../context.js';
 import type { Executor } from '../../../db/client.js';
 import { notFound, ruleViolation } from '../../../http/problem.js';
-import { authorize } from '../../access/authorize.js';
+import { assertRole, authorize } from '../../access/authorize.js';
+import '../constraints.js';
 import { units, type UnitRow } from '../../divisions/schema.js';
 import { assertActive, loadUnit } from '../../divisions/service.js';
 import type { CreateRoomInput, ListRoomsQuery, RoomView, UpdateRoomInput } from '../inputs.js';
-import { assertRole } from '../rules.js';
 import { rooms, type RoomRow } from '../schema.js';
 
 export function roomView(row: RoomRow, unit: Pick<UnitRow, 'name'>): RoomView {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { delegationRefusal } from './rules.js';
+import { delegationRefusal } from './delegation.js';
 
 const unit = (code: string, kind: 'division' | 'department', level: 'region' | 'city' | 'county' | 'township', parentCode: string | null, path: string) => ({
   code,
