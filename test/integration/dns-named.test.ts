@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, startTestApp, type TestApp } from '../support/harness.js';
-import { checkZone, dig, startNamed, type DigAnswer, type NamedInstance } from '../support/named.js';
+import { checkZone, dig, startNamed, startResolver, type DigAnswer, type NamedInstance } from '../support/named.js';
 import { buildChain, buildNestedClassless, buildReverseTree } from './dns-fixtures.js';
 
 const suffix = 'gx.example';
@@ -147,11 +147,16 @@ describe.each(backends)('generated zones served by named on %s', (backend) => {
     expect(atSlash27.flags, atSlash27.raw).toContain('aa');
     expect(names(atSlash27.answer, 'PTR')).toEqual([`70.${z27} ${host}`]);
 
-    // One server holding all three, as the county may run it: `dig -x` follows the chain to the PTR.
-    const all = await serve(...nestedZones);
-    const reverse = await dig(all.port, '-x', '10.45.3.70');
-    expect(reverse.status, reverse.raw).toBe('NOERROR');
-    expect(names(reverse.answer, 'CNAME')).toEqual([`70.${z24} 70.${z26}.`, `70.${z26} 70.${z27}.`]);
-    expect(names(reverse.answer, 'PTR')).toEqual([`70.${z27} ${host}`]);
+    // A resolver that reaches each zone's server: `dig -x` resolves through both classless levels to the PTR.
+    const resolver = await startResolver([
+      { origin: z24, port: s24.port },
+      { origin: z26, port: s26.port },
+      { origin: z27, port: s27.port },
+    ]);
+    servers.push(resolver);
+    const resolved = await dig(resolver.port, '-x', '10.45.3.70', { recurse: true });
+    expect(resolved.status, resolved.raw).toBe('NOERROR');
+    expect(names(resolved.answer, 'CNAME')).toEqual([`70.${z24} 70.${z26}.`, `70.${z26} 70.${z27}.`]);
+    expect(names(resolved.answer, 'PTR')).toEqual([`70.${z27} ${host}`]);
   });
 });
