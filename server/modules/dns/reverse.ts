@@ -226,6 +226,40 @@ async function reverseZoneSections(db: Executor, zone: ReverseZone): Promise<Zon
   return sections;
 }
 
+/**
+ * The serial of a reverse zone whose content has this digest: it moves when, and only when,
+ * the content does. Derived state, not a registry change, so no audit entry. In the shared
+ * spaces (`vrfId` null) a zone is known by its name alone, so that its serial keeps rising
+ * when its owner moves between public and internet; asked in one VRF by name, by that VRF
+ * and the name.
+ */
+async function reverseSerial(tx: Executor, name: string, vrfId: number | null, digest: string, now: Date): Promise<number> {
+  const first = firstSerialOf(now);
+  const at = now.toISOString();
+  const [bumped] = await rows<{ serial: string | number }>(
+    tx,
+    vrfId === null
+      ? sql`INSERT INTO dns_zone_serials (name, serial, content_sha256, updated_at) VALUES (${name}, ${first}, ${digest}, ${at})
+            ON CONFLICT (name) DO UPDATE
+              SET serial = GREATEST(dns_zone_serials.serial + 1, EXCLUDED.serial), content_sha256 = EXCLUDED.content_sha256, updated_at = EXCLUDED.updated_at
+              WHERE dns_zone_serials.content_sha256 IS DISTINCT FROM EXCLUDED.content_sha256
+            RETURNING serial`
+      : sql`INSERT INTO dns_reverse_zones (vrf_id, name, serial, content_sha256, updated_at) VALUES (${vrfId}, ${name}, ${first}, ${digest}, ${at})
+            ON CONFLICT (vrf_id, name) DO UPDATE
+              SET serial = GREATEST(dns_reverse_zones.serial + 1, EXCLUDED.serial), content_sha256 = EXCLUDED.content_sha256, updated_at = EXCLUDED.updated_at
+              WHERE dns_reverse_zones.content_sha256 <> EXCLUDED.content_sha256
+            RETURNING serial`,
+  );
+  if (bumped) return Number(bumped.serial);
+  const [kept] = await rows<{ serial: string | number }>(
+    tx,
+    vrfId === null
+      ? sql`SELECT serial FROM dns_zone_serials WHERE name = ${name}`
+      : sql`SELECT serial FROM dns_reverse_zones WHERE vrf_id = ${vrfId} AND name = ${name}`,
+  );
+  return Number(kept.serial);
+}
+
 export async function reverseZoneFile(ctx: Ctx, nameText: string, vrfName?: string): Promise<{ text: string; etag: string }> {
   authorize(ctx, 'zone.read');
   return read(() =>
@@ -234,21 +268,7 @@ export async function reverseZoneFile(ctx: Ctx, nameText: string, vrfName?: stri
       const sections = await reverseZoneSections(tx, zone);
       const soa = { mname: zone.serving.nameservers[0].name, ...zone.serving.soa };
       const digest = createHash('sha256').update(JSON.stringify({ soa, ttl: zone.serving.ttl, sections })).digest('hex');
-      const now = ctx.now();
-      // Derived state, not a registry change (so no audit entry): the serial moves when, and only when, the content does.
-      const [bumped] = await rows<{ serial: string | number }>(
-        tx,
-        sql`INSERT INTO dns_reverse_zones (vrf_id, name, serial, content_sha256, updated_at)
-            VALUES (${zone.owner.vrfId}, ${zone.name}, ${firstSerialOf(now)}, ${digest}, ${now.toISOString()})
-            ON CONFLICT (vrf_id, name) DO UPDATE
-              SET serial = GREATEST(dns_reverse_zones.serial + 1, EXCLUDED.serial), content_sha256 = EXCLUDED.content_sha256, updated_at = EXCLUDED.updated_at
-              WHERE dns_reverse_zones.content_sha256 <> EXCLUDED.content_sha256
-            RETURNING serial`,
-      );
-      const serial = Number(
-        bumped?.serial ??
-          (await rows<{ serial: string | number }>(tx, sql`SELECT serial FROM dns_reverse_zones WHERE vrf_id = ${zone.owner.vrfId} AND name = ${zone.name}`))[0].serial,
-      );
+      const serial = await reverseSerial(tx, zone.name, vrfName === undefined ? null : zone.owner.vrfId, digest, ctx.now());
       const text = renderZone({ origin: zone.name, ttl: zone.serving.ttl, soa: { ...soa, serial }, sections });
       return { text, etag: `"rev-${digest.slice(0, 16)}-${serial}"` };
     }),

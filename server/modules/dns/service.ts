@@ -20,7 +20,7 @@ import type {
 } from './inputs.js';
 import { asciiLabel, asciiName, isWithin, nameInZone, NameError, readName, unicodeName } from './names.js';
 import { delegationRefusal } from './rules.js';
-import { domains, dnsRecords, type DnsRecordRow, type DomainRow, type Nameserver, type Soa } from './schema.js';
+import { domains, dnsRecords, zoneSerials, type DnsRecordRow, type DomainRow, type Nameserver, type Soa } from './schema.js';
 import { firstSerialOf, nextSerial } from './serial.js';
 import { dnsDefaults } from './settings.js';
 import { canonicalValue, hostOwnerTypes, ValueError, type RecordType } from './values.js';
@@ -153,6 +153,25 @@ async function bumpSerial(tx: Tx, zone: DomainRow, now: Date): Promise<number> {
   return serial;
 }
 
+/**
+ * The serial a zone registered under `name` starts with: past the last serial that name was
+ * published with, when a zone of that name was reclaimed before (the same day or not), else
+ * the day's first. Secondaries and resolvers that saw the old zone take the new one only if
+ * its serial is higher (RFC 1982 comparison).
+ */
+async function firstSerialFor(tx: Tx, name: string, now: Date): Promise<number> {
+  const [last] = await tx.select({ serial: zoneSerials.serial }).from(zoneSerials).where(eq(zoneSerials.name, name));
+  return last ? nextSerial(last.serial, now) : firstSerialOf(now);
+}
+
+/** Keeps a reclaimed zone's serial under its name, for the next zone of that name. */
+async function keepLastSerial(tx: Tx, zone: DomainRow, now: Date): Promise<void> {
+  await tx
+    .insert(zoneSerials)
+    .values({ name: zone.name, serial: zone.serial, contentSha256: null, updatedAt: now })
+    .onConflictDoUpdate({ target: zoneSerials.name, set: { serial: sql`GREATEST(${zoneSerials.serial}, EXCLUDED.serial)`, updatedAt: now } });
+}
+
 /** The delegated child zone `name` lies in (at or below its apex), if any. */
 async function childZoneAt(db: Executor, zone: DomainRow, name: string): Promise<{ name: string; holder_code: string } | undefined> {
   const [child] = await rows<{ name: string; holder_code: string }>(
@@ -241,7 +260,7 @@ export async function createDomain(ctx: Ctx, input: CreateDomainInput): Promise<
     }
     const [row] = await tx
       .insert(domains)
-      .values({ name, parentId: null, holderCode: holder.code, nameservers, soa, ttl: input.ttl ?? dnsDefaults().ttl, serial: firstSerialOf(ctx.now()), createdAt: ctx.now(), updatedAt: ctx.now() })
+      .values({ name, parentId: null, holderCode: holder.code, nameservers, soa, ttl: input.ttl ?? dnsDefaults().ttl, serial: await firstSerialFor(tx, name, ctx.now()), createdAt: ctx.now(), updatedAt: ctx.now() })
       .returning();
     const view = domainView(row, holder.name);
     await audit({ action: 'domain.create', objectType: 'domain', objectId: view.id, after: view });
@@ -282,7 +301,7 @@ export async function delegateDomain(ctx: Ctx, parentIdText: string, input: Dele
     await refuseUnpublishedServers(tx, parent, name, nameservers);
     const [row] = await tx
       .insert(domains)
-      .values({ name, parentId: parent.id, holderCode: holder.code, nameservers, soa, ttl: input.ttl ?? parent.ttl, serial: firstSerialOf(ctx.now()), createdAt: ctx.now(), updatedAt: ctx.now() })
+      .values({ name, parentId: parent.id, holderCode: holder.code, nameservers, soa, ttl: input.ttl ?? parent.ttl, serial: await firstSerialFor(tx, name, ctx.now()), createdAt: ctx.now(), updatedAt: ctx.now() })
       .returning();
     const parentSerial = await bumpSerial(tx, parent, ctx.now());
     const view = domainView(row, holder.name);
@@ -332,6 +351,7 @@ export async function reclaimDomain(ctx: Ctx, idText: string): Promise<void> {
     const [record] = await tx.select({ name: dnsRecords.name, type: dnsRecords.type }).from(dnsRecords).where(eq(dnsRecords.domainId, id)).limit(1);
     if (record) throw new Problem(409, 'in_use', `${before.name} still has records (${record.type} at ${record.name}): delete them first`);
     await tx.delete(domains).where(eq(domains.id, id));
+    await keepLastSerial(tx, before, ctx.now());
     if (parent) await bumpSerial(tx, parent, ctx.now());
     await audit({ action: 'domain.reclaim', objectType: 'domain', objectId: String(id), before: await viewOf(tx, before) });
   });
