@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Address4, Address6 } from 'ip-address';
 import { addressArb, cidrArb } from './arbitraries.js';
-import { AddressError, addressCount, containsCidr, formatAddress, parseCidr } from './cidr.js';
-import { parseReverseName, reverseName, reverseZones } from './reverse.js';
+import { AddressError, addressCount, cidrOf, containsCidr, formatAddress, parseCidr } from './cidr.js';
+import { parseReverseName, parseReverseZone, reverseName, reverseZones } from './reverse.js';
 
 const zones = (text: string) => reverseZones(parseCidr(text));
 
@@ -25,6 +25,17 @@ describe('reverseZones', () => {
     expect(zones('192.0.2.0/27')).toEqual(['0/27.2.0.192.in-addr.arpa']);
     expect(zones('192.0.2.96/27')).toEqual(['96/27.2.0.192.in-addr.arpa']);
     expect(zones('192.0.2.5/32')).toEqual(['5/32.2.0.192.in-addr.arpa']);
+  });
+
+  it('names a classless prefix inside the classless blocks that enclose it, so its parent zone can delegate it (issue 13 item 6)', () => {
+    const nested = (text: string, ...enclosing: string[]) => reverseZones(parseCidr(text), enclosing.map(parseCidr));
+    expect(nested('192.0.2.64/28', '192.0.2.64/26')).toEqual(['64/28.64/26.2.0.192.in-addr.arpa']);
+    // Nearest enclosing block first, whatever order the ancestors come in; blocks of /24 and shorter add no label.
+    expect(nested('192.0.2.80/29', '192.0.0.0/16', '192.0.2.64/26', '192.0.2.0/24', '192.0.2.80/28')).toEqual(['80/29.80/28.64/26.2.0.192.in-addr.arpa']);
+    // Blocks that do not enclose it, or the block itself, change nothing.
+    expect(nested('192.0.2.64/28', '192.0.2.64/28', '192.0.2.128/25', '198.51.100.0/25')).toEqual(['64/28.2.0.192.in-addr.arpa']);
+    expect(nested('192.0.2.0/24', '192.0.0.0/16')).toEqual(['2.0.192.in-addr.arpa']);
+    expect(nested('2001:db8::/48', '2001:db8::/32')).toEqual(['0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa']);
   });
 
   it('gives IPv6 zones at nibble boundaries', () => {
@@ -61,6 +72,21 @@ describe('reverseZones', () => {
   }
 });
 
+describe('parseReverseZone', () => {
+  it('reads back the name reverseZones gives, with the blocks it is nested in', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.uniqueArray(fc.integer({ min: 24, max: 32 }), { minLength: 1, maxLength: 9 }), (address, lengths) => {
+        const [own, ...outer] = [...lengths].sort((a, b) => b - a).map((length) => cidrOf(4, BigInt(address) & ~((1n << BigInt(32 - length)) - 1n), length));
+        const [name] = reverseZones(own, outer);
+        const read = parseReverseZone(name);
+        expect(read.cidr.text).toBe(own.text);
+        expect(read.enclosing.map((c) => c.text)).toEqual(outer.filter((c) => c.length > 24).map((c) => c.text));
+        expect(reverseZones(read.cidr, read.enclosing)).toEqual([name]);
+      }),
+    );
+  });
+});
+
 describe('reverseName', () => {
   it('names the PTR owner of an address', () => {
     expect(reverseName(4, parseCidr('192.0.2.1/32').network)).toBe('1.2.0.192.in-addr.arpa');
@@ -88,6 +114,8 @@ describe('parseReverseName', () => {
     ['10.in-addr.arpa', '10.0.0.0/8'],
     ['in-addr.arpa', '0.0.0.0/0'],
     ['64/26.2.0.192.in-addr.arpa', '192.0.2.64/26'],
+    ['64/28.64/26.2.0.192.in-addr.arpa', '192.0.2.64/28'],
+    ['80/29.80/28.64/26.2.0.192.IN-ADDR.ARPA.', '192.0.2.80/29'],
     ['8.B.D.0.1.0.0.2.ip6.arpa.', '2001:db8::/32'],
     ['ip6.arpa', '::/0'],
   ])('reads %s as %s', (name, cidr) => {
@@ -104,6 +132,11 @@ describe('parseReverseName', () => {
     '0/24.2.0.192.in-addr.arpa',
     '0/027.2.0.192.in-addr.arpa',
     '0/27.0.192.in-addr.arpa',
+    '0/26.64/26.2.0.192.in-addr.arpa',
+    '0/25.0/26.2.0.192.in-addr.arpa',
+    '128/26.0/25.2.0.192.in-addr.arpa',
+    '1.0/26.2.0.192.in-addr.arpa',
+    '0/26.1.2.0.192.in-addr.arpa',
     'g.ip6.arpa',
     '10.ip6.arpa',
     `${'0.'.repeat(33)}ip6.arpa`,

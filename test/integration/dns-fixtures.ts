@@ -1,7 +1,11 @@
 import { expect } from 'vitest';
 import type { TestApp } from '../support/harness.js';
 
-/** The delegation chain region → city → county → township under a test suffix, with glue where name servers sit inside a child. */
+/**
+ * The delegation chain region → city → county → township under a test suffix, with glue where
+ * name servers sit inside a child; a server named in the delegating zone comes without
+ * addresses (that zone publishes them).
+ */
 export async function buildChain(t: TestApp, suffix: string) {
   const cityOp = await t.userToken('operator', '450100');
   const countyOp = await t.userToken('operator', '450102');
@@ -15,7 +19,7 @@ export async function buildChain(t: TestApp, suffix: string) {
   });
   expect(root.status, root.text).toBe(201);
   const city = await t.call('POST', `/api/v1/domains/${root.body.id}/delegate`, {
-    body: { label: 'nanning', holder: '450100', nameservers: [{ name: `ns1.nanning.${suffix}`, addresses: ['10.45.1.53'] }, { name: `ns2.${suffix}` , addresses: ['10.45.0.54'] }] },
+    body: { label: 'nanning', holder: '450100', nameservers: [{ name: `ns1.nanning.${suffix}`, addresses: ['10.45.1.53'] }, { name: `ns2.${suffix}` }] },
   });
   expect(city.status, city.text).toBe(201);
   const county = await t.call('POST', `/api/v1/domains/${city.body.id}/delegate`, {
@@ -26,7 +30,7 @@ export async function buildChain(t: TestApp, suffix: string) {
   // Townships are run by their county's operators (article 21): the county's server serves the township zone.
   const township = await t.call('POST', `/api/v1/domains/${county.body.id}/delegate`, {
     token: countyOp,
-    body: { label: 'chaoyang', holder: '450102002', nameservers: [{ name: `ns1.xingning.nanning.${suffix}`, addresses: ['10.45.2.53'] }] },
+    body: { label: 'chaoyang', holder: '450102002', nameservers: [{ name: `ns1.xingning.nanning.${suffix}` }] },
   });
   expect(township.status, township.text).toBe(201);
   return { cityOp, countyOp, root: root.body, city: city.body, county: county.body, township: township.body };
@@ -90,4 +94,27 @@ export async function buildReverseTree(t: TestApp, chain: Chain, suffix: string)
   await host(dsj27, '10.45.1.67', `ns1.dsj.nanning.${suffix}`, chain.cityOp);
   await host(dept64, '2001:db8:45:100::10', `www.nanning.${suffix}`, chain.cityOp);
   return { dsj, v4, regionHosts, nanning24, dept26, dsj27, liuzhou24, nanning20, xingning24, v6, nanning56, dept64, liuzhou56 };
+}
+
+/**
+ * RFC 2317 twice (issue 13 item 6), on top of `buildReverseTree`:
+ *
+ *   10.45.3.0/24 allocated to Nanning, under the region's /16 pool
+ *   └─ 10.45.3.64/26 allocated to Xingning county: classless zone 64/26.3.45.10.in-addr.arpa
+ *       └─ 10.45.3.64/27 assigned to a county department without a domain: its zone is named
+ *          inside the /26's, 64/27.64/26.3.45.10.in-addr.arpa; 10.45.3.70 = www.xingning…
+ */
+export async function buildNestedClassless(t: TestApp, chain: Chain, suffix: string) {
+  const call = async (method: string, path: string, body: object, token?: string) => {
+    const reply = await t.call(method, path, { body, token });
+    expect(reply.status, `${method} ${path}: ${reply.text}`).toBe(201);
+    return reply.body;
+  };
+  await call('POST', '/api/v1/units', { code: 'REV-XN-A', name: '兴宁区某局', parent: '450102', kind: 'department' });
+  const prefix = (cidr: string, holder: string, status: string, token?: string) => call('POST', '/api/v1/prefixes', { vrf: 'public', cidr, holder, status, description: `nested ${cidr}` }, token);
+  const nanning24 = await prefix('10.45.3.0/24', '450100', 'allocated');
+  const county26 = await prefix('10.45.3.64/26', '450102', 'allocated', chain.cityOp);
+  const dept27 = await prefix('10.45.3.64/27', 'REV-XN-A', 'assigned', chain.countyOp);
+  await call('POST', `/api/v1/prefixes/${dept27.id}/addresses`, { address: '10.45.3.70', hostname: `www.xingning.nanning.${suffix}` }, chain.countyOp);
+  return { nanning24, county26, dept27 };
 }

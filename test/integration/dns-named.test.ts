@@ -5,10 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, startTestApp, type TestApp } from '../support/harness.js';
-import { checkZone, dig, startNamed, type DigAnswer, type NamedInstance } from '../support/named.js';
-import { buildChain, buildReverseTree } from './dns-fixtures.js';
+import { checkZone, dig, startNamed, startResolver, type DigAnswer, type NamedInstance } from '../support/named.js';
+import { buildChain, buildNestedClassless, buildReverseTree } from './dns-fixtures.js';
 
 const suffix = 'gx.example';
+/** The /24, the classless /26 in it and the classless /27 in that: buildNestedClassless. */
+const nestedZones = ['3.45.10.in-addr.arpa', '64/26.3.45.10.in-addr.arpa', '64/27.64/26.3.45.10.in-addr.arpa'];
 
 describe('the zone checker itself', () => {
   it('fails a delegation without its glue, a bad owner name and a missing in-zone address, though named-checkzone says OK to the first', async () => {
@@ -43,6 +45,7 @@ describe.each(backends)('generated zones served by named on %s', (backend) => {
     t = await startTestApp(backend);
     chain = await buildChain(t, suffix);
     await buildReverseTree(t, chain, suffix);
+    await buildNestedClassless(t, chain, suffix);
     const www = await t.call('POST', `/api/v1/domains/${chain.township.id}/records`, { token: chain.countyOp, body: { name: 'www', type: 'A', value: '10.45.2.80' } });
     expect(www.status, www.text).toBe(201);
     const fetchZone = async (origin: string, path: string) => {
@@ -53,7 +56,7 @@ describe.each(backends)('generated zones served by named on %s', (backend) => {
       zones.set(origin, reply.text);
     };
     for (const d of [chain.root, chain.city, chain.county, chain.township]) await fetchZone(d.name, `/api/v1/domains/${d.id}/zone`);
-    for (const name of ['45.10.in-addr.arpa', '0.45.10.in-addr.arpa', '1.45.10.in-addr.arpa', '64/27.1.45.10.in-addr.arpa', '0.0.1.0.5.4.0.0.8.b.d.0.1.0.0.2.ip6.arpa']) {
+    for (const name of ['45.10.in-addr.arpa', '0.45.10.in-addr.arpa', '1.45.10.in-addr.arpa', '64/27.1.45.10.in-addr.arpa', '0.0.1.0.5.4.0.0.8.b.d.0.1.0.0.2.ip6.arpa', ...nestedZones]) {
       await fetchZone(name, `/api/v1/reverse-zones/${encodeURIComponent(name)}`);
     }
   });
@@ -125,5 +128,35 @@ describe.each(backends)('generated zones served by named on %s', (backend) => {
     const name = '0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1.0.5.4.0.0.8.b.d.0.1.0.0.2.ip6.arpa';
     const v6ptr = await dig(v6.port, name, 'PTR');
     expect(names(v6ptr.answer, 'PTR')).toEqual([`${name} www.nanning.${suffix}.`]);
+  });
+
+  it('resolves a PTR through RFC 2317 twice: the /24 and the /26 each answer a CNAME and refer inside themselves, the /27 answers (issue 13 item 6)', async () => {
+    const [z24, z26, z27] = nestedZones;
+    const [s24, s26, s27] = await Promise.all(nestedZones.map((origin) => serve(origin)));
+    const host = `www.xingning.nanning.${suffix}.`;
+    const atSlash24 = await dig(s24.port, '70.3.45.10.in-addr.arpa', 'PTR');
+    expect(atSlash24.flags, atSlash24.raw).toContain('aa');
+    expect(names(atSlash24.answer, 'CNAME')).toEqual([`70.${z24} 70.${z26}.`]);
+    // The target lies below the /24's cut for the /26: a referral to the county's server comes with the CNAME.
+    expect(names(atSlash24.authority, 'NS')).toEqual([`${z26} ns1.xingning.nanning.${suffix}.`]);
+    const atSlash26 = await dig(s26.port, `70.${z26}`, 'PTR');
+    expect(atSlash26.flags, atSlash26.raw).toContain('aa');
+    expect(names(atSlash26.answer, 'CNAME')).toEqual([`70.${z26} 70.${z27}.`]);
+    expect(names(atSlash26.authority, 'NS')).toEqual([`${z27} ns1.xingning.nanning.${suffix}.`]);
+    const atSlash27 = await dig(s27.port, `70.${z27}`, 'PTR');
+    expect(atSlash27.flags, atSlash27.raw).toContain('aa');
+    expect(names(atSlash27.answer, 'PTR')).toEqual([`70.${z27} ${host}`]);
+
+    // A resolver that reaches each zone's server: `dig -x` resolves through both classless levels to the PTR.
+    const resolver = await startResolver([
+      { origin: z24, port: s24.port },
+      { origin: z26, port: s26.port },
+      { origin: z27, port: s27.port },
+    ]);
+    servers.push(resolver);
+    const resolved = await dig(resolver.port, '-x', '10.45.3.70', { recurse: true });
+    expect(resolved.status, resolved.raw).toBe('NOERROR');
+    expect(names(resolved.answer, 'CNAME')).toEqual([`70.${z24} 70.${z26}.`, `70.${z26} 70.${z27}.`]);
+    expect(names(resolved.answer, 'PTR')).toEqual([`70.${z27} ${host}`]);
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, startTestApp, type TestApp } from '../support/harness.js';
 import { checkZone } from '../support/named.js';
-import { buildChain, buildReverseTree } from './dns-fixtures.js';
+import { buildChain, buildNestedClassless, buildReverseTree } from './dns-fixtures.js';
 
 describe.each(backends)('reverse zones from the prefix tree on %s', (backend) => {
   let t: TestApp;
@@ -84,6 +84,41 @@ describe.each(backends)('reverse zones from the prefix tree on %s', (backend) =>
     expect(inherited.text).not.toContain('11.0/26.1.45.10.in-addr.arpa.');
   });
 
+  it('delegates a classless zone inside a classless zone with NS and CNAMEs inside it, not under the /24 (issue 13 item 6)', async () => {
+    const nested = await buildNestedClassless(t, chain, suffix);
+    const countyNs = [`ns1.xingning.nanning.${suffix}.`];
+    const names = async (p: { id: string }) => (await t.call('GET', `/api/v1/prefixes/${p.id}/reverse-zones`)).body.items.map((i: { name: string }) => i.name);
+    expect(await names(nested.county26)).toEqual(['64/26.3.45.10.in-addr.arpa']);
+    expect(await names(nested.dept27)).toEqual(['64/27.64/26.3.45.10.in-addr.arpa']);
+
+    const z24 = await zone('3.45.10.in-addr.arpa');
+    expect(nsAt(z24.lines, '64/26.3.45.10.in-addr.arpa')).toEqual(countyNs);
+    expect(z24.lines).toContain('70.3.45.10.in-addr.arpa. 3600 IN CNAME 70.64/26.3.45.10.in-addr.arpa.');
+    expect(z24.lines.filter((l) => l.includes(' CNAME '))).toHaveLength(64);
+    expect(z24.text).not.toContain('64/27');
+
+    const z26 = await zone('64/26.3.45.10.in-addr.arpa');
+    expect(nsAt(z26.lines, '64/26.3.45.10.in-addr.arpa')).toEqual(countyNs);
+    expect(nsAt(z26.lines, '64/27.64/26.3.45.10.in-addr.arpa')).toEqual(countyNs);
+    expect(z26.lines).toContain('70.64/26.3.45.10.in-addr.arpa. 3600 IN CNAME 70.64/27.64/26.3.45.10.in-addr.arpa.');
+    expect(z26.lines.filter((l) => l.includes(' CNAME '))).toHaveLength(32);
+    // Every owner name lies inside the zone.
+    const owners = z26.lines.filter((l) => l !== '' && !l.startsWith(';') && !l.startsWith('$')).map((l) => l.split(' ')[0]);
+    expect(owners.filter((o) => !o.endsWith('64/26.3.45.10.in-addr.arpa.'))).toEqual([]);
+
+    const z27 = await zone('64/27.64/26.3.45.10.in-addr.arpa');
+    expect(nsAt(z27.lines, '64/27.64/26.3.45.10.in-addr.arpa')).toEqual(countyNs);
+    expect(z27.lines).toContain(`70.64/27.64/26.3.45.10.in-addr.arpa. 3600 IN PTR www.xingning.nanning.${suffix}.`);
+
+    // The name the /27 would have on its own is no zone: the answer names the one that is.
+    const flat = await t.call('GET', `/api/v1/reverse-zones/${encodeURIComponent('64/27.3.45.10.in-addr.arpa')}`);
+    expect(flat.status).toBe(404);
+    expect(flat.body.detail).toContain('64/27.64/26.3.45.10.in-addr.arpa');
+    const rdap = await t.call('GET', `/rdap/domain/${encodeURIComponent('64/27.64/26.3.45.10.in-addr.arpa')}`, { token: null });
+    expect(rdap.status, rdap.text).toBe(200);
+    expect(rdap.body.network.handle).toBe(nested.dept27.id);
+  });
+
   it('serves the zones of a /20 and of the region’s own /24 with its PTRs', async () => {
     const twenty = await zone('20.45.10.in-addr.arpa');
     expect(twenty.text).toMatch(/IN SOA ns1\.nanning\.gx\.example\. /);
@@ -135,5 +170,69 @@ describe.each(backends)('reverse zones from the prefix tree on %s', (backend) =>
     expect(malformed.body.code).toBe('invalid_cidr');
     expect((await ask('example.com')).status).toBe(400);
     expect((await t.call('GET', `/api/v1/reverse-zones/45.10.in-addr.arpa?vrf=nosuchvrf`)).status).toBe(404);
+  });
+
+  it('takes public before internet when both hold an equally specific prefix, in the reverse zone and in RDAP alike (issue 13 item 14)', async () => {
+    const z = '49.10.in-addr.arpa';
+    const root = async (vrf: string, holder: string) => {
+      const reply = await t.call('POST', '/api/v1/prefixes', { body: { vrf, cidr: '10.49.0.0/16', holder, description: `${vrf} twin` } });
+      expect(reply.status, reply.text).toBe(201);
+      return reply.body as { id: string };
+    };
+    // internet first, so that it comes first in the table.
+    const internet = await root('internet', '450100');
+    const shared = await root('public', '450000');
+    const rdap = (path: string) => t.call('GET', path, { token: null });
+    const expectPublic = async () => {
+      expect((await rdap('/rdap/ip/10.49.1.1')).body.handle).toBe(shared.id);
+      const domain = await rdap(`/rdap/domain/${z}`);
+      expect(domain.body.network.handle).toBe(shared.id);
+      expect(domain.body.nameservers.map((n: { ldhName: string }) => `${n.ldhName}.`)).toEqual(regionNs);
+      const file = await zone(z);
+      expect(nsAt(file.lines, z)).toEqual(regionNs);
+      expect(file.text).toContain('held by 450000');
+    };
+    await expectPublic();
+    // An update writes a row's new version at the end of the table: neither moves the answer.
+    for (const p of [shared, internet, shared]) {
+      expect((await t.call('PATCH', `/api/v1/prefixes/${p.id}`, { body: { description: `rewritten ${p.id}` } })).status).toBe(200);
+      await expectPublic();
+    }
+  });
+
+  it('never lowers a reverse zone’s serial when its owner moves from public to internet and back (issue 13 item 14)', async () => {
+    t.clock.now = new Date('2027-01-05T02:00:00Z');
+    const z = '50.10.in-addr.arpa';
+    const serialOf = (text: string) => Number(/ IN SOA \S+ \S+ (\d+) /.exec(text)![1]);
+    const root = async (vrf: string, holder: string) => {
+      const reply = await t.call('POST', '/api/v1/prefixes', { body: { vrf, cidr: '10.50.0.0/16', holder, description: `${vrf} twin` } });
+      expect(reply.status, reply.text).toBe(201);
+      return reply.body as { id: string };
+    };
+    await root('internet', '450100');
+    const shared = await root('public', '450000');
+    const serials = [serialOf((await zone(z)).text)];
+    expect(serials[0]).toBe(2027010500);
+    // Two changes of the public zone the same day …
+    const child = await t.call('POST', `/api/v1/prefixes/${shared.id}/allocate`, { body: { prefixLength: 24, holder: '450100', status: 'allocated' } });
+    expect(child.status, child.text).toBe(201);
+    serials.push(serialOf((await zone(z)).text));
+    expect((await t.call('DELETE', `/api/v1/prefixes/${child.body.id}`)).status).toBe(204);
+    serials.push(serialOf((await zone(z)).text));
+    // … then public gives the space up: the internet prefix now owns the zone, under the same name.
+    expect((await t.call('DELETE', `/api/v1/prefixes/${shared.id}`)).status).toBe(204);
+    const moved = await zone(z);
+    expect(nsAt(moved.lines, z)).toEqual(nanningNs);
+    serials.push(serialOf(moved.text));
+    // … and takes it back, with the very content it had before.
+    await root('public', '450000');
+    const back = await zone(z);
+    expect(nsAt(back.lines, z)).toEqual(regionNs);
+    serials.push(serialOf(back.text));
+    expect(serials).toEqual([2027010500, 2027010501, 2027010502, 2027010503, 2027010504]);
+    // Asking for one space by name is a zone of its own, with its own serial.
+    const own = await t.call('GET', `/api/v1/reverse-zones/${z}?vrf=internet`);
+    expect(own.status, own.text).toBe(200);
+    expect(nsAt(own.text.split('\n'), z)).toEqual(nanningNs);
   });
 });

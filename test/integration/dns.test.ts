@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, countRows, startTestApp, type TestApp } from '../support/harness.js';
 import { checkZone } from '../support/named.js';
@@ -38,7 +39,7 @@ describe.each(backends)('domains, records and zone files on %s', (backend) => {
     expect(rootLines).toContain(`${suffix}. 3600 IN SOA ns1.${suffix}. hostmaster.${suffix}. ${(await t.call('GET', `/api/v1/domains/${chain.root.id}`)).body.serial} 3600 900 1209600 300`);
     expect(rootLines).toContain(`${suffix}. 3600 IN NS ns1.${suffix}.`);
     expect(rootLines).toContain(`ns2.${suffix}. 3600 IN AAAA 2001:db8:45::53`);
-    // The city's delegation: NS, glue for the server inside the child, nothing twice for the one in the parent.
+    // The city's delegation: NS, glue for the server inside the child; the one in the parent has its address there, once.
     expect(rootLines).toContain(`nanning.${suffix}. 3600 IN NS ns1.nanning.${suffix}.`);
     expect(rootLines).toContain(`nanning.${suffix}. 3600 IN NS ns2.${suffix}.`);
     expect(rootLines).toContain(`ns1.nanning.${suffix}. 3600 IN A 10.45.1.53`);
@@ -94,7 +95,7 @@ describe.each(backends)('domains, records and zone files on %s', (backend) => {
 
     const idn = await t.call('POST', `/api/v1/domains/${chain.city.id}/delegate`, {
       token: chain.cityOp,
-      body: { label: '青秀', holder: '450103', nameservers: [{ name: `ns1.xingning.nanning.${suffix}`, addresses: ['10.45.2.53'] }] },
+      body: { label: '青秀', holder: '450103', nameservers: [{ name: `ns1.xingning.nanning.${suffix}` }] },
     });
     expect(idn.status, idn.text).toBe(201);
     expect(idn.body).toMatchObject({ name: `xn--4lzo91d.nanning.${suffix}`, unicodeName: `青秀.nanning.${suffix}` });
@@ -208,7 +209,7 @@ describe.each(backends)('domains, records and zone files on %s', (backend) => {
       await refuse(422, 'delegation_rule', 'POST', `/api/v1/domains/${chain.city.id}/delegate`, delegate('chengzhong', '450202'));
       await refuse(409, 'conflict', 'POST', `/api/v1/domains/${chain.root.id}/delegate`, delegate('nanning', '450100'));
       await refuse(400, 'validation_failed', 'POST', `/api/v1/domains/${chain.root.id}/delegate`, delegate('a.b'));
-      // A name server inside the parent zone needs glue.
+      // A name server inside the delegated zone needs glue.
       await refuse(400, 'validation_failed', 'POST', `/api/v1/domains/${chain.root.id}/delegate`, { label: 'liuzhou', holder: '450200', nameservers: [{ name: `ns1.liuzhou.${suffix}` }] });
       await refuse(404, 'not_found', 'POST', '/api/v1/domains/999999/delegate', delegate('x'));
       await refuse(409, 'conflict', 'POST', '/api/v1/domains', { name: `sub.nanning.${suffix}`, holder: '450000', nameservers: [{ name: 'ns.example.net' }] });
@@ -216,10 +217,55 @@ describe.each(backends)('domains, records and zone files on %s', (backend) => {
       await refuse(400, 'validation_failed', 'POST', '/api/v1/domains', { name: 'root.example', holder: '450000', nameservers: [{ name: 'ns1.root.example' }] });
     });
 
+    it('addresses for a name server outside the zone it serves, which would be written into another zone (issue 13 item 5)', async () => {
+      const outside = (ns: string, zone: string) => `${ns} is outside ${zone}`;
+      // The city's holder may not publish an address for a name of the region's zone through its delegation …
+      const patched = await refuse(400, 'validation_failed', 'PATCH', `/api/v1/domains/${chain.city.id}`, {
+        nameservers: [{ name: `ns1.nanning.${suffix}`, addresses: ['10.45.1.53'] }, { name: `www.${suffix}`, addresses: ['10.66.6.6'] }],
+      }, chain.cityOp);
+      expect(patched.field).toBe('nameservers.1.addresses');
+      expect(patched.detail).toContain(outside(`www.${suffix}`, `nanning.${suffix}`));
+      expect(patched.detail).toContain('drop addresses');
+      expect((await t.call('GET', `/api/v1/domains/${chain.city.id}`)).body.nameservers.map((ns: { name: string }) => ns.name)).toEqual([`ns1.nanning.${suffix}`, `ns2.${suffix}`]);
+      expect((await zoneOf(t, chain.root.id)).text).not.toContain('10.66.6.6');
+      // … nor at delegation time, nor for a sibling's or a far name, nor for a root zone's server elsewhere.
+      const delegated = await refuse(400, 'validation_failed', 'POST', `/api/v1/domains/${chain.city.id}/delegate`, {
+        label: 'liangqing', holder: '450108', nameservers: [{ name: `ns1.liangqing.nanning.${suffix}`, addresses: ['10.45.8.53'] }, { name: `ns1.nanning.${suffix}`, addresses: ['10.45.1.53'] }],
+      }, chain.cityOp);
+      expect(delegated.field).toBe('nameservers.1.addresses');
+      expect(delegated.detail).toContain(outside(`ns1.nanning.${suffix}`, `liangqing.nanning.${suffix}`));
+      await refuse(400, 'validation_failed', 'POST', `/api/v1/domains/${chain.city.id}/delegate`, {
+        label: 'liangqing', holder: '450108', nameservers: [{ name: `ns1.xingning.nanning.${suffix}`, addresses: ['10.45.2.53'] }],
+      }, chain.cityOp);
+      const root = await refuse(400, 'validation_failed', 'POST', '/api/v1/domains', { name: 'glue.example', holder: '450000', nameservers: [{ name: 'ns.example.net', addresses: ['192.0.2.53'] }] });
+      expect(root.field).toBe('nameservers.0.addresses');
+      expect(root.detail).toContain(outside('ns.example.net', 'glue.example'));
+      // A server elsewhere in the delegating zone is named without addresses, and only when that zone publishes one for it.
+      const unpublished = await refuse(400, 'validation_failed', 'POST', `/api/v1/domains/${chain.root.id}/delegate`, { label: 'wuzhou', holder: '450400', nameservers: [{ name: `ns9.${suffix}` }] });
+      expect(unpublished.field).toBe('nameservers.0.name');
+      expect(unpublished.detail).toContain(`${suffix} publishes no address for ns9.${suffix}`);
+    });
+
+    it('a zone file never carries glue outside the delegated zone, even for name servers stored before the rule (issue 13 item 5)', async () => {
+      const township = `chaoyang.xingning.nanning.${suffix}`;
+      // As an earlier version let the township's holder store it: an address for the county's own server, and for a name of the county's zone.
+      await t.database.db.execute(sql`UPDATE domains SET nameservers = ${JSON.stringify([
+        { name: `ns1.xingning.nanning.${suffix}`, addresses: ['10.66.6.1'] },
+        { name: `ns1.${township}`, addresses: ['10.45.2.153'] },
+      ])}::jsonb WHERE id = ${Number(chain.township.id)}`);
+      const county = (await zoneOf(t, chain.county.id)).text;
+      expect(county).not.toContain('10.66.6.1');
+      expect(county).toContain(`ns1.xingning.nanning.${suffix}. 3600 IN A 10.45.2.53`);
+      expect(county).toContain(`${township}. 3600 IN NS ns1.${township}.`);
+      expect(county).toContain(`ns1.${township}. 3600 IN A 10.45.2.153`);
+      await expectValid(`xingning.nanning.${suffix}`, county);
+      await t.database.db.execute(sql`UPDATE domains SET nameservers = ${JSON.stringify(chain.township.nameservers.map((ns: { name: string; addresses: string[] }) => ({ name: ns.name, addresses: ns.addresses })))}::jsonb WHERE id = ${Number(chain.township.id)}`);
+    });
+
     it('a county operator writing into another county’s zone, or delegating from it (403)', async () => {
       const qingxiu = await t.call('POST', `/api/v1/domains/${chain.city.id}/delegate`, {
         token: chain.cityOp,
-        body: { label: 'qingxiu', holder: '450103', nameservers: [{ name: `ns1.nanning.${suffix}`, addresses: ['10.45.1.53'] }] },
+        body: { label: 'qingxiu', holder: '450103', nameservers: [{ name: `ns1.nanning.${suffix}` }] },
       });
       expect(qingxiu.status, qingxiu.text).toBe(201);
       await refuse(403, 'forbidden', 'POST', `/api/v1/domains/${qingxiu.body.id}/records`, { name: 'www', type: 'A', value: '10.45.3.80' }, chain.countyOp);
@@ -326,5 +372,36 @@ describe.each(backends)('zone serials on %s', (backend) => {
     expect(together.map((r) => r.status)).toEqual(Array(8).fill(201));
     expect(together.map((r) => r.body.serial).sort()).toEqual(Array.from({ length: 8 }, (_, i) => 2026031201 + i));
     expect((await t.call('GET', `/api/v1/domains/${zone.body.id}`)).body.serial).toBe(2026031208);
+  });
+
+  it('never lowers the serial of a name: a zone reclaimed and registered again the same day continues from its last serial (issue 13 item 14)', async () => {
+    t.clock.now = new Date('2026-04-01T02:00:00Z');
+    const register = () => t.call('POST', '/api/v1/domains', { body: { name: 'again.example', holder: '450000', nameservers: [{ name: 'ns.example.net' }] } });
+    const root = await register();
+    expect(root.status, root.text).toBe(201);
+    const delegate = (parent: string) => t.call('POST', `/api/v1/domains/${parent}/delegate`, { body: { label: 'nanning', holder: '450100', nameservers: [{ name: 'ns.example.net' }] } });
+    const child = await delegate(root.body.id);
+    expect(child.status, child.text).toBe(201);
+    expect(child.body.serial).toBe(2026040100);
+    for (const ttl of [600, 900, 1200]) expect((await t.call('PATCH', `/api/v1/domains/${child.body.id}`, { body: { ttl } })).status).toBe(200);
+    expect((await t.call('GET', `/api/v1/domains/${child.body.id}`)).body.serial).toBe(2026040103);
+    expect((await t.call('DELETE', `/api/v1/domains/${child.body.id}`)).status).toBe(204);
+    const again = await delegate(root.body.id);
+    expect(again.status, again.text).toBe(201);
+    expect(again.body.serial).toBe(2026040104);
+
+    // A root zone as well.
+    expect((await t.call('DELETE', `/api/v1/domains/${again.body.id}`)).status).toBe(204);
+    const rootSerial = (await t.call('GET', `/api/v1/domains/${root.body.id}`)).body.serial;
+    expect(rootSerial).toBeGreaterThan(2026040100);
+    expect((await t.call('DELETE', `/api/v1/domains/${root.body.id}`)).status).toBe(204);
+    const reroot = await register();
+    expect(reroot.status, reroot.text).toBe(201);
+    expect(reroot.body.serial).toBe(rootSerial + 1);
+    // The next day starts afresh, which is higher.
+    t.clock.now = new Date('2026-04-02T02:00:00Z');
+    const fresh = await delegate(reroot.body.id);
+    expect(fresh.status, fresh.text).toBe(201);
+    expect(fresh.body.serial).toBe(2026040200);
   });
 });

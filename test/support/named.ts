@@ -55,12 +55,36 @@ export interface NamedInstance {
 /** Starts `named` in the foreground serving `zones` as primary; resolves once every zone answers its SOA. */
 export async function startNamed(zones: { origin: string; text: string }[]): Promise<NamedInstance> {
   const dir = tempDir('named-');
-  const port = await freePort();
   const zoneStatements = zones.map((zone, i) => {
     const file = path.join(dir, `zone-${i}.db`);
     fs.writeFileSync(file, zone.text);
     return `zone "${zone.origin}" { type primary; file "${file}"; };`;
   });
+  return launch(dir, ['  recursion no;'], zoneStatements, zones.map((zone) => zone.origin), false);
+}
+
+/**
+ * Starts a recursive `named` that reaches each zone of `forwards` at the private `named`
+ * listening on its port (forward zones: resolvers cannot be told a port for a delegation's
+ * name servers), so that `dig` at it resolves names the way a resolver does, CNAME chains
+ * across zones included. Its root hints point at 127.0.0.1 and it sends from 127.0.0.1 only:
+ * nothing leaves the loopback interface.
+ */
+export async function startResolver(forwards: { origin: string; port: number }[]): Promise<NamedInstance> {
+  const dir = tempDir('resolver-');
+  const hints = path.join(dir, 'root.hints');
+  fs.writeFileSync(hints, ['. 3600000 IN NS root.invalid.', 'root.invalid. 3600000 IN A 127.0.0.1', ''].join('\n'));
+  const zoneStatements = [
+    `zone "." { type hint; file "${hints}"; };`,
+    ...forwards.map((f) => `zone "${f.origin}" { type forward; forward only; forwarders { 127.0.0.1 port ${f.port}; }; };`),
+  ];
+  const options = ['  recursion yes;', '  allow-recursion { 127.0.0.1; };', '  query-source address 127.0.0.1;'];
+  return launch(dir, options, zoneStatements, forwards.map((f) => f.origin), true);
+}
+
+/** Runs `named -g` with the options and zone statements; resolves once every origin in `ready` answers its SOA. */
+async function launch(dir: string, options: string[], zoneStatements: string[], ready: string[], recurse: boolean): Promise<NamedInstance> {
+  const port = await freePort();
   const conf = path.join(dir, 'named.conf');
   fs.writeFileSync(
     conf,
@@ -71,7 +95,7 @@ export async function startNamed(zones: { origin: string; text: string }[]): Pro
       '  listen-on-v6 { none; };',
       `  pid-file "${path.join(dir, 'named.pid')}";`,
       `  session-keyfile "${path.join(dir, 'session.key')}";`,
-      '  recursion no;',
+      ...options,
       '  dnssec-validation no;',
       '  notify no;',
       '};',
@@ -94,17 +118,17 @@ export async function startNamed(zones: { origin: string; text: string }[]): Pro
     fs.rmSync(dir, { recursive: true, force: true });
   };
   const deadline = Date.now() + 15_000;
-  for (const zone of zones) {
+  for (const origin of ready) {
     for (;;) {
       if (child.exitCode !== null) {
         await stop();
-        throw new Error(`named exited (${child.exitCode}) before serving ${zone.origin}:\n${log.join('')}`);
+        throw new Error(`named exited (${child.exitCode}) before serving ${origin}:\n${log.join('')}`);
       }
-      const answer = await dig(port, zone.origin, 'SOA').catch(() => null);
+      const answer = await dig(port, origin, 'SOA', { recurse }).catch(() => null);
       if (answer?.status === 'NOERROR' && answer.answer.some((rr) => rr.type === 'SOA')) break;
       if (Date.now() > deadline) {
         await stop();
-        throw new Error(`named did not serve ${zone.origin} within 15 s:\n${log.join('')}`);
+        throw new Error(`named did not serve ${origin} within 15 s:\n${log.join('')}`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -128,9 +152,12 @@ export interface DigAnswer {
   raw: string;
 }
 
-/** One query with `dig +norecurse` at 127.0.0.1:port, its sections parsed. */
-export async function dig(port: number, name: string, type: string): Promise<DigAnswer> {
-  const { stdout } = await run('dig', ['@127.0.0.1', '-p', String(port), '+norecurse', '+time=2', '+tries=1', '+nocmd', '+nostats', name, type]);
+/**
+ * One query with `dig +norecurse` at 127.0.0.1:port (with recursion desired when `recurse`, for
+ * a resolver), its sections parsed. `dig(port, '-x', address)` asks the address's PTR as `dig -x` does.
+ */
+export async function dig(port: number, name: string, type: string, options: { recurse?: boolean } = {}): Promise<DigAnswer> {
+  const { stdout } = await run('dig', ['@127.0.0.1', '-p', String(port), options.recurse ? '+recurse' : '+norecurse', '+time=2', '+tries=1', '+nocmd', '+nostats', name, type]);
   const header = /status: ([A-Z]+)/.exec(stdout);
   const flags = /;; flags: ([a-z ]+);/.exec(stdout);
   const sections: Record<string, DigRecord[]> = { ANSWER: [], AUTHORITY: [], ADDITIONAL: [] };

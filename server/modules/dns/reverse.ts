@@ -4,15 +4,21 @@
  * servers of the prefix's holder, or of the nearest holder above it that runs DNS (has a
  * domain). A zone therefore holds the PTRs of the addresses registered in its own prefix,
  * and delegates the zones of child prefixes: NS records at octet or nibble boundaries, and
- * RFC 2317 CNAMEs plus NS for children longer than /24.
+ * RFC 2317 CNAMEs plus NS for children longer than /24. Every record a zone holds is named
+ * inside it: a classless child of a classless zone is named inside that zone
+ * (server/net/reverse.ts), so its NS and CNAMEs are too.
+ *
+ * The zone's owner is the most specific registered prefix covering it (mostSpecificPrefix:
+ * in the shared spaces `public` before `internet` when both hold the same block, the rule
+ * RDAP answers by as well).
  */
 import { createHash } from 'node:crypto';
 import { inArray, sql } from 'drizzle-orm';
 import { read, type Ctx } from '../../context.js';
 import { rows, type Executor } from '../../db/client.js';
 import { Problem } from '../../http/problem.js';
-import { AddressError, addressCount, blockContaining, containsCidr, parseAddress, parseCidr, type Cidr } from '../../net/cidr.js';
-import { parseReverseName, reverseName, reverseZones } from '../../net/reverse.js';
+import { AddressError, addressCount, containsCidr, parseAddress, parseCidr, type Cidr, type Family } from '../../net/cidr.js';
+import { parseReverseName, parseReverseZone, reverseName, reverseZones } from '../../net/reverse.js';
 import { authorize } from '../access/authorize.js';
 import { ancestorsOf, loadVrf, mostSpecificPrefix, sharedVrfNames } from '../ipam/lookup.js';
 import { vrfs, type PrefixRow } from '../ipam/schema.js';
@@ -30,7 +36,8 @@ export async function reverseZonesOfPrefix(ctx: Ctx, idText: string): Promise<{ 
   authorize(ctx, 'zone.read');
   return read(async () => {
     const row = await loadPrefix(ctx.db, idText);
-    return { items: reverseZones(parseCidr(row.prefix)).map((name) => ({ name })) };
+    const enclosing = (await ancestorsOf(ctx.db, row)).map((p) => parseCidr(p.prefix));
+    return { items: reverseZones(parseCidr(row.prefix), enclosing).map((name) => ({ name })) };
   });
 }
 
@@ -78,30 +85,35 @@ function reverseNameProblem(err: AddressError): Problem {
 
 export async function locateReverseZone(db: Executor, nameText: string, vrfIds: number[]): Promise<ReverseZone> {
   let cidr: Cidr;
+  let enclosing: Cidr[];
   try {
-    cidr = parseReverseName(nameText);
+    ({ cidr, enclosing } = parseReverseZone(nameText));
   } catch (err) {
     if (err instanceof AddressError) throw reverseNameProblem(err);
     throw err;
   }
   const name = nameText.toLowerCase().replace(/\.$/, '');
-  const [canonical] = reverseZones(cidr);
+  const [canonical] = reverseZones(cidr, enclosing);
   if (canonical !== name) {
     throw missing(`${name} is not a reverse zone name: zones sit at octet (in-addr.arpa /8, /16, /24) or nibble (ip6.arpa) boundaries, or are RFC 2317 names such as ${canonical}`);
   }
   const owner = await mostSpecificPrefix(db, vrfIds, cidr.text);
   if (!owner) throw missing(`no registered prefix covers ${cidr.text}, so there is no reverse zone ${name}`);
+  const ancestors = await ancestorsOf(db, owner);
   const ownerCidr = parseCidr(owner.prefix);
-  const ownZones = reverseZones(ownerCidr);
+  const ownZones = reverseZones(ownerCidr, ancestors.map((p) => parseCidr(p.prefix)));
   if (!ownZones.includes(name)) {
     const holding = ownZones.find((zone) => containsCidr(parseReverseName(zone), cidr)) ?? ownZones[0];
+    if (ownerCidr.text === cidr.text) {
+      throw missing(`${name} is not the zone of ${cidr.text}: an RFC 2317 zone is named inside the zones of the classless prefixes it is registered in, so its zone is ${holding}`);
+    }
     throw missing(`${name} is not a zone of its own: ${cidr.text} lies inside ${owner.prefix}, whose PTRs are served in the zone ${holding}`);
   }
 
   const nodes = new Map<number, TreeNode>();
   const add = (p: { id: number; parentId: number | null; prefix: string; holderCode: string; status: string }) =>
     nodes.set(Number(p.id), { id: Number(p.id), parentId: p.parentId === null ? null : Number(p.parentId), cidr: parseCidr(p.prefix), holderCode: p.holderCode, status: p.status });
-  for (const p of [owner, ...(await ancestorsOf(db, owner))]) add(p);
+  for (const p of [owner, ...ancestors]) add(p);
   // The owner's direct children inside the zone, and below each the prefixes long enough to own one of the child's zones.
   const below = await rows<{ id: number; parent_id: number; prefix: string; holder_code: string; status: string }>(
     db,
@@ -126,6 +138,21 @@ export async function locateReverseZone(db: Executor, nameText: string, vrfIds: 
   };
   const ownerNode = nodes.get(owner.id)!;
   return { name, cidr, owner, serving: servingOf(ownerNode), nodes, servingOf };
+}
+
+/** The zones of a node of the tree, named inside the classless blocks above it (server/net/reverse.ts). */
+function zonesOf(nodes: Map<number, TreeNode>, node: TreeNode): string[] {
+  const enclosing: Cidr[] = [];
+  for (let at = node.parentId === null ? undefined : nodes.get(node.parentId); at; at = at.parentId === null ? undefined : nodes.get(at.parentId)) enclosing.push(at.cidr);
+  return reverseZones(node.cidr, enclosing);
+}
+
+/**
+ * The owner name, inside `zone`, of an address's PTR or of the RFC 2317 CNAME standing for
+ * it: the last octet under a classless zone's own name, else the address's reverse name.
+ */
+function addressOwner(zone: { name: string; cidr: Cidr }, family: Family, value: bigint): string {
+  return family === 4 && zone.cidr.length > 24 ? `${Number(value & 0xffn)}.${zone.name}` : reverseName(family, value);
 }
 
 /** The most specific node containing `cidr`. */
@@ -161,16 +188,15 @@ async function reverseZoneSections(db: Executor, zone: ReverseZone): Promise<Zon
   for (const child of children) {
     const within = [...zone.nodes.values()].filter((n) => containsCidr(child.cidr, n.cidr));
     const records: ResourceRecord[] = [];
-    for (const childZone of reverseZones(child.cidr)) {
+    for (const childZone of zonesOf(zone.nodes, child)) {
       const childZoneCidr = parseReverseName(childZone);
       const server = zone.servingOf(ownerOf(within, childZoneCidr) ?? child);
       records.push(...server.nameservers.map((ns) => ({ name: childZone, ttl, type: 'NS', value: `${ns.name}.` })));
       if (child.cidr.family === 4 && child.cidr.length > 24) {
         // RFC 2317: each address of the classless block points into the child's own zone.
-        const [zone24] = reverseZones(blockContaining(4, child.cidr.network, 24));
-        const first = Number(child.cidr.network & 0xffn);
-        for (let i = 0; i < Number(addressCount(child.cidr)); i++) {
-          records.push({ name: `${first + i}.${zone24}`, ttl, type: 'CNAME', value: `${first + i}.${childZone}.` });
+        for (let i = 0n; i < addressCount(child.cidr); i++) {
+          const address = child.cidr.network + i;
+          records.push({ name: addressOwner(zone, 4, address), ttl, type: 'CNAME', value: `${addressOwner({ name: childZone, cidr: child.cidr }, 4, address)}.` });
         }
       }
     }
@@ -191,13 +217,46 @@ async function reverseZoneSections(db: Executor, zone: ReverseZone): Promise<Zon
         continue;
       }
       const { family, value } = parseAddress(host.address);
-      const ptrName = family === 4 && cidr.length > 24 ? `${Number(value & 0xffn)}.${zone.name}` : reverseName(family, value);
-      ptrs.push({ name: ptrName, ttl, type: 'PTR', value: target });
+      ptrs.push({ name: addressOwner(zone, family, value), ttl, type: 'PTR', value: target });
     }
     sections.push({ comment: ptrs.length > 0 ? 'PTRs from the hostnames of registered addresses' : undefined, records: ptrs });
     if (skipped.length > 0) sections.push({ comment: `not published, hostname is not a valid host name: ${skipped.join(', ')}`, records: [] });
   }
   return sections;
+}
+
+/**
+ * The serial of a reverse zone whose content has this digest: it moves when, and only when,
+ * the content does. Derived state, not a registry change, so no audit entry. In the shared
+ * spaces (`vrfId` null) a zone is known by its name alone, so that its serial keeps rising
+ * when its owner moves between public and internet; asked in one VRF by name, by that VRF
+ * and the name.
+ */
+async function reverseSerial(tx: Executor, name: string, vrfId: number | null, digest: string, now: Date): Promise<number> {
+  const first = firstSerialOf(now);
+  const at = now.toISOString();
+  const [bumped] = await rows<{ serial: string | number }>(
+    tx,
+    vrfId === null
+      ? sql`INSERT INTO dns_zone_serials (name, serial, content_sha256, updated_at) VALUES (${name}, ${first}, ${digest}, ${at})
+            ON CONFLICT (name) DO UPDATE
+              SET serial = GREATEST(dns_zone_serials.serial + 1, EXCLUDED.serial), content_sha256 = EXCLUDED.content_sha256, updated_at = EXCLUDED.updated_at
+              WHERE dns_zone_serials.content_sha256 IS DISTINCT FROM EXCLUDED.content_sha256
+            RETURNING serial`
+      : sql`INSERT INTO dns_reverse_zones (vrf_id, name, serial, content_sha256, updated_at) VALUES (${vrfId}, ${name}, ${first}, ${digest}, ${at})
+            ON CONFLICT (vrf_id, name) DO UPDATE
+              SET serial = GREATEST(dns_reverse_zones.serial + 1, EXCLUDED.serial), content_sha256 = EXCLUDED.content_sha256, updated_at = EXCLUDED.updated_at
+              WHERE dns_reverse_zones.content_sha256 <> EXCLUDED.content_sha256
+            RETURNING serial`,
+  );
+  if (bumped) return Number(bumped.serial);
+  const [kept] = await rows<{ serial: string | number }>(
+    tx,
+    vrfId === null
+      ? sql`SELECT serial FROM dns_zone_serials WHERE name = ${name}`
+      : sql`SELECT serial FROM dns_reverse_zones WHERE vrf_id = ${vrfId} AND name = ${name}`,
+  );
+  return Number(kept.serial);
 }
 
 export async function reverseZoneFile(ctx: Ctx, nameText: string, vrfName?: string): Promise<{ text: string; etag: string }> {
@@ -208,21 +267,7 @@ export async function reverseZoneFile(ctx: Ctx, nameText: string, vrfName?: stri
       const sections = await reverseZoneSections(tx, zone);
       const soa = { mname: zone.serving.nameservers[0].name, ...zone.serving.soa };
       const digest = createHash('sha256').update(JSON.stringify({ soa, ttl: zone.serving.ttl, sections })).digest('hex');
-      const now = ctx.now();
-      // Derived state, not a registry change (so no audit entry): the serial moves when, and only when, the content does.
-      const [bumped] = await rows<{ serial: string | number }>(
-        tx,
-        sql`INSERT INTO dns_reverse_zones (vrf_id, name, serial, content_sha256, updated_at)
-            VALUES (${zone.owner.vrfId}, ${zone.name}, ${firstSerialOf(now)}, ${digest}, ${now.toISOString()})
-            ON CONFLICT (vrf_id, name) DO UPDATE
-              SET serial = GREATEST(dns_reverse_zones.serial + 1, EXCLUDED.serial), content_sha256 = EXCLUDED.content_sha256, updated_at = EXCLUDED.updated_at
-              WHERE dns_reverse_zones.content_sha256 <> EXCLUDED.content_sha256
-            RETURNING serial`,
-      );
-      const serial = Number(
-        bumped?.serial ??
-          (await rows<{ serial: string | number }>(tx, sql`SELECT serial FROM dns_reverse_zones WHERE vrf_id = ${zone.owner.vrfId} AND name = ${zone.name}`))[0].serial,
-      );
+      const serial = await reverseSerial(tx, zone.name, vrfName === undefined ? null : zone.owner.vrfId, digest, ctx.now());
       const text = renderZone({ origin: zone.name, ttl: zone.serving.ttl, soa: { ...soa, serial }, sections });
       return { text, etag: `"rev-${digest.slice(0, 16)}-${serial}"` };
     }),

@@ -95,5 +95,26 @@ export const reverseZoneSerials = pgTable(
   (t) => [primaryKey({ name: 'dns_reverse_zones_pkey', columns: [t.vrfId, t.name] })],
 );
 
+/**
+ * The last serial published under a zone name in the extranet's shared DNS, kept apart from
+ * the rows that come and go so that a name's serial never goes down (secondaries and
+ * resolvers ignore a zone whose serial went backwards, RFC 1982): a forward zone leaves its
+ * serial here when it is reclaimed, and the next zone registered under that name continues
+ * from it; a reverse zone of the shared address spaces (public, internet) keeps its serial
+ * and content digest here under its name alone, whichever of the two spaces owns it.
+ * Forward names never end in .arpa and reverse names always do, so the two never meet.
+ */
+export const zoneSerials = pgTable(
+  'dns_zone_serials',
+  {
+    name: text('name').primaryKey(),
+    serial: bigint('serial', { mode: 'number' }).notNull(),
+    /** Digest of a reverse zone's content; null for a reclaimed forward zone. */
+    contentSha256: text('content_sha256'),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [check('dns_zone_serials_serial_check', sql`${t.serial} BETWEEN 1 AND 4294967295`)],
+);
+
 export type DomainRow = typeof domains.$inferSelect;
 export type DnsRecordRow = typeof dnsRecords.$inferSelect;

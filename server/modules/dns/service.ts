@@ -20,7 +20,7 @@ import type {
 } from './inputs.js';
 import { asciiLabel, asciiName, isWithin, nameInZone, NameError, readName, unicodeName } from './names.js';
 import { delegationRefusal } from './delegation.js';
-import { domains, dnsRecords, type DnsRecordRow, type DomainRow, type Nameserver, type Soa } from './schema.js';
+import { domains, dnsRecords, zoneSerials, type DnsRecordRow, type DomainRow, type Nameserver, type Soa } from './schema.js';
 import { firstSerialOf, nextSerial } from './serial.js';
 import { dnsDefaults } from './settings.js';
 import { canonicalValue, hostOwnerTypes, ValueError, type RecordType } from './values.js';
@@ -81,11 +81,14 @@ async function viewOf(db: Executor, row: DomainRow): Promise<DomainView> {
 // --- reading what people typed -----------------------------------------------------------
 
 /**
- * Name servers as given. A server whose name lies inside `glueZone` (the zone itself for a
- * root, the delegating zone for a child) can only be found through the addresses that zone
- * carries for it, so those addresses are required.
+ * Name servers of the zone `zone` as given. Addresses go with a server inside the zone, and
+ * only there (an in-domain server, RFC 9499 section 7): resolvers reach such a server only through the
+ * addresses published with the delegation (glue), so they are required; a server outside
+ * the zone is found through its own zone, and addresses given for it would be written into
+ * a zone its holder does not hold (the delegating zone, for a name beside the child), so
+ * they are refused.
  */
-export function readNameservers(input: { name: string; addresses?: string[] }[], glueZone: string): Nameserver[] {
+export function readNameservers(input: { name: string; addresses?: string[] }[], zone: string): Nameserver[] {
   const seen = new Set<string>();
   return input.map((ns, i) => {
     const field = `nameservers.${i}`;
@@ -104,8 +107,13 @@ export function readNameservers(input: { name: string; addresses?: string[] }[],
         }),
       ),
     ];
-    if (addresses.length === 0 && isWithin(name, glueZone)) {
-      throw invalid(`${field}: ${name} lies inside ${glueZone}, so resolvers reach it only through the addresses (glue) that zone carries: give its addresses`, {
+    if (addresses.length === 0 && isWithin(name, zone)) {
+      throw invalid(`${field}: ${name} lies inside ${zone}, so resolvers reach it only through the addresses (glue) published with the delegation: give its addresses`, {
+        field: `${field}.addresses`,
+      });
+    }
+    if (addresses.length > 0 && !isWithin(name, zone)) {
+      throw invalid(`${field}.addresses: ${name} is outside ${zone}; its address is published by its own zone, not with this delegation: drop addresses`, {
         field: `${field}.addresses`,
       });
     }
@@ -145,6 +153,25 @@ async function bumpSerial(tx: Tx, zone: DomainRow, now: Date): Promise<number> {
   return serial;
 }
 
+/**
+ * The serial a zone registered under `name` starts with: past the last serial that name was
+ * published with, when a zone of that name was reclaimed before (the same day or not), else
+ * the day's first. Secondaries and resolvers that saw the old zone take the new one only if
+ * its serial is higher (RFC 1982 comparison).
+ */
+async function firstSerialFor(tx: Tx, name: string, now: Date): Promise<number> {
+  const [last] = await tx.select({ serial: zoneSerials.serial }).from(zoneSerials).where(eq(zoneSerials.name, name));
+  return last ? nextSerial(last.serial, now) : firstSerialOf(now);
+}
+
+/** Keeps a reclaimed zone's serial under its name, for the next zone of that name. */
+async function keepLastSerial(tx: Tx, zone: DomainRow, now: Date): Promise<void> {
+  await tx
+    .insert(zoneSerials)
+    .values({ name: zone.name, serial: zone.serial, contentSha256: null, updatedAt: now })
+    .onConflictDoUpdate({ target: zoneSerials.name, set: { serial: sql`GREATEST(${zoneSerials.serial}, EXCLUDED.serial)`, updatedAt: now } });
+}
+
 /** The delegated child zone `name` lies in (at or below its apex), if any. */
 async function childZoneAt(db: Executor, zone: DomainRow, name: string): Promise<{ name: string; holder_code: string } | undefined> {
   const [child] = await rows<{ name: string; holder_code: string }>(
@@ -154,14 +181,44 @@ async function childZoneAt(db: Executor, zone: DomainRow, name: string): Promise
   return child;
 }
 
-/** Names of a zone where the registry itself writes address records: its name servers' and its children's, inside it. */
+/**
+ * The name servers whose addresses a zone's file publishes with the zone's NS records: those
+ * inside the zone (a root's own, or a child's as glue in its parent). Addresses stored for a
+ * server outside it (accepted before that was refused) are never written.
+ */
+export function glueOf(zone: Pick<DomainRow, 'name' | 'nameservers'>): Nameserver[] {
+  return zone.nameservers.filter((ns) => isWithin(ns.name, zone.name) && ns.addresses.length > 0);
+}
+
+/** Names of a zone where the registry itself writes address records: its name servers' and its children's glue. */
 async function generatedAddressNames(db: Executor, zone: DomainRow): Promise<Set<string>> {
-  const children = await db.select({ nameservers: domains.nameservers }).from(domains).where(eq(domains.parentId, zone.id));
-  const names = new Set<string>();
-  for (const ns of [...zone.nameservers, ...children.flatMap((c) => c.nameservers)]) {
-    if (isWithin(ns.name, zone.name) && ns.addresses.length > 0) names.add(ns.name);
+  const children = await db.select({ name: domains.name, nameservers: domains.nameservers }).from(domains).where(eq(domains.parentId, zone.id));
+  return new Set([zone, ...children].flatMap(glueOf).map((ns) => ns.name));
+}
+
+/**
+ * A child's name server elsewhere in the delegating zone is written there without glue, so
+ * resolvers find it only if that zone publishes an address for it (an A or AAAA record, or a
+ * name server's or sibling's glue); refuses one it does not have, which would make the
+ * delegation lame and the zone fail named-checkzone.
+ */
+async function refuseUnpublishedServers(db: Executor, parent: DomainRow, child: string, nameservers: Nameserver[]): Promise<void> {
+  const elsewhere = nameservers.map((ns, i) => ({ ns, i })).filter(({ ns }) => isWithin(ns.name, parent.name) && !isWithin(ns.name, child));
+  if (elsewhere.length === 0) return;
+  const published = await generatedAddressNames(db, parent);
+  const records = await db
+    .select({ name: dnsRecords.name })
+    .from(dnsRecords)
+    .where(and(eq(dnsRecords.domainId, parent.id), inArray(dnsRecords.type, ['A', 'AAAA']), inArray(dnsRecords.name, elsewhere.map(({ ns }) => ns.name))));
+  for (const r of records) published.add(r.name);
+  const missing = elsewhere.find(({ ns }) => !published.has(ns.name));
+  if (missing) {
+    const field = `nameservers.${missing.i}.name`;
+    throw invalid(
+      `${field}: ${parent.name} publishes no address for ${missing.ns.name} (no A or AAAA record, no name server's glue), so resolvers could not reach it: ask the holder of ${parent.name} to add its address first, or name a server inside ${child} with its addresses`,
+      { field },
+    );
   }
-  return names;
 }
 
 /** A CNAME stands alone (RFC 1034 3.6.2): refuses name servers whose addresses would sit beside one. */
@@ -203,7 +260,7 @@ export async function createDomain(ctx: Ctx, input: CreateDomainInput): Promise<
     }
     const [row] = await tx
       .insert(domains)
-      .values({ name, parentId: null, holderCode: holder.code, nameservers, soa, ttl: input.ttl ?? dnsDefaults().ttl, serial: firstSerialOf(ctx.now()), createdAt: ctx.now(), updatedAt: ctx.now() })
+      .values({ name, parentId: null, holderCode: holder.code, nameservers, soa, ttl: input.ttl ?? dnsDefaults().ttl, serial: await firstSerialFor(tx, name, ctx.now()), createdAt: ctx.now(), updatedAt: ctx.now() })
       .returning();
     const view = domainView(row, holder.name);
     await audit({ action: 'domain.create', objectType: 'domain', objectId: view.id, after: view });
@@ -230,7 +287,7 @@ export async function delegateDomain(ctx: Ctx, parentIdText: string, input: Dele
       if (Buffer.byteLength(full) > 253) throw new NameError(`${full} would be ${Buffer.byteLength(full)} octets; a DNS name holds at most 253`);
       return full;
     });
-    const nameservers = readNameservers(input.nameservers, parent.name);
+    const nameservers = readNameservers(input.nameservers, name);
     const soa = readSoa(input.soa, name);
     const [taken] = await tx.select({ holderCode: domains.holderCode }).from(domains).where(eq(domains.name, name));
     if (taken) throw conflict(`${name} is already delegated (to ${taken.holderCode})`);
@@ -241,10 +298,10 @@ export async function delegateDomain(ctx: Ctx, parentIdText: string, input: Dele
     if (occupied) {
       throw conflict(`${parent.name} has a ${occupied.type} record at ${occupied.name}, which would fall inside the new zone: delete it first and add it to the child zone after delegating`);
     }
-    await refuseCnameAt(tx, parent, nameservers.filter((ns) => isWithin(ns.name, parent.name) && !isWithin(ns.name, name)).map((ns) => ns.name));
+    await refuseUnpublishedServers(tx, parent, name, nameservers);
     const [row] = await tx
       .insert(domains)
-      .values({ name, parentId: parent.id, holderCode: holder.code, nameservers, soa, ttl: input.ttl ?? parent.ttl, serial: firstSerialOf(ctx.now()), createdAt: ctx.now(), updatedAt: ctx.now() })
+      .values({ name, parentId: parent.id, holderCode: holder.code, nameservers, soa, ttl: input.ttl ?? parent.ttl, serial: await firstSerialFor(tx, name, ctx.now()), createdAt: ctx.now(), updatedAt: ctx.now() })
       .returning();
     const parentSerial = await bumpSerial(tx, parent, ctx.now());
     const view = domainView(row, holder.name);
@@ -262,10 +319,10 @@ export async function updateDomain(ctx: Ctx, idText: string, input: UpdateDomain
     const before = await loadDomain(tx, id, { forUpdate: true });
     const holder = await loadUnit(tx, before.holderCode);
     authorize(ctx, 'domain.update', { unit: holder });
-    const nameservers = input.nameservers ? readNameservers(input.nameservers, parent?.name ?? before.name) : before.nameservers;
+    const nameservers = input.nameservers ? readNameservers(input.nameservers, before.name) : before.nameservers;
     if (input.nameservers) {
       await refuseCnameAt(tx, before, nameservers.filter((ns) => isWithin(ns.name, before.name)).map((ns) => ns.name));
-      if (parent) await refuseCnameAt(tx, parent, nameservers.filter((ns) => isWithin(ns.name, parent.name) && !isWithin(ns.name, before.name)).map((ns) => ns.name));
+      if (parent) await refuseUnpublishedServers(tx, parent, before.name, nameservers);
     }
     const soa = input.soa ? readSoa(input.soa, before.name, before.soa) : before.soa;
     const ttl = input.ttl ?? before.ttl;
@@ -294,6 +351,7 @@ export async function reclaimDomain(ctx: Ctx, idText: string): Promise<void> {
     const [record] = await tx.select({ name: dnsRecords.name, type: dnsRecords.type }).from(dnsRecords).where(eq(dnsRecords.domainId, id)).limit(1);
     if (record) throw new Problem(409, 'in_use', `${before.name} still has records (${record.type} at ${record.name}): delete them first`);
     await tx.delete(domains).where(eq(domains.id, id));
+    await keepLastSerial(tx, before, ctx.now());
     if (parent) await bumpSerial(tx, parent, ctx.now());
     await audit({ action: 'domain.reclaim', objectType: 'domain', objectId: String(id), before: await viewOf(tx, before) });
   });
@@ -513,12 +571,13 @@ export function renderForwardZone(
     return true;
   };
   const apex: ResourceRecord[] = zone.nameservers.map((ns) => ({ name: zone.name, ttl: zone.ttl, type: 'NS', value: `${ns.name}.` }));
-  const apexAddresses = zone.nameservers.filter((ns) => isWithin(ns.name, zone.name)).flatMap((ns) => addressRecords(ns, zone.ttl)).filter(once);
+  const apexAddresses = glueOf(zone).flatMap((ns) => addressRecords(ns, zone.ttl)).filter(once);
   const delegations: ZoneSection[] = children.map((child) => ({
     comment: `delegation: ${unicodeName(child.name)} held by ${child.holderCode}`,
     records: [
       ...child.nameservers.map((ns) => ({ name: child.name, ttl: child.ttl, type: 'NS', value: `${ns.name}.` })),
-      ...child.nameservers.filter((ns) => isWithin(ns.name, zone.name)).flatMap((ns) => addressRecords(ns, child.ttl)).filter(once),
+      // Glue only inside the child: a child's holder never writes addresses elsewhere in this zone.
+      ...glueOf(child).flatMap((ns) => addressRecords(ns, child.ttl)).filter(once),
     ],
   }));
   const generatedNames = new Set([...generated].map((key) => key.slice(0, key.indexOf(' '))));

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { notFound } from '../../http/problem.js';
 import { addresses, prefixes, vrfs, type AddressRow, type PrefixRow, type VrfRow } from './schema.js';
@@ -14,14 +14,27 @@ export async function loadVrf(db: Executor, name: string): Promise<VrfRow> {
 /** The shared address spaces that RDAP and the sites module search by default. */
 export const sharedVrfNames = ['public', 'internet'] as const;
 
-/** The most specific registered prefix covering `cidrText` (an address or a CIDR) in any of the VRFs. */
+/**
+ * The most specific registered prefix covering `cidrText` (an address or a CIDR) in any of the
+ * VRFs. Two VRFs may hold the same block (public and internet both hold a /16): then `public`
+ * comes before `internet`, then any other VRF, and among those the lowest prefix id, so that
+ * RDAP and the reverse zones, which both ask here, always name the same owner.
+ */
 export async function mostSpecificPrefix(db: Executor, vrfIds: number[], cidrText: string): Promise<PrefixRow | undefined> {
   if (vrfIds.length === 0) return undefined;
+  const sharedRank = sql.join(
+    sharedVrfNames.map((name, i) => sql`WHEN ${name} THEN ${sql.raw(String(i))}`),
+    sql` `,
+  );
   const [row] = await db
     .select()
     .from(prefixes)
     .where(and(inArray(prefixes.vrfId, vrfIds), sql`${prefixes.prefix} >>= ${cidrText}::cidr`))
-    .orderBy(desc(sql`masklen(${prefixes.prefix})`))
+    .orderBy(
+      desc(sql`masklen(${prefixes.prefix})`),
+      sql`CASE (SELECT ${vrfs.name} FROM ${vrfs} WHERE ${vrfs.id} = ${prefixes.vrfId}) ${sharedRank} ELSE ${sql.raw(String(sharedVrfNames.length))} END`,
+      asc(prefixes.id),
+    )
     .limit(1);
   return row;
 }
