@@ -27,8 +27,9 @@ describe.each(backends)('agent targets on %s', (backend) => {
   beforeAll(async () => {
     t = await startTestApp(backend);
     op = await t.userToken('operator', '450100');
-    tokens.snmp = await t.userToken('agent', '450000', names.snmp);
-    tokens.ssh = await t.userToken('agent', '450000', names.ssh);
+    // Nanning's pollers: an operator names as agent only an agent user of its subtree.
+    tokens.snmp = await t.userToken('agent', '450100', names.snmp);
+    tokens.ssh = await t.userToken('agent', '450100', names.ssh);
     tokens.poolA = await t.userToken('agent', '450100', names.poolA);
     tokens.poolB = await t.userToken('agent', '450100', names.poolB);
     tokens.idle = await t.userToken('agent', '450100', names.idle);

@@ -23,6 +23,7 @@ describe.each(backends)('rooms, devices and links on %s', (backend) => {
   let t: TestApp;
   let cityOp: string;
   let countyOp: string;
+  const countyOperatorName = `xn-operator-${backend}`;
   let auditor: string;
   let agentName: string;
   let registeredMgmt: { id: string; address: string };
@@ -32,10 +33,11 @@ describe.each(backends)('rooms, devices and links on %s', (backend) => {
   beforeAll(async () => {
     t = await startTestApp(backend);
     cityOp = await t.userToken('operator', '450100');
-    countyOp = await t.userToken('operator', '450102');
+    countyOp = await t.userToken('operator', '450102', countyOperatorName);
     auditor = await t.userToken('auditor', '450000');
+    // Nanning's own poller: an operator names as agent only an agent user of its subtree.
     agentName = `snmp-agent-${backend}`;
-    await t.userToken('agent', '450000', agentName);
+    await t.userToken('agent', '450100', agentName);
     for (const [code, parent] of [
       [dept, '450100'],
       [countyDept, '450102'],
@@ -223,11 +225,18 @@ describe.each(backends)('rooms, devices and links on %s', (backend) => {
       body: { hostname: 'bad-if', role: 'aggregation', vendor: 'h3c', ownerUnit: '450102', interfaces: [{ name: 'GE1' }, { name: 'GE1' }] },
     });
     expect(twice.status).toBe(400);
+    // A user of the subtree who is no agent is refused by the rule (422); the admin, outside
+    // Xingning's subtree, is refused before its role is even looked at (403).
     const notAgent = await t.call('POST', '/api/v1/devices', {
+      token: countyOp,
+      body: { hostname: 'bad-agent', role: 'aggregation', vendor: 'h3c', ownerUnit: '450102', snmp: { agent: countyOperatorName, version: '2c', community: 'x' } },
+    });
+    expect(notAgent.status, notAgent.text).toBe(422);
+    const adminAsAgent = await t.call('POST', '/api/v1/devices', {
       token: countyOp,
       body: { hostname: 'bad-agent', role: 'aggregation', vendor: 'h3c', ownerUnit: '450102', snmp: { agent: 'admin', version: '2c', community: 'x' } },
     });
-    expect(notAgent.status).toBe(422);
+    expect(adminAsAgent.status, adminAsAgent.text).toBe(403);
     const privWithoutAuth = await t.call('POST', '/api/v1/devices', {
       token: countyOp,
       body: { hostname: 'bad-v3', role: 'aggregation', vendor: 'h3c', ownerUnit: '450102', snmp: { version: '3', user: 'u', privProtocol: 'AES', privKey: '12345678' } },
@@ -249,7 +258,7 @@ describe.each(backends)('rooms, devices and links on %s', (backend) => {
     expect(sameHostname.status).toBe(409);
     const auditorWrite = await t.call('POST', '/api/v1/devices', { token: auditor, body: { hostname: 'aud', role: 'firewall', vendor: 'h3c', ownerUnit: '450102' } });
     expect(auditorWrite.status).toBe(403);
-    for (const reply of [byDivision, nodeByDepartment, noResponsible, badInterface, noLength, twice, notAgent, privWithoutAuth, communityOnV3, passwordAndKey, outside, sameHostname]) {
+    for (const reply of [byDivision, nodeByDepartment, noResponsible, badInterface, noLength, twice, notAgent, adminAsAgent, privWithoutAuth, communityOnV3, passwordAndKey, outside, sameHostname]) {
       expect(reply.headers.get('content-type')).toContain('application/problem+json');
     }
     expect(await siteCounts(t)).toEqual(before);
@@ -281,8 +290,9 @@ describe.each(backends)('rooms, devices and links on %s', (backend) => {
     });
 
     it('registers a link with its A end upper-level, capacity, circuit and paying unit; PATCH raises capacity', async () => {
+      // Nanning's PE to Xingning's aggregation: the city, whose subtree holds both ends, registers it.
       const created = await t.call('POST', '/api/v1/links', {
-        token: countyOp,
+        token: cityOp,
         body: {
           name: '南宁—兴宁 城域链路',
           aDevice: pe.id,
@@ -307,7 +317,7 @@ describe.each(backends)('rooms, devices and links on %s', (backend) => {
         circuitId: 'NNXN-0001',
         carrier: '中国电信',
       });
-      const raised = await t.call('PATCH', `/api/v1/links/${created.body.id}`, { token: countyOp, body: { capacityMbps: 200 } });
+      const raised = await t.call('PATCH', `/api/v1/links/${created.body.id}`, { token: cityOp, body: { capacityMbps: 200 } });
       expect(raised.status).toBe(200);
       expect(raised.body.capacityMbps).toBe(200);
       const audit = await t.call('GET', `/api/v1/audit?object=link:${created.body.id}`);
@@ -324,7 +334,7 @@ describe.each(backends)('rooms, devices and links on %s', (backend) => {
       expect(dropInterface.status).toBe(409);
       expect(await siteCounts(t)).toEqual(before);
       const reused = await t.call('POST', '/api/v1/links', {
-        token: countyOp,
+        token: cityOp,
         body: { name: '重复', aDevice: pe.id, aInterface: 'GE0/0/1', zDevice: agg.id, zInterface: 'XGE1/0/2', capacityMbps: 10, payingUnit: '450102' },
       });
       expect(reused.status).toBe(409);
@@ -342,12 +352,13 @@ describe.each(backends)('rooms, devices and links on %s', (backend) => {
         ['unknown device', { zDevice: '999999' }, 404, 'not_found'],
         ['unknown device hostname', { zDevice: 'no-such-host' }, 404, 'not_found'],
         ['unknown interface', { zInterface: 'GE9/9/9' }, 404, 'not_found'],
-        ['lower level at the A end', { aDevice: border.id, aInterface: 'GE0/0/0', zDevice: pe.id, zInterface: 'GE0/0/2' }, 422, 'rule_violation'],
+        // Nanning's PE is outside Xingning's subtree: the city's operator asks.
+        ['lower level at the A end', { aDevice: border.id, aInterface: 'GE0/0/0', zDevice: pe.id, zInterface: 'GE0/0/2', token: cityOp }, 422, 'rule_violation'],
         ['a department paying', { payingUnit: countyDept }, 422, 'rule_violation'],
         ['unknown field', { bandwidth: 10 }, 400, 'validation_failed'],
       ];
-      for (const [what, change, status, code] of cases) {
-        const reply = await t.call('POST', '/api/v1/links', { token: countyOp, body: { ...base, ...change } });
+      for (const [what, { token = countyOp, ...change }, status, code] of cases) {
+        const reply = await t.call('POST', '/api/v1/links', { token: token as string, body: { ...base, ...change } });
         expect(reply.status, `${what}: ${reply.text}`).toBe(status);
         expect(reply.body.code, what).toBe(code);
         expect(reply.headers.get('content-type')).toContain('application/problem+json');
@@ -365,6 +376,105 @@ describe.each(backends)('rooms, devices and links on %s', (backend) => {
       const removed = await t.call('DELETE', `/api/v1/links/${good.body.id}`, { token: countyOp });
       expect(removed.status).toBe(204);
       expect((await t.call('GET', `/api/v1/links/${good.body.id}`)).status).toBe(404);
+    });
+  });
+
+  // Issue 13 item 7: a write names rooms, agents and devices only of the actor's own subtree, so
+  // a county never places its device in a neighbour's room, never hands it to a neighbour's
+  // poller, and never registers a link into a neighbour's device (article 21).
+  describe('writes stay in the actor’s subtree', () => {
+    const agents = { county: `xn-poller-${backend}`, sibling: `qx-poller-${backend}` };
+    const rooms: Record<'city' | 'county' | 'sibling', string> = { city: '', county: '', sibling: '' };
+    let cityPe: { id: string; hostname: string };
+    let countyAgg: { id: string; hostname: string };
+    let siblingAgg: { id: string; hostname: string };
+
+    const asAdmin = async (method: string, url: string, body: Record<string, unknown>) => {
+      const reply = await t.call(method, url, { body });
+      expect(reply.status, reply.text).toBe(201);
+      return reply.body as { id: string; hostname: string };
+    };
+    const countyDevice = (extra: Record<string, unknown>) => ({ hostname: `xn-scope-${Math.random().toString(36).slice(2, 8)}`, role: 'aggregation', vendor: 'h3c', ownerUnit: '450102', ...extra });
+    /** A refusal for scope: 403 forbidden whose sentence names what lies outside, and nothing written. */
+    const refusedForScope = async (reply: Promise<{ status: number; text: string; body: { code: string; detail: string } }>, ...named: string[]) => {
+      const before = await siteCounts(t);
+      const answer = await reply;
+      expect(answer.status, answer.text).toBe(403);
+      expect(answer.body.code).toBe('forbidden');
+      for (const word of named) expect(answer.body.detail).toContain(word);
+      expect(await siteCounts(t)).toEqual(before);
+    };
+
+    beforeAll(async () => {
+      rooms.city = (await asAdmin('POST', '/api/v1/rooms', { name: `南宁范围机房 ${backend}`, unit: '450100' })).id;
+      rooms.county = (await asAdmin('POST', '/api/v1/rooms', { name: `兴宁范围机房 ${backend}`, unit: '450102' })).id;
+      rooms.sibling = (await asAdmin('POST', '/api/v1/rooms', { name: `青秀范围机房 ${backend}`, unit: '450103' })).id;
+      await t.userToken('agent', '450102', agents.county);
+      await t.userToken('agent', '450103', agents.sibling);
+      cityPe = await asAdmin('POST', '/api/v1/devices', { hostname: `nn-scope-pe-${backend}`, role: 'pe', vendor: 'huawei', ownerUnit: '450100', interfaces: [{ name: 'GE0/0/1' }, { name: 'GE0/0/2' }] });
+      countyAgg = await asAdmin('POST', '/api/v1/devices', countyDevice({ hostname: `xn-scope-agg-${backend}`, interfaces: [{ name: 'XGE1/0/1' }, { name: 'XGE1/0/2' }, { name: 'XGE1/0/3' }] }));
+      siblingAgg = await asAdmin('POST', '/api/v1/devices', { hostname: `qx-scope-agg-${backend}`, role: 'aggregation', vendor: 'h3c', ownerUnit: '450103', interfaces: [{ name: 'XGE1/0/1' }, { name: 'XGE1/0/2' }] });
+    });
+
+    it('places a device only in a machine room of the subtree', async () => {
+      await refusedForScope(t.call('POST', '/api/v1/devices', { token: countyOp, body: countyDevice({ room: rooms.city }) }), `machine room ${rooms.city}`, '450100');
+      await refusedForScope(t.call('POST', '/api/v1/devices', { token: countyOp, body: countyDevice({ room: rooms.sibling }) }), `machine room ${rooms.sibling}`, '450103');
+      await refusedForScope(t.call('PATCH', `/api/v1/devices/${countyAgg.id}`, { token: countyOp, body: { room: rooms.sibling } }), `machine room ${rooms.sibling}`, '450103');
+      const own = await t.call('POST', '/api/v1/devices', { token: countyOp, body: countyDevice({ room: rooms.county }) });
+      expect(own.status, own.text).toBe(201);
+      expect(own.body.room).toBe(rooms.county);
+      // Nanning's operator reaches both of its counties' rooms.
+      const moved = await t.call('PATCH', `/api/v1/devices/${countyAgg.id}`, { token: cityOp, body: { room: rooms.sibling } });
+      expect(moved.status, moved.text).toBe(200);
+      const back = await t.call('PATCH', `/api/v1/devices/${countyAgg.id}`, { token: countyOp, body: { room: null } });
+      expect(back.status, back.text).toBe(200);
+    });
+
+    it('names as SNMP or SSH agent only an agent user of the subtree', async () => {
+      await refusedForScope(
+        t.call('POST', '/api/v1/devices', { token: countyOp, body: countyDevice({ snmp: { agent: agents.sibling, version: '2c', community: 'c' } }) }),
+        'snmp.agent',
+        agents.sibling,
+        '450103',
+      );
+      await refusedForScope(t.call('POST', '/api/v1/devices', { token: countyOp, body: countyDevice({ ssh: { agent: agentName, username: 'u', password: 'p' } }) }), 'ssh.agent', agentName, '450100');
+      await refusedForScope(t.call('PATCH', `/api/v1/devices/${countyAgg.id}`, { token: countyOp, body: { snmp: { agent: agents.sibling, version: '2c', community: 'c' } } }), 'snmp.agent', agents.sibling);
+      const own = await t.call('POST', '/api/v1/devices', { token: countyOp, body: countyDevice({ snmp: { agent: agents.county, version: '2c', community: 'c' } }) });
+      expect(own.status, own.text).toBe(201);
+      expect(own.body.snmp.agent).toBe(agents.county);
+      const byCity = await t.call('PATCH', `/api/v1/devices/${countyAgg.id}`, { token: cityOp, body: { ssh: { agent: agents.sibling, username: 'u', password: 'p' } } });
+      expect(byCity.status, byCity.text).toBe(200);
+      expect(byCity.body.ssh.agent).toBe(agents.sibling);
+    });
+
+    it('registers, changes and removes a link only when both ends and the paying unit are in the subtree', async () => {
+      const link = (a: { id: string }, aIf: string, z: { id: string }, zIf: string, payingUnit: string) => ({
+        name: `范围链路 ${aIf}-${zIf}`,
+        aDevice: a.id,
+        aInterface: aIf,
+        zDevice: z.id,
+        zInterface: zIf,
+        capacityMbps: 100,
+        payingUnit,
+      });
+      // The city's node down to the county: the county may not register it, though it pays.
+      await refusedForScope(t.call('POST', '/api/v1/links', { token: countyOp, body: link(cityPe, 'GE0/0/1', countyAgg, 'XGE1/0/1', '450102') }), cityPe.hostname, '450100');
+      // Across two counties: neither county, only their common city (or the admin).
+      const across = link(countyAgg, 'XGE1/0/2', siblingAgg, 'XGE1/0/1', '450102');
+      await refusedForScope(t.call('POST', '/api/v1/links', { token: countyOp, body: across }), siblingAgg.hostname, '450103');
+      const created = await t.call('POST', '/api/v1/links', { token: cityOp, body: across });
+      expect(created.status, created.text).toBe(201);
+      await refusedForScope(t.call('PATCH', `/api/v1/links/${created.body.id}`, { token: countyOp, body: { capacityMbps: 1000 } }), siblingAgg.hostname);
+      await refusedForScope(t.call('DELETE', `/api/v1/links/${created.body.id}`, { token: countyOp }), siblingAgg.hostname);
+      // Both ends its own, but paid by the neighbour: refused too.
+      const ownEnds = link(countyAgg, 'XGE1/0/3', { id: (await asAdmin('POST', '/api/v1/devices', countyDevice({ interfaces: [{ name: 'GE1' }] }))).id }, 'GE1', '450103');
+      await refusedForScope(t.call('POST', '/api/v1/links', { token: countyOp, body: ownEnds }), '450103');
+      const raised = await t.call('PATCH', `/api/v1/links/${created.body.id}`, { token: cityOp, body: { capacityMbps: 1000 } });
+      expect(raised.status, raised.text).toBe(200);
+      const removed = await t.call('DELETE', `/api/v1/links/${created.body.id}`, { token: cityOp });
+      expect(removed.status).toBe(204);
+      const own = await t.call('POST', '/api/v1/links', { token: countyOp, body: { ...ownEnds, payingUnit: '450102' } });
+      expect(own.status, own.text).toBe(201);
     });
   });
 

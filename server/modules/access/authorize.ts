@@ -42,3 +42,15 @@ export function assertRole(ctx: Ctx, action: Action): void {
 export function inScope(ctx: Ctx, unit: { path: string }): boolean {
   return ctx.actor.role === 'admin' || inSubtree(ctx.actor.unitPath, unit.path);
 }
+
+/**
+ * For the other objects a write names besides its own target (the room a device stands in, the
+ * agent that polls it, a link's far end): 403 unless the actor's subtree holds their unit too, so
+ * that a write never reaches sideways into a neighbour's objects (article 21). `what` names the
+ * object for the sentence; `advice` says who may do it instead.
+ */
+export function assertInScope(ctx: Ctx, unit: { code: string; path: string }, what: string, advice = ''): void {
+  if (inScope(ctx, unit)) return;
+  const { actor } = ctx;
+  throw forbidden(`${actor.username} acts for unit ${actor.unitCode} and its subtree; ${what} belongs to ${unit.code}, outside it${advice ? `: ${advice}` : ''}`);
+}

@@ -1,8 +1,8 @@
 // DNS and RDAP endpoints. Row shape and fixtures: test/support/authz.ts.
 // Delegating and reclaiming act for the parent zone's holder; records and name servers for the
 // zone's own holder. In scope: the zone of Xingning 450102 (below the operator's Nanning);
-// out of scope: the zone of Liuzhou 450200. RDAP is public.
-import { forRoles, type AuthzFixtures, type AuthzRow } from '../../support/authz.js';
+// the sibling county: Qingxiu 450103; out of scope: the zone of Liuzhou 450200. RDAP is public.
+import { acrossCounties, forRoles, type AuthzFixtures, type AuthzRow } from '../../support/authz.js';
 import type { TestApp } from '../../support/harness.js';
 
 const readers = { admin: 200, operator: 200, applicant: 200, auditor: 200, agent: 403, none: 401 };
@@ -21,7 +21,7 @@ async function admin(f: AuthzFixtures, method: string, path: string, body?: unkn
 
 interface Zones {
   root: string;
-  /** zone id by holder division: 450102 (in scope) and 450200 (out of scope) */
+  /** zone id by holder division: 450102 (in scope), 450103 (the sibling county) and 450200 (out of scope) */
   byDivision: Record<string, string>;
 }
 
@@ -36,8 +36,9 @@ function zones(f: AuthzFixtures): Promise<Zones> {
       const root = await admin(f, 'POST', '/api/v1/domains', { name: suffix, holder: '450000', nameservers: ns });
       const nanning = await admin(f, 'POST', `/api/v1/domains/${root.id}/delegate`, { label: 'nanning', holder: '450100', nameservers: ns });
       const xingning = await admin(f, 'POST', `/api/v1/domains/${nanning.id}/delegate`, { label: 'xingning', holder: '450102', nameservers: ns });
+      const qingxiu = await admin(f, 'POST', `/api/v1/domains/${nanning.id}/delegate`, { label: 'qingxiu', holder: '450103', nameservers: ns });
       const liuzhou = await admin(f, 'POST', `/api/v1/domains/${root.id}/delegate`, { label: 'liuzhou', holder: '450200', nameservers: ns });
-      return { root: root.id, byDivision: { '450102': xingning.id, '450200': liuzhou.id } };
+      return { root: root.id, byDivision: { '450102': xingning.id, '450103': qingxiu.id, '450200': liuzhou.id } };
     })();
     trees.set(f.t, tree);
   }
@@ -46,7 +47,7 @@ function zones(f: AuthzFixtures): Promise<Zones> {
 
 const targetZone = async (f: AuthzFixtures) => (await zones(f)).byDivision[f.target.division];
 /** A division one level below the target, to delegate to. */
-const below = (f: AuthzFixtures) => (f.target.division === '450102' ? '450102001' : '450202');
+const below = (f: AuthzFixtures) => ({ '450102': '450102001', '450103': '450103001' })[f.target.division] ?? '450202';
 const label = (f: AuthzFixtures) => f.unique('z').toLowerCase();
 
 async function victimRecord(f: AuthzFixtures): Promise<string> {
@@ -76,7 +77,7 @@ export const rows: AuthzRow[] = [
 
   ...forRoles(
     { name: 'register a root zone', method: 'POST', path: '/api/v1/domains', body: (f: AuthzFixtures) => ({ name: `${label(f)}.example`, holder: '450000', nameservers: [{ name: 'ns.authz.example.net' }] }), scope: '-' },
-    adminOnly(201),
+    { ...adminOnly(201), countyOperator: 403 },
   ),
   ...forRoles(
     { name: 'delegate a zone', method: 'POST', path: async (f) => `/api/v1/domains/${await targetZone(f)}/delegate`, body: (f: AuthzFixtures) => ({ label: label(f), holder: below(f), nameservers: [{ name: 'ns.authz.example.net' }] }), scope: 'in' },
@@ -86,10 +87,16 @@ export const rows: AuthzRow[] = [
     { name: 'delegate a zone', method: 'POST', path: async (f) => `/api/v1/domains/${await targetZone(f)}/delegate`, body: (f: AuthzFixtures) => ({ label: label(f), holder: below(f), nameservers: [{ name: 'ns.authz.example.net' }] }), scope: 'out' },
     outOfScope(201),
   ),
+  ...acrossCounties(
+    { name: 'delegate a zone', method: 'POST', path: async (f) => `/api/v1/domains/${await targetZone(f)}/delegate`, body: (f: AuthzFixtures) => ({ label: label(f), holder: below(f), nameservers: [{ name: 'ns.authz.example.net' }] }) },
+    201,
+  ),
   ...forRoles({ name: 'change a zone’s TTL', method: 'PATCH', path: async (f) => `/api/v1/domains/${await targetZone(f)}`, body: { ttl: 1800 }, scope: 'in' }, operators(200)),
   ...forRoles({ name: 'change a zone’s TTL', method: 'PATCH', path: async (f) => `/api/v1/domains/${await targetZone(f)}`, body: { ttl: 1800 }, scope: 'out' }, outOfScope(200)),
+  ...acrossCounties({ name: 'change a zone’s TTL', method: 'PATCH', path: async (f) => `/api/v1/domains/${await targetZone(f)}`, body: { ttl: 1800 } }, 200),
   ...forRoles({ name: 'reclaim a zone', method: 'DELETE', path: async (f) => `/api/v1/domains/${await victimChild(f)}`, scope: 'in' }, operators(204)),
   ...forRoles({ name: 'reclaim a zone', method: 'DELETE', path: async (f) => `/api/v1/domains/${await victimChild(f)}`, scope: 'out' }, outOfScope(204)),
+  ...acrossCounties({ name: 'reclaim a zone', method: 'DELETE', path: async (f) => `/api/v1/domains/${await victimChild(f)}` }, 204),
   ...forRoles(
     { name: 'add a record', method: 'POST', path: async (f) => `/api/v1/domains/${await targetZone(f)}/records`, body: (f: AuthzFixtures) => ({ name: label(f), type: 'TXT', value: 'authz' }), scope: 'in' },
     operators(201),
@@ -98,8 +105,10 @@ export const rows: AuthzRow[] = [
     { name: 'add a record', method: 'POST', path: async (f) => `/api/v1/domains/${await targetZone(f)}/records`, body: (f: AuthzFixtures) => ({ name: label(f), type: 'TXT', value: 'authz' }), scope: 'out' },
     outOfScope(201),
   ),
+  ...acrossCounties({ name: 'add a record', method: 'POST', path: async (f) => `/api/v1/domains/${await targetZone(f)}/records`, body: (f: AuthzFixtures) => ({ name: label(f), type: 'TXT', value: 'authz' }) }, 201),
   ...forRoles({ name: 'delete a record', method: 'DELETE', path: async (f) => `/api/v1/records/${await victimRecord(f)}`, scope: 'in' }, operators(204)),
   ...forRoles({ name: 'delete a record', method: 'DELETE', path: async (f) => `/api/v1/records/${await victimRecord(f)}`, scope: 'out' }, outOfScope(204)),
+  ...acrossCounties({ name: 'delete a record', method: 'DELETE', path: async (f) => `/api/v1/records/${await victimRecord(f)}` }, 204),
 
   // RDAP: public, the same answer with or without a token.
   ...forRoles({ name: 'RDAP help', method: 'GET', path: '/rdap/help', scope: '-' }, everyone),

@@ -1,5 +1,5 @@
 // The foundation's endpoints: units, users, tokens, audit. Row shape and fixtures: test/support/authz.ts.
-import { forRoles, type AuthzFixtures, type AuthzRow } from '../../support/authz.js';
+import { acrossCounties, forRoles, type AuthzFixtures, type AuthzRow } from '../../support/authz.js';
 
 const readers = { admin: 200, operator: 200, applicant: 200, auditor: 200, agent: 403, none: 401 };
 const adminOnly = (ok: number) => ({ admin: ok, operator: 403, applicant: 403, auditor: 403, agent: 403, none: 401 });
@@ -41,7 +41,8 @@ export const rows: AuthzRow[] = [
   ...forRoles({ name: 'read a unit', method: 'GET', path: (f) => `/api/v1/units/${f.target.department}`, scope: 'out' }, readers),
   ...forRoles({ name: 'create a department', method: 'POST', path: '/api/v1/units', body: department, scope: 'in' }, adminAndOperators(201)),
   ...forRoles({ name: 'create a department', method: 'POST', path: '/api/v1/units', body: department, scope: 'out' }, { admin: 201, operator: 403 }),
-  ...forRoles({ name: 'create a division', method: 'POST', path: '/api/v1/units', body: newCounty, scope: 'in' }, adminOnly(201)),
+  ...acrossCounties({ name: 'create a department', method: 'POST', path: '/api/v1/units', body: department }, 201),
+  ...forRoles({ name: 'create a division', method: 'POST', path: '/api/v1/units', body: newCounty, scope: 'in' }, { ...adminOnly(201), countyOperator: 403 }),
   ...forRoles(
     { name: 'rename a department', method: 'PATCH', path: (f) => `/api/v1/units/${f.target.department}`, body: (f) => ({ name: `改名 ${f.unique('N')}` }), scope: 'in' },
     adminAndOperators(200),
@@ -50,6 +51,7 @@ export const rows: AuthzRow[] = [
     { name: 'rename a department', method: 'PATCH', path: (f) => `/api/v1/units/${f.target.department}`, body: { name: '改名' }, scope: 'out' },
     { admin: 200, operator: 403 },
   ),
+  ...acrossCounties({ name: 'rename a department', method: 'PATCH', path: (f) => `/api/v1/units/${f.target.department}`, body: (f) => ({ name: `改名 ${f.unique('N')}` }) }, 200),
   ...forRoles(
     { name: 'set a division’s channels', method: 'PATCH', path: (f) => `/api/v1/units/${f.target.division}`, body: { channels: { hotline: '0771-5555555' } }, scope: 'in' },
     adminAndOperators(200),
@@ -58,9 +60,10 @@ export const rows: AuthzRow[] = [
     { name: 'set a division’s channels', method: 'PATCH', path: (f) => `/api/v1/units/${f.target.division}`, body: { channels: { hotline: '0772-5555555' } }, scope: 'out' },
     { admin: 200, operator: 403 },
   ),
+  ...acrossCounties({ name: 'set a division’s channels', method: 'PATCH', path: (f) => `/api/v1/units/${f.target.division}`, body: { channels: { hotline: '0771-5556666' } } }, 200),
   ...forRoles(
     { name: 'rename a division', method: 'PATCH', path: (f) => `/api/v1/units/${f.target.division}`, body: { name: '兴宁区' }, scope: 'in' },
-    adminOnly(200),
+    { ...adminOnly(200), countyOperator: 403 },
   ),
   ...forRoles(
     { name: 'delete a department', method: 'DELETE', path: async (f) => `/api/v1/units/${await f.department(f.target.division)}`, scope: 'in' },
@@ -70,6 +73,7 @@ export const rows: AuthzRow[] = [
     { name: 'delete a department', method: 'DELETE', path: async (f) => `/api/v1/units/${await f.department(f.target.division)}`, scope: 'out' },
     { admin: 204, operator: 403 },
   ),
+  ...acrossCounties({ name: 'delete a department', method: 'DELETE', path: async (f) => `/api/v1/units/${await f.department(f.target.division)}` }, 204),
 
   // users: operators create users in their subtree, never admins or auditors
   ...forRoles({ name: 'list users', method: 'GET', path: '/api/v1/users', scope: '-' }, { admin: 200, operator: 200, auditor: 200, applicant: 403, agent: 403, none: 401 }),
@@ -77,8 +81,10 @@ export const rows: AuthzRow[] = [
   ...forRoles({ name: 'create an applicant', method: 'POST', path: '/api/v1/users', body: newUser('applicant', (f) => f.target.department), scope: 'in' }, adminAndOperators(201)),
   ...forRoles({ name: 'create an agent', method: 'POST', path: '/api/v1/users', body: newUser('agent', () => '450100'), scope: 'in' }, adminAndOperators(201)),
   ...forRoles({ name: 'create an operator', method: 'POST', path: '/api/v1/users', body: newUser('operator', (f) => f.target.division), scope: 'out' }, { admin: 201, operator: 403 }),
-  ...forRoles({ name: 'create an admin', method: 'POST', path: '/api/v1/users', body: newUser('admin', () => '450100'), scope: 'in' }, adminOnly(201)),
-  ...forRoles({ name: 'create an auditor', method: 'POST', path: '/api/v1/users', body: newUser('auditor', () => '450100'), scope: 'in' }, adminOnly(201)),
+  ...acrossCounties({ name: 'create an operator', method: 'POST', path: '/api/v1/users', body: newUser('operator', (f) => f.target.division) }, 201),
+  ...acrossCounties({ name: 'create an agent', method: 'POST', path: '/api/v1/users', body: newUser('agent', (f) => f.target.division) }, 201),
+  ...forRoles({ name: 'create an admin', method: 'POST', path: '/api/v1/users', body: newUser('admin', () => '450102'), scope: 'in' }, { ...adminOnly(201), countyOperator: 403 }),
+  ...forRoles({ name: 'create an auditor', method: 'POST', path: '/api/v1/users', body: newUser('auditor', () => '450102'), scope: 'in' }, { ...adminOnly(201), countyOperator: 403 }),
 
   // tokens: everyone manages their own; a human user's tokens are also the admin's (nobody else
   // may mint a token that acts as a colleague); operators manage the agent users' tokens of their subtree

@@ -2,7 +2,7 @@
 // Row shape and fixtures: test/support/authz.ts.
 import { sql } from 'drizzle-orm';
 import { rows as rawRows } from '../../../server/db/client.js';
-import { forRoles, type AuthzFixtures, type AuthzRow } from '../../support/authz.js';
+import { acrossCounties, forRoles, type AuthzFixtures, type AuthzRow } from '../../support/authz.js';
 
 const readers = { admin: 200, operator: 200, auditor: 200, applicant: 403, agent: 403, none: 401 };
 
@@ -100,21 +100,24 @@ export const rows: AuthzRow[] = [
       body: async (f) => ({ readings: [readingOf((await sharedLink(f)).ceId, 'GE0/0/0')] }),
       scope: 'in',
     },
-    { admin: 200, agent: 200, operator: 403, applicant: 403, auditor: 403, none: 401 },
+    { admin: 200, agent: 200, operator: 403, countyOperator: 403, applicant: 403, auditor: 403, none: 401 },
   ),
-  ...forRoles(
-    {
-      name: 'post readings for a device polled by another agent',
-      method: 'POST',
-      path: '/api/v1/readings',
-      body: async (f) => {
-        const other = await f.user('agent', '450000');
-        const made = await link(f, f.out, other.username);
-        return { readings: [readingOf(made.ceId, 'GE0/0/0')] };
+  // Readings are the agents' (each for its own devices); no operator posts any, anywhere.
+  ...(['sibling', 'out'] as const).flatMap((scope) =>
+    forRoles(
+      {
+        name: 'post readings for a device polled by another agent',
+        method: 'POST',
+        path: '/api/v1/readings',
+        body: async (f) => {
+          const other = await f.user('agent', '450000');
+          const made = await link(f, f.target, other.username);
+          return { readings: [readingOf(made.ceId, 'GE0/0/0')] };
+        },
+        scope,
       },
-      scope: 'out',
-    },
-    { agent: 403, admin: 200 },
+      { agent: 403, admin: 200, operator: 403, countyOperator: 403 },
+    ),
   ),
   ...forRoles({ name: 'read raw readings', method: 'GET', path: async (f) => `/api/v1/readings?device=${(await sharedLink(f)).ceId}`, scope: '-' }, readers),
   ...forRoles({ name: 'read link utilization', method: 'GET', path: async (f) => `/api/v1/links/${(await sharedLink(f)).linkId}/utilization`, scope: '-' }, readers),
@@ -123,11 +126,11 @@ export const rows: AuthzRow[] = [
   ...forRoles({ name: 'read the expansion policy', method: 'GET', path: '/api/v1/policies/expansion', scope: '-' }, readers),
   ...forRoles(
     { name: 'set the expansion policy', method: 'PUT', path: '/api/v1/policies/expansion', body: policy, scope: '-' },
-    { admin: 200, operator: 403, auditor: 403, applicant: 403, agent: 403, none: 401 },
+    { admin: 200, operator: 403, countyOperator: 403, auditor: 403, applicant: 403, agent: 403, none: 401 },
   ),
   ...forRoles(
     { name: 'evaluate the expansion policy now', method: 'POST', path: '/api/v1/policies/expansion/evaluate', scope: '-' },
-    { admin: 200, operator: 200, auditor: 403, applicant: 403, agent: 403, none: 401 },
+    { admin: 200, operator: 200, countyOperator: 200, auditor: 403, applicant: 403, agent: 403, none: 401 },
   ),
 
   // expansion requests: decided within the paying unit's subtree
@@ -152,6 +155,10 @@ export const rows: AuthzRow[] = [
     },
     { admin: 200, operator: 403 },
   ),
+  ...acrossCounties(
+    { name: 'decide an expansion request', method: 'POST', path: async (f) => `/api/v1/expansion-requests/${await openRequest(f)}/decision`, body: { decision: 'approve', opinion: '同意' } },
+    200,
+  ),
 
   // incidents
   ...forRoles({ name: 'list incidents', method: 'GET', path: '/api/v1/incidents?status=open', scope: '-' }, readers),
@@ -166,4 +173,5 @@ export const rows: AuthzRow[] = [
     { name: 'resolve a finding', method: 'POST', path: async (f) => `/api/v1/findings/${await openFinding(f)}/resolve`, body: { comment: '已处理' }, scope: 'out' },
     { admin: 200, operator: 403 },
   ),
+  ...acrossCounties({ name: 'resolve a finding', method: 'POST', path: async (f) => `/api/v1/findings/${await openFinding(f)}/resolve`, body: { comment: '已处理' } }, 200),
 ];

@@ -3,7 +3,7 @@ import { mutate, read, type Ctx } from '../../../context.js';
 import type { Executor, Tx } from '../../../db/client.js';
 import { invalid, notFound, Problem, ruleViolation } from '../../../http/problem.js';
 import { AddressError, parseAddress, parseInterfaceAddress, type InterfaceAddress } from '../../../net/cidr.js';
-import { assertRole, authorize } from '../../access/authorize.js';
+import { assertInScope, assertRole, authorize } from '../../access/authorize.js';
 import '../constraints.js';
 import { users, type UserRow } from '../../access/schema.js';
 import { units, type UnitRow } from '../../divisions/schema.js';
@@ -13,7 +13,7 @@ import { vrfs } from '../../ipam/schema.js';
 import type { CreateDeviceInput, DeviceView, ListDevicesQuery, SnmpInput, SshInput, UpdateDeviceInput, Warning } from '../inputs.js';
 import { deviceInterfaces, devices, type DeviceInterfaceRow, type DeviceRow, type DeviceRole } from '../schema.js';
 import { open, seal, secretKey } from '../secret-box.js';
-import { loadRoom } from './rooms.js';
+import { roomInScope } from './rooms.js';
 
 export type SnmpSecret =
   | { community: string }
@@ -120,9 +120,17 @@ function assertResponsible(role: DeviceRole, name: string, phone: string): void 
   }
 }
 
-async function loadAgent(tx: Executor, username: string, field: string): Promise<UserRow> {
+/**
+ * The agent a device is handed to: an agent user of the actor's subtree (a county never hands
+ * its device to a neighbour's poller). Scope comes before the role, so that a refusal tells
+ * nothing about a user outside the subtree. Keeping the agent the device already has is no new
+ * choice and is not checked again.
+ */
+async function loadAgent(ctx: Ctx, tx: Executor, username: string, field: string, current: number | null): Promise<UserRow> {
   const [user] = await tx.select().from(users).where(eq(users.username, username));
   if (!user) throw notFound(`user ${username} (${field})`);
+  if (user.id === current) return user;
+  assertInScope(ctx, await loadUnit(tx, user.unitCode), `the user ${username} named as ${field}`);
   if (user.role !== 'agent') throw ruleViolation('rule_violation', `${username} has the role ${user.role}; only a user with the role agent polls devices`, { field });
   if (user.disabledAt) throw ruleViolation('rule_violation', `the agent ${username} is disabled`, { field });
   return user;
@@ -227,7 +235,7 @@ async function snmpColumns(ctx: Ctx, tx: Tx, input: SnmpInput | null | undefined
     return { snmpAgentUserId, snmpVersion, snmpPort, snmpCredentials };
   }
   if (input === null) return noSnmp;
-  const agent = input.agent === undefined ? existing.snmpAgentUserId : input.agent === null ? null : (await loadAgent(tx, input.agent, 'snmp.agent')).id;
+  const agent = input.agent === undefined ? existing.snmpAgentUserId : input.agent === null ? null : (await loadAgent(ctx, tx, input.agent, 'snmp.agent', existing.snmpAgentUserId)).id;
   const secret = snmpSecretOf(input);
   let version = existing.snmpVersion;
   let credentials = existing.snmpCredentials;
@@ -249,7 +257,7 @@ async function sshColumns(ctx: Ctx, tx: Tx, input: SshInput | null | undefined, 
     return { sshAgentUserId, sshPort, sshUsername, sshCredentials, sshHostKeySha256 };
   }
   if (input === null) return noSsh;
-  const agent = input.agent === undefined ? existing.sshAgentUserId : input.agent === null ? null : (await loadAgent(tx, input.agent, 'ssh.agent')).id;
+  const agent = input.agent === undefined ? existing.sshAgentUserId : input.agent === null ? null : (await loadAgent(ctx, tx, input.agent, 'ssh.agent', existing.sshAgentUserId)).id;
   const username = input.username ?? existing.sshUsername;
   let credentials = existing.sshCredentials;
   const secret: SshSecret | null =
@@ -296,7 +304,7 @@ export async function createDevice(ctx: Ctx, input: CreateDeviceInput): Promise<
     const responsibleName = input.responsible?.name ?? '';
     const responsiblePhone = input.responsible?.phone ?? '';
     assertResponsible(input.role, responsibleName, responsiblePhone);
-    if (input.room) await loadRoom(tx, input.room);
+    if (input.room) await roomInScope(ctx, tx, input.room);
     const mgmt = input.mgmtAddress ? parsed('mgmtAddress', () => parseAddress(input.mgmtAddress!)).text : null;
     const { plan, parsed: ifAddresses } = planInterfaces(input.interfaces ?? []);
     const vrfIds = await vrfIdsFor(tx, input.mgmtVrf);
@@ -386,7 +394,8 @@ export async function updateDevice(ctx: Ctx, id: string, input: UpdateDeviceInpu
     const responsibleName = input.responsible?.name ?? before.responsibleName;
     const responsiblePhone = input.responsible?.phone ?? before.responsiblePhone;
     assertResponsible(role, responsibleName, responsiblePhone);
-    if (input.room) await loadRoom(tx, input.room);
+    // Moving the device into a room is placing it; staying where it stands is not.
+    if (input.room && Number(input.room) !== before.roomId) await roomInScope(ctx, tx, input.room);
 
     const existingInterfaces = await tx.select().from(deviceInterfaces).where(eq(deviceInterfaces.deviceId, before.id));
     const mgmtChanged = input.mgmtAddress !== undefined || input.mgmtVrf !== undefined;

@@ -2,14 +2,14 @@ import { and, asc, eq, gt, like, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { mutate, read, type Ctx } from '../../../context.js';
 import type { Executor } from '../../../db/client.js';
-import { forbidden, notFound, ruleViolation } from '../../../http/problem.js';
-import { assertRole, authorize, inScope } from '../../access/authorize.js';
+import { notFound, ruleViolation } from '../../../http/problem.js';
+import { assertInScope, assertRole, authorize } from '../../access/authorize.js';
 import '../constraints.js';
 import { units, type UnitRow } from '../../divisions/schema.js';
 import { assertActive, loadUnit } from '../../divisions/service.js';
 import type { CreateLinkInput, LinkView, ListLinksQuery, UpdateLinkInput } from '../inputs.js';
 import { deviceInterfaces, devices, links, type DeviceRow, type LinkRow } from '../schema.js';
-import { findDevice } from './devices.js';
+import { findDevice, loadDevice } from './devices.js';
 
 const aDevices = alias(devices, 'a_devices');
 const zDevices = alias(devices, 'z_devices');
@@ -89,6 +89,28 @@ async function interfaceOf(db: Executor, device: DeviceRow, name: string, field:
   return row;
 }
 
+/**
+ * A link is the business of an operator whose subtree holds both of its ends (the devices' owner
+ * units) as well as its paying unit: a county registers its own links, a link between two
+ * counties or up to the city's node is registered by their common ancestor's operator or the
+ * admin (article 21: no level reaches sideways into its neighbour's network).
+ */
+function assertEndsInScope(ctx: Ctx, ends: { end: 'A' | 'Z'; device: Pick<DeviceRow, 'hostname'>; owner: UnitRow }[]): void {
+  for (const { end, device, owner } of ends) {
+    assertInScope(ctx, owner, `the ${end} end ${device.hostname}`, 'a link is registered and changed by an operator whose subtree holds both ends (their common ancestor) or by the admin');
+  }
+}
+
+/** The ends of a stored link with their owner units, for the scope check of a change. */
+async function endsOf(db: Executor, link: LinkRow) {
+  const a = await loadDevice(db, link.aDeviceId);
+  const z = await loadDevice(db, link.zDeviceId);
+  return [
+    { end: 'A' as const, device: a, owner: await loadUnit(db, a.ownerUnitCode) },
+    { end: 'Z' as const, device: z, owner: await loadUnit(db, z.ownerUnitCode) },
+  ];
+}
+
 export async function createLink(ctx: Ctx, input: CreateLinkInput): Promise<LinkView> {
   assertRole(ctx, 'link.create');
   return mutate(ctx, async (tx, audit) => {
@@ -104,9 +126,10 @@ export async function createLink(ctx: Ctx, input: CreateLinkInput): Promise<Link
     const zIf = await interfaceOf(tx, z, input.zInterface, 'zInterface');
     const aOwner = await loadUnit(tx, a.ownerUnitCode);
     const zOwner = await loadUnit(tx, z.ownerUnitCode);
-    if (!inScope(ctx, aOwner) && !inScope(ctx, zOwner)) {
-      throw forbidden(`${ctx.actor.username} may register links with at least one end in its subtree; ${a.hostname} and ${z.hostname} are both outside ${ctx.actor.unitCode}`);
-    }
+    assertEndsInScope(ctx, [
+      { end: 'A', device: a, owner: aOwner },
+      { end: 'Z', device: z, owner: zOwner },
+    ]);
     if (levelRank[aOwner.level] > levelRank[zOwner.level]) {
       throw ruleViolation(
         'rule_violation',
@@ -167,6 +190,7 @@ export async function updateLink(ctx: Ctx, id: string, input: UpdateLinkInput): 
   return mutate(ctx, async (tx, audit) => {
     const before = await loadLink(tx, id, { forUpdate: true });
     authorize(ctx, 'link.update', { unit: await loadUnit(tx, before.payingUnitCode) });
+    assertEndsInScope(ctx, await endsOf(tx, before));
     if (input.payingUnit !== undefined && input.payingUnit !== before.payingUnitCode) {
       const paying = await loadUnit(tx, input.payingUnit);
       authorize(ctx, 'link.update', { unit: paying });
@@ -195,6 +219,7 @@ export async function deleteLink(ctx: Ctx, id: string): Promise<void> {
   await mutate(ctx, async (tx, audit) => {
     const before = await loadLink(tx, id, { forUpdate: true });
     authorize(ctx, 'link.delete', { unit: await loadUnit(tx, before.payingUnitCode) });
+    assertEndsInScope(ctx, await endsOf(tx, before));
     const view = await linkViewById(tx, before.id);
     await tx.delete(links).where(eq(links.id, before.id));
     await audit({ action: 'link.delete', objectType: 'link', objectId: view.id, before: view });

@@ -2,7 +2,7 @@ import { and, asc, eq, gt, like, type SQL } from 'drizzle-orm';
 import { mutate, read, type Ctx } from '../../../context.js';
 import type { Executor } from '../../../db/client.js';
 import { notFound, ruleViolation } from '../../../http/problem.js';
-import { assertRole, authorize } from '../../access/authorize.js';
+import { assertInScope, assertRole, authorize } from '../../access/authorize.js';
 import '../constraints.js';
 import { units, type UnitRow } from '../../divisions/schema.js';
 import { assertActive, loadUnit } from '../../divisions/service.js';
@@ -26,6 +26,13 @@ export async function loadRoom(db: Executor, id: number | string, options: { for
   const [row] = options.forUpdate ? await query.for('update') : await query;
   if (!row) throw notFound(`machine room ${id}`);
   return row;
+}
+
+/** The room a device is placed in: only a room run by a unit of the actor's subtree. */
+export async function roomInScope(ctx: Ctx, db: Executor, id: number | string): Promise<RoomRow> {
+  const room = await loadRoom(db, id);
+  assertInScope(ctx, await loadUnit(db, room.unitCode), `machine room ${room.id} (${room.name})`);
+  return room;
 }
 
 /** Article 20: node machine rooms exist at region, city and county level, run by that division. */
