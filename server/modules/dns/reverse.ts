@@ -11,7 +11,7 @@ import { inArray, sql } from 'drizzle-orm';
 import { read, type Ctx } from '../../context.js';
 import { rows, type Executor } from '../../db/client.js';
 import { Problem } from '../../http/problem.js';
-import { AddressError, addressCount, blockContaining, containsCidr, parseAddress, parseCidr, type Cidr } from '../../net/cidr.js';
+import { AddressError, addressCount, blockContaining, containsCidr, readStoredAddress, readStoredCidr, type Cidr } from '../../net/cidr.js';
 import { parseReverseName, reverseName, reverseZones } from '../../net/reverse.js';
 import { authorize } from '../access/authorize.js';
 import { ancestorsOf, loadVrf, mostSpecificPrefix, sharedVrfNames } from '../ipam/lookup.js';
@@ -31,7 +31,7 @@ export async function reverseZonesOfPrefix(ctx: Ctx, idText: string): Promise<{ 
   authorize(ctx, 'zone.read');
   return read(async () => {
     const row = await loadPrefix(ctx.db, idText);
-    return { items: reverseZones(parseCidr(row.prefix)).map((name) => ({ name })) };
+    return { items: reverseZones(readStoredCidr(row.prefix)).map((name) => ({ name })) };
   });
 }
 
@@ -92,7 +92,7 @@ export async function locateReverseZone(db: Executor, nameText: string, vrfIds: 
   }
   const owner = await mostSpecificPrefix(db, vrfIds, cidr.text);
   if (!owner) throw missing(`no registered prefix covers ${cidr.text}, so there is no reverse zone ${name}`);
-  const ownerCidr = parseCidr(owner.prefix);
+  const ownerCidr = readStoredCidr(owner.prefix);
   const ownZones = reverseZones(ownerCidr);
   if (!ownZones.includes(name)) {
     const holding = ownZones.find((zone) => containsCidr(parseReverseName(zone), cidr)) ?? ownZones[0];
@@ -101,7 +101,7 @@ export async function locateReverseZone(db: Executor, nameText: string, vrfIds: 
 
   const nodes = new Map<number, TreeNode>();
   const add = (p: { id: number; parentId: number | null; prefix: string; holderCode: string; status: string }) =>
-    nodes.set(Number(p.id), { id: Number(p.id), parentId: p.parentId === null ? null : Number(p.parentId), cidr: parseCidr(p.prefix), holderCode: p.holderCode, status: p.status });
+    nodes.set(Number(p.id), { id: Number(p.id), parentId: p.parentId === null ? null : Number(p.parentId), cidr: readStoredCidr(p.prefix), holderCode: p.holderCode, status: p.status });
   for (const p of [owner, ...(await ancestorsOf(db, owner))]) add(p);
   // The owner's direct children inside the zone, and below each the prefixes long enough to own one of the child's zones.
   const below = await rows<{ id: number; parent_id: number; prefix: string; holder_code: string; status: string }>(
@@ -191,7 +191,7 @@ async function reverseZoneSections(db: Executor, zone: ReverseZone): Promise<Zon
         skipped.push(`${host.address} (${JSON.stringify(host.hostname)})`);
         continue;
       }
-      const { family, value } = parseAddress(host.address);
+      const { family, value } = readStoredAddress(host.address);
       const ptrName = family === 4 && cidr.length > 24 ? `${Number(value & 0xffn)}.${zone.name}` : reverseName(family, value);
       ptrs.push({ name: ptrName, ttl, type: 'PTR', value: target });
     }

@@ -5,7 +5,7 @@ import ExcelJS from 'exceljs';
 import { mutate, read, type Ctx } from '../../context.js';
 import { toProblem } from '../../http/errors.js';
 import { invalid, Problem } from '../../http/problem.js';
-import { parseCidr } from '../../net/cidr.js';
+import { parseCidr, readStoredCidr } from '../../net/cidr.js';
 import { authorize } from '../access/authorize.js';
 import { createPrefixInput, vrfName } from './inputs.js';
 import { prefixes, vrfs } from './schema.js';
@@ -112,7 +112,7 @@ export async function importPrefixes(ctx: Ctx, input: { contentType: string; bod
         }
         try {
           const created = await tx.transaction((savepoint) => registerPrefix(ctx, savepoint, audit, parsed.data));
-          verdicts.push({ line: row.line, ok: true, code: null, message: `${parseCidr(created.prefix).text} ${created.status} to ${created.holderCode}`, id: String(created.id) });
+          verdicts.push({ line: row.line, ok: true, code: null, message: `${readStoredCidr(created.prefix).text} ${created.status} to ${created.holderCode}`, id: String(created.id) });
         } catch (err) {
           const problem = toProblem(err);
           if (!problem) throw err;
@@ -144,7 +144,7 @@ export async function exportPrefixes(ctx: Ctx, query: z.infer<typeof exportQuery
     const workbook = new ExcelJS.Workbook();
     const sheet = workbook.addWorksheet('address plan');
     sheet.addRow([...planColumns]);
-    for (const r of found) sheet.addRow([r.vrf, parseCidr(r.prefix).text, r.holder, r.status, r.description]);
+    for (const r of found) sheet.addRow([r.vrf, readStoredCidr(r.prefix).text, r.holder, r.status, r.description]);
     if (query.format === 'xlsx') {
       return { body: new Uint8Array(await workbook.xlsx.writeBuffer()), contentType: xlsxType, filename: 'address-plan.xlsx' };
     }
