@@ -18,6 +18,8 @@ import {
   parseAddress,
   parseCidr,
   parseInterfaceAddress,
+  readStoredAddress,
+  readStoredCidr,
 } from './cidr.js';
 
 function errorOf(run: () => unknown): AddressError {
@@ -195,6 +197,101 @@ describe('parseAddress', () => {
       }),
     );
   });
+});
+
+/**
+ * PostgreSQL's inet/cidr output, written out from its inet_net_ntop_ipv6 (BIND's inet_ntop6)
+ * as the oracle: RFC 5952 except for a dotted IPv4 tail when the first 96 bits are zero and
+ * the 7th group is not, or when the value is ::ffff:0:0/96-mapped. The integration test
+ * "reads back every form PostgreSQL prints" checks the reader against the real server.
+ */
+function postgresText(value: bigint): string {
+  const group = (i: number) => (value >> BigInt(112 - 16 * i)) & 0xffffn;
+  const dotted = [24n, 16n, 8n, 0n].map((shift) => String((value >> shift) & 0xffn)).join('.');
+  const zeroUpTo = (n: number) => Array.from({ length: n }, (_, i) => group(i)).every((g) => g === 0n);
+  if (zeroUpTo(6) && group(6) !== 0n) return `::${dotted}`;
+  if (zeroUpTo(5) && group(5) === 0xffffn) return `::ffff:${dotted}`;
+  return rfc5952(value);
+}
+
+/** IPv6 values where PostgreSQL's text differs from ours as often as not. */
+const embeddedArb = fc.oneof(
+  addressArb(6),
+  fc.bigInt({ min: 0n, max: 0xffffffffn }),
+  fc.bigInt({ min: 0n, max: 0xffffffffn }).map((v) => 0xffff00000000n | v),
+);
+
+describe('reading PostgreSQL text back (readStoredCidr, readStoredAddress)', () => {
+  it.each([
+    // measured: SELECT x::cidr::text on PostgreSQL 15 and PGlite
+    ['10.45.0.0/16', '10.45.0.0/16'],
+    ['0.0.0.0/0', '0.0.0.0/0'],
+    ['2001:db8::/32', '2001:db8::/32'],
+    ['::/96', '::/96'],
+    ['::/0', '::/0'],
+    ['::ffff:0.0.0.0/96', '::ffff:0:0/96'],
+    ['::ffff:10.0.0.0/104', '::ffff:a00:0/104'],
+    ['::128.0.0.0/97', '::8000:0/97'],
+    ['::64.0.0.0/98', '::4000:0/98'],
+    ['::0.1.0.0/112', '::1:0/112'],
+    ['::ffff:255.255.255.255/128', '::ffff:ffff:ffff/128'],
+    ['::ffff:1:0:0/96', '::ffff:1:0:0/96'],
+  ])('reads the cidr %s as %s', (text, canonical) => {
+    expect(readStoredCidr(text).text).toBe(canonical);
+  });
+
+  it.each([
+    // measured: host(x) and x::text (which keeps /128) of inet values
+    ['10.45.0.1', '10.45.0.1'],
+    ['10.45.0.1/32', '10.45.0.1'],
+    ['::ffff:10.0.0.1', '::ffff:a00:1'],
+    ['::ffff:10.0.0.1/128', '::ffff:a00:1'],
+    ['::0.10.0.11', '::a:b'],
+    ['::2', '::2'],
+    ['::ffff', '::ffff'],
+    ['ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'],
+  ])('reads the inet %s as %s', (text, canonical) => {
+    expect(readStoredAddress(text).text).toBe(canonical);
+  });
+
+  it('reads every IPv6 prefix and address as PostgreSQL prints it', () => {
+    fc.assert(
+      fc.property(embeddedArb, fc.integer({ min: 0, max: 128 }), (value, length) => {
+        const cidr = blockContaining(6, value, length);
+        expect(readStoredCidr(`${postgresText(cidr.network)}/${length}`)).toEqual(cidr);
+        expect(readStoredAddress(postgresText(value))).toEqual({ family: 6, value, text: formatAddress(6, value) });
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('reads every IPv4 prefix, which PostgreSQL prints as we do', () => {
+    fc.assert(
+      fc.property(cidrArb(4), (cidr) => {
+        expect(readStoredCidr(cidr.text)).toEqual(cidr);
+      }),
+    );
+  });
+
+  it('keeps the strict parsers strict: people still may not type the dotted forms', () => {
+    expect(errorOf(() => parseCidr('::128.0.0.0/97')).code).toBe('invalid_cidr');
+    expect(errorOf(() => parseAddress('::ffff:10.0.0.1')).code).toBe('invalid_address');
+  });
+
+  it.each(['', '10.0.0.0', '10.0.0.1/24', 'garbage/8', '::ffff:10.0.0/104', '::ffff:010.0.0.0/104', '10.0.0.0/8/8'])(
+    'refuses %j as a server fault (Error, not AddressError)',
+    (text) => {
+      let thrown: unknown;
+      try {
+        readStoredCidr(text);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(Error);
+      expect(thrown).not.toBeInstanceOf(AddressError);
+      expect((thrown as Error).message).toMatch(/^the database returned .* as cidr/);
+    },
+  );
 });
 
 describe('parseInterfaceAddress', () => {

@@ -244,6 +244,72 @@ export function parseAddress(text: string): Address {
   });
 }
 
+// --- reading the database's own text ------------------------------------------------
+
+/*
+ * Two readers on purpose. parseCidr and parseAddress read what a person types and refuse
+ * every spelling that some tool reads differently (see the top of this file); their errors
+ * are the person's to fix (AddressError, a 400). Rows read back from PostgreSQL are neither
+ * ambiguous nor the person's: they are PostgreSQL's canonical output, which differs from ours
+ * in one way. Its inet/cidr output (network_out → inet_net_ntop_ipv6, BIND's inet_ntop6)
+ * writes an IPv6 value with a dotted IPv4 tail when its first 96 bits are zero and the 7th
+ * group is not (`::128.0.0.0/97` for ::8000:0/97), or when it is ::ffff:0:0/96-mapped
+ * (`::ffff:10.0.0.0/104`); measured on PostgreSQL 15 and PGlite, see the tests. Reading rows
+ * with the strict parser turned such a row into a misleading 400 (issue 13, item 10), and
+ * loosening the strict parser would let people type the dotted form. So database text goes
+ * through readStoredCidr/readStoredAddress, which take the dotted tail, and text they still
+ * cannot read is the server's fault: a plain Error, answered as 500, never a 400.
+ */
+
+/** RFC 4291 2.2 form 3: `x:…:d.d.d.d`, the last 32 bits as a dotted IPv4 address. */
+function readIpv6DottedTail(text: string): bigint {
+  const cut = text.lastIndexOf(':');
+  if (!text.includes('.') || cut < 0) return readIpv6(text);
+  const low = readIpv4(text.slice(cut + 1));
+  return readIpv6(`${text.slice(0, cut + 1)}${(low >> 16n).toString(16)}:${(low & 0xffffn).toString(16)}`);
+}
+
+function readStored<T>(text: string, what: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof Unreadable || error instanceof AddressError) {
+      const reason = error instanceof Unreadable ? error.reason : error.message;
+      throw new Error(`the database returned ${quote(text)} as ${what}, which is not PostgreSQL ${what} text: ${reason}`);
+    }
+    throw error;
+  }
+}
+
+function readStoredText(text: string): { family: Family; value: bigint; length?: number } {
+  const parts = text.split('/');
+  if (parts.length > 2) fail('it has more than one "/"');
+  const family: Family = parts[0].includes(':') ? 6 : 4;
+  const value = family === 6 ? readIpv6DottedTail(parts[0]) : readIpv4(parts[0]);
+  return parts.length === 2 ? { family, value, length: readLength(parts[1], family) } : { family, value };
+}
+
+/** A `cidr` value as PostgreSQL prints it (`10.1.0.0/16`, `::ffff:10.0.0.0/104`), read back into the canonical {@link Cidr}. */
+export function readStoredCidr(text: string): Cidr {
+  return readStored(text, 'cidr', () => {
+    const { family, value, length } = readStoredText(text);
+    if (length === undefined) fail('the prefix length is missing');
+    return cidrOf(family, value, length);
+  });
+}
+
+/**
+ * An `inet` host address as PostgreSQL prints it: `host(x)` or the column itself, bare
+ * (`::ffff:10.0.0.1`) or with its length (`10.0.0.1/32`, which `text(inet)` adds); the length
+ * is dropped, as host() drops it.
+ */
+export function readStoredAddress(text: string): Address {
+  return readStored(text, 'inet', () => {
+    const { family, value } = readStoredText(text);
+    return { family, value, text: formatAddress(family, value) };
+  });
+}
+
 /**
  * An interface address as devices show it, `10.1.2.1/30`: host bits are the point here.
  * Errors use `invalid_address`.

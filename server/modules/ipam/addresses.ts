@@ -4,7 +4,7 @@ import { rows, type Executor } from '../../db/client.js';
 import { explainConstraint } from '../../db/errors.js';
 import { idOf, invalid, notFound, Problem, ruleViolation } from '../../http/problem.js';
 import { isUsableHost, usableHosts } from '../../net/blocks.js';
-import { containsAddress, formatAddress, parseAddress, parseCidr } from '../../net/cidr.js';
+import { containsAddress, formatAddress, parseAddress, readStoredAddress, readStoredCidr } from '../../net/cidr.js';
 import { authorize } from '../access/authorize.js';
 import { assertActive, loadUnit } from '../divisions/service.js';
 import type { AddressView, CreateAddressInput, ListAddressesQuery } from './inputs.js';
@@ -21,17 +21,19 @@ async function nextFreeHost(db: Executor, vrfId: number, prefixId: number, from:
   const first = formatAddress(family, from);
   const [taken] = await rows<{ taken: boolean }>(db, sql`SELECT EXISTS (SELECT 1 FROM addresses WHERE vrf_id = ${vrfId} AND address = ${first}::inet) AS taken`);
   if (!taken.taken) return from;
-  // The first registered address at or above `from` whose successor is free: its successor is the answer.
+  // The first registered address in [from, last) whose successor is free: its successor is the answer.
+  // `a.address + 1` is computed only below `last`: past 255.255.255.255 (or ffff:…:ffff) PostgreSQL
+  // raises "result is out of range" (issue 13, item 9). The guard sits in a CASE because PostgreSQL
+  // does not promise to evaluate the WHERE conditions in the order written (manual 4.2.14).
   const [gap] = await rows<{ next: string }>(
     db,
     sql`SELECT host(a.address + 1) AS next FROM addresses a
-        WHERE a.prefix_id = ${prefixId} AND a.address >= ${first}::inet
-          AND NOT EXISTS (SELECT 1 FROM addresses b WHERE b.vrf_id = a.vrf_id AND b.address = a.address + 1)
+        WHERE a.prefix_id = ${prefixId} AND a.address >= ${first}::inet AND a.address < ${formatAddress(family, last)}::inet
+          AND NOT EXISTS (SELECT 1 FROM addresses b WHERE b.vrf_id = a.vrf_id
+                            AND b.address = CASE WHEN a.address < ${formatAddress(family, last)}::inet THEN a.address + 1 END)
         ORDER BY a.address LIMIT 1`,
   );
-  if (!gap) return null;
-  const next = parseAddress(gap.next).value;
-  return next <= last ? next : null;
+  return gap ? readStoredAddress(gap.next).value : null;
 }
 
 export async function registerAddress(ctx: Ctx, prefixId: string, input: CreateAddressInput): Promise<AddressView> {
@@ -41,7 +43,7 @@ export async function registerAddress(ctx: Ctx, prefixId: string, input: CreateA
     const prefix = await loadPrefix(tx, prefixId, { forUpdate: true });
     const holder = await loadUnit(tx, prefix.holderCode);
     authorize(ctx, 'address.assign', { unit: holder });
-    const block = parseCidr(prefix.prefix);
+    const block = readStoredCidr(prefix.prefix);
     if (prefix.status !== 'assigned') {
       throw ruleViolation('delegation_rule', `${block.text} is ${prefix.status}: addresses are registered in assigned prefixes (assign a block to a department first)`);
     }

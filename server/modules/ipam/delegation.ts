@@ -1,4 +1,5 @@
 import { ruleViolation } from '../../http/problem.js';
+import { readStoredCidr } from '../../net/cidr.js';
 import type { UnitRow } from '../divisions/schema.js';
 import { assertActive } from '../divisions/service.js';
 import type { PrefixRow, PrefixStatus } from './schema.js';
@@ -12,7 +13,7 @@ const levelAbove = { city: 'region', county: 'city', township: 'county' } as con
  */
 export function checkDelegation(parent: PrefixRow, parentHolder: UnitRow, recipient: UnitRow, status: PrefixStatus): void {
   if (parent.status === 'assigned') {
-    throw ruleViolation('delegation_rule', `${parent.prefix} is assigned to ${parentHolder.name}: an assigned prefix holds addresses, not further delegations`, { rule: 'assigned_is_leaf' });
+    throw ruleViolation('delegation_rule', `${readStoredCidr(parent.prefix).text} is assigned to ${parentHolder.name}: an assigned prefix holds addresses, not further delegations`, { rule: 'assigned_is_leaf' });
   }
   assertActive(recipient);
   const name = (u: UnitRow) => `${u.name} (${u.code})`;

@@ -1,7 +1,7 @@
 import { and, desc, eq, inArray, lte, max, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client.js';
 import { buddyPath, carve, pickWithin, planRelease, type AllocationStrategy } from '../../net/blocks.js';
-import { parseCidr, type Cidr } from '../../net/cidr.js';
+import { readStoredCidr, type Cidr } from '../../net/cidr.js';
 import { freeBlocks } from './schema.js';
 
 /**
@@ -36,7 +36,7 @@ export async function chooseFree(tx: Tx, parentId: number, length: number, strat
       .orderBy(strategy === 'last' ? desc(freeBlocks.block) : freeBlocks.block)
       .limit(1);
   }
-  return found ? parseCidr(found.block) : null;
+  return found ? readStoredCidr(found.block) : null;
 }
 
 /** The free block that contains `wanted` (an explicit child being registered), if the space is free. */
@@ -46,7 +46,7 @@ export async function freeBlockContaining(tx: Tx, parentId: number, wanted: Cidr
     .from(freeBlocks)
     .where(and(eq(freeBlocks.parentId, parentId), sql`${freeBlocks.block} >>= ${wanted.text}::cidr`))
     .limit(1);
-  return found ? parseCidr(found.block) : null;
+  return found ? readStoredCidr(found.block) : null;
 }
 
 /** Cuts `taken` out of the free block `from`: the block is replaced by the buddies along the path. */
@@ -74,7 +74,7 @@ export async function release(tx: Tx, parentId: number, parent: Cidr, block: Cid
         .from(freeBlocks)
         .where(and(eq(freeBlocks.parentId, parentId), inArray(freeBlocks.block, candidates.map((c) => c.text))))
     : [];
-  const freeTexts = new Set(free.map((f) => parseCidr(f.block).text));
+  const freeTexts = new Set(free.map((f) => readStoredCidr(f.block).text));
   const plan = planRelease(block, (b) => freeTexts.has(b.text));
   if (plan.remove.length) {
     await tx.delete(freeBlocks).where(and(eq(freeBlocks.parentId, parentId), inArray(freeBlocks.block, plan.remove.map((b) => b.text))));
@@ -95,5 +95,5 @@ export async function listFree(tx: Tx | import('../../db/client.js').Executor, p
     .where(and(eq(freeBlocks.parentId, parentId), maxLength === undefined ? undefined : lte(freeBlocks.length, maxLength)))
     .orderBy(freeBlocks.block)
     .limit(limit);
-  return rows.map((r) => parseCidr(r.block));
+  return rows.map((r) => readStoredCidr(r.block));
 }

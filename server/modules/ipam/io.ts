@@ -5,7 +5,7 @@ import ExcelJS from 'exceljs';
 import { mutate, read, type Ctx } from '../../context.js';
 import { toProblem } from '../../http/errors.js';
 import { invalid, Problem } from '../../http/problem.js';
-import { parseCidr } from '../../net/cidr.js';
+import { parseCidr, readStoredCidr } from '../../net/cidr.js';
 import { authorize } from '../access/authorize.js';
 import { createPrefixInput, vrfName } from './inputs.js';
 import { prefixes, vrfs } from './schema.js';
@@ -23,6 +23,25 @@ export const importResult = z
     rows: z.array(z.object({ line: z.number().int(), ok: z.boolean(), code: z.string().nullable(), message: z.string(), id: z.string().nullable() })),
   })
   .openapi('ImportResult');
+
+/**
+ * CSV carries no cell types, so a spreadsheet opening it reads a cell that begins with = + - @,
+ * a tab, CR or LF, or the full-width ＝ ＋ － ＠ (Excel in CJK locales), as a formula: a
+ * description `=HYPERLINK(…)` becomes a live link (OWASP "CSV Injection", WSTG-INPV-21). Such a
+ * cell is written with a leading apostrophe, the spreadsheet's own mark for "text". A cell that
+ * already begins with an apostrophe gets one more, so the reader removes exactly one leading
+ * apostrophe from any cell that has one and the round trip is exact: `=x` ↔ `'=x`, `'x` ↔ `''x`.
+ * XLSX has cell types: it is written as text cells in the Text format and needs no mark.
+ */
+const needsTextMark = /^['=+\-@\t\r\n\uFF1D\uFF0B\uFF0D\uFF20]/;
+
+export function toCsvCell(value: string): string {
+  return needsTextMark.test(value) ? `'${value}` : value;
+}
+
+export function fromCsvCell(cell: string): string {
+  return cell.startsWith("'") ? cell.slice(1) : cell;
+}
 
 interface PlanRow {
   line: number;
@@ -52,14 +71,17 @@ async function readPlan(contentType: string, body: Uint8Array): Promise<PlanRow[
     throw invalid(`the file cannot be read as ${contentType === xlsxType ? 'XLSX' : 'CSV'}: ${(err as Error).message}`);
   }
   if (!sheet) throw invalid('the file holds no sheet');
-  const header = (sheet.getRow(1).values as unknown[]).slice(1).map((v) => cellText(v).trim().toLowerCase());
+  const csv = contentType === 'text/csv';
+  const text = (value: unknown) => (csv ? fromCsvCell(cellText(value)) : cellText(value));
+  const header = (sheet.getRow(1).values as unknown[]).slice(1).map((v) => text(v).trim().toLowerCase());
   const missing = planColumns.filter((c) => !header.includes(c));
   if (missing.length) throw invalid(`the first row must name the columns ${planColumns.join(', ')}; missing ${missing.join(', ')}`, { field: 'header' });
   const rowsOut: PlanRow[] = [];
   sheet.eachRow({ includeEmpty: false }, (row, number) => {
     if (number === 1) return;
     const values = (row.values as unknown[]).slice(1);
-    const cells = Object.fromEntries(planColumns.map((c) => [c, cellText(values[header.indexOf(c)]).trim()])) as PlanRow['cells'];
+    // The description comes back exactly as exported; the other columns forgive stray spaces.
+    const cells = Object.fromEntries(planColumns.map((c) => [c, c === 'description' ? text(values[header.indexOf(c)]) : text(values[header.indexOf(c)]).trim()])) as PlanRow['cells'];
     if (Object.values(cells).every((v) => v === '')) return;
     rowsOut.push({ line: number, cells });
   });
@@ -112,7 +134,7 @@ export async function importPrefixes(ctx: Ctx, input: { contentType: string; bod
         }
         try {
           const created = await tx.transaction((savepoint) => registerPrefix(ctx, savepoint, audit, parsed.data));
-          verdicts.push({ line: row.line, ok: true, code: null, message: `${parseCidr(created.prefix).text} ${created.status} to ${created.holderCode}`, id: String(created.id) });
+          verdicts.push({ line: row.line, ok: true, code: null, message: `${readStoredCidr(created.prefix).text} ${created.status} to ${created.holderCode}`, id: String(created.id) });
         } catch (err) {
           const problem = toProblem(err);
           if (!problem) throw err;
@@ -143,11 +165,13 @@ export async function exportPrefixes(ctx: Ctx, query: z.infer<typeof exportQuery
       .orderBy(asc(vrfs.id), asc(prefixes.family), asc(prefixes.prefix));
     const workbook = new ExcelJS.Workbook();
     const sheet = workbook.addWorksheet('address plan');
+    const xlsx = query.format === 'xlsx';
+    // Text format ('@'): a person editing a cell in Excel keeps text, never a formula or a date.
+    if (xlsx) sheet.columns = planColumns.map(() => ({ style: { numFmt: '@' } }));
+    const cell = xlsx ? (value: string) => value : toCsvCell;
     sheet.addRow([...planColumns]);
-    for (const r of found) sheet.addRow([r.vrf, parseCidr(r.prefix).text, r.holder, r.status, r.description]);
-    if (query.format === 'xlsx') {
-      return { body: new Uint8Array(await workbook.xlsx.writeBuffer()), contentType: xlsxType, filename: 'address-plan.xlsx' };
-    }
+    for (const r of found) sheet.addRow([r.vrf, readStoredCidr(r.prefix).text, r.holder, r.status, r.description].map(cell));
+    if (xlsx) return { body: new Uint8Array(await workbook.xlsx.writeBuffer()), contentType: xlsxType, filename: 'address-plan.xlsx' };
     return { body: new Uint8Array(await workbook.csv.writeBuffer()), contentType: 'text/csv; charset=utf-8', filename: 'address-plan.csv' };
   });
 }

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { notFound } from '../../http/problem.js';
+import { readStoredAddress } from '../../net/cidr.js';
 import { addresses, prefixes, vrfs, type AddressRow, type PrefixRow, type VrfRow } from './schema.js';
 
 /** Read-only questions other modules (DNS, RDAP, sites, telemetry) ask the registry. */
@@ -72,8 +73,10 @@ export async function ancestorsOf(db: Executor, prefix: PrefixRow): Promise<Pref
   return chain;
 }
 
-/** Addresses are stored as inet host routes ('10.0.0.1/32'); the API shows them bare. */
+/**
+ * Addresses are stored as inet host routes; the API shows them bare and canonical, as they
+ * were given (PostgreSQL prints ::ffff:a00:1 as ::ffff:10.0.0.1).
+ */
 export function bareAddress(inetText: string): string {
-  const slash = inetText.indexOf('/');
-  return slash < 0 ? inetText : inetText.slice(0, slash);
+  return readStoredAddress(inetText).text;
 }

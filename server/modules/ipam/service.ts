@@ -3,7 +3,7 @@ import { mutate, read, type Audit, type Ctx } from '../../context.js';
 import { rows, type Executor, type Tx } from '../../db/client.js';
 import { explainConstraint } from '../../db/errors.js';
 import { idOf, invalid, notFound, Problem, ruleViolation } from '../../http/problem.js';
-import { addressCount, cidrOf, familyBits, parseAddress, parseCidr, type Cidr } from '../../net/cidr.js';
+import { addressCount, cidrOf, familyBits, parseAddress, parseCidr, readStoredCidr, type Cidr } from '../../net/cidr.js';
 import { authorize } from '../access/authorize.js';
 import { units, type UnitRow } from '../divisions/schema.js';
 import { assertActive, loadUnit } from '../divisions/service.js';
@@ -103,7 +103,8 @@ export async function getPrefix(ctx: Ctx, id: string): Promise<PrefixView> {
 function decodeCursor(cursor: string): { vrfId: number; prefix: string; id: number } {
   try {
     const [vrfId, prefix, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [number, string, number];
-    parseCidr(prefix);
+    // The cursor carries the row's cidr as PostgreSQL printed it.
+    readStoredCidr(prefix);
     if (!Number.isSafeInteger(vrfId) || !Number.isSafeInteger(id)) throw new Error();
     return { vrfId, prefix, id };
   } catch {
@@ -164,7 +165,7 @@ export async function listAvailable(ctx: Ctx, id: string, query: { prefixLength?
   authorize(ctx, 'prefix.read');
   return read(async () => {
     const parent = await loadPrefix(ctx.db, id);
-    const parentCidr = parseCidr(parent.prefix);
+    const parentCidr = readStoredCidr(parent.prefix);
     if (parent.status === 'assigned') {
       throw ruleViolation('delegation_rule', `${parentCidr.text} is assigned: it holds addresses, not prefixes`);
     }
@@ -259,8 +260,8 @@ export async function registerPrefix(ctx: Ctx, tx: Tx, audit: Audit, input: Crea
     if (recipient.kind !== 'division') throw ruleViolation('rule_violation', 'root pools are held by divisions (their O&M units)');
     const [overlapping] = await tx.select().from(prefixes).where(and(eq(prefixes.vrfId, vrf.id), sql`${prefixes.prefix} && ${block.text}::cidr`)).limit(1);
     if (overlapping) {
-      throw new Problem(409, 'overlap', `${block.text} overlaps ${parseCidr(overlapping.prefix).text} (prefix ${overlapping.id}) in VRF ${vrf.name}; a root pool cannot contain registered prefixes`, {
-        existing: { id: String(overlapping.id), cidr: parseCidr(overlapping.prefix).text },
+      throw new Problem(409, 'overlap', `${block.text} overlaps ${readStoredCidr(overlapping.prefix).text} (prefix ${overlapping.id}) in VRF ${vrf.name}; a root pool cannot contain registered prefixes`, {
+        existing: { id: String(overlapping.id), cidr: readStoredCidr(overlapping.prefix).text },
       });
     }
     const [row] = await tx
@@ -272,7 +273,7 @@ export async function registerPrefix(ctx: Ctx, tx: Tx, audit: Audit, input: Crea
     return row;
   }
 
-  const parentCidr = parseCidr(parent.prefix);
+  const parentCidr = readStoredCidr(parent.prefix);
   if (parentCidr.length === block.length) {
     throw new Problem(409, 'overlap', `${block.text} is already registered in VRF ${vrf.name} (prefix ${parent.id})`, { existing: { id: String(parent.id), cidr: parentCidr.text } });
   }
@@ -285,8 +286,8 @@ export async function registerPrefix(ctx: Ctx, tx: Tx, audit: Audit, input: Crea
   const from = await freeBlockContaining(tx, parent.id, block);
   if (!from) {
     const [sibling] = await tx.select().from(prefixes).where(and(eq(prefixes.parentId, parent.id), sql`${prefixes.prefix} && ${block.text}::cidr`)).limit(1);
-    const what = sibling ? `${parseCidr(sibling.prefix).text} (prefix ${sibling.id}, held by ${sibling.holderCode})` : 'a registered prefix';
-    throw new Problem(409, 'overlap', `${block.text} overlaps ${what} inside ${parentCidr.text}`, sibling ? { existing: { id: String(sibling.id), cidr: parseCidr(sibling.prefix).text } } : {});
+    const what = sibling ? `${readStoredCidr(sibling.prefix).text} (prefix ${sibling.id}, held by ${sibling.holderCode})` : 'a registered prefix';
+    throw new Problem(409, 'overlap', `${block.text} overlaps ${what} inside ${parentCidr.text}`, sibling ? { existing: { id: String(sibling.id), cidr: readStoredCidr(sibling.prefix).text } } : {});
   }
   await takeFrom(tx, parent.id, from, block);
   const row = await insertChild(tx, parent, block, recipient.code, status, input.description);
@@ -298,7 +299,7 @@ export async function registerPrefix(ctx: Ctx, tx: Tx, audit: Audit, input: Crea
 const verbFor = (status: PrefixStatus) => (status === 'allocated' ? 'allocate' : status === 'assigned' ? 'assign' : 'reserve');
 
 function auditShape(row: PrefixRow, vrf: VrfRow) {
-  return { id: String(row.id), vrf: vrf.name, cidr: parseCidr(row.prefix).text, status: row.status, holder: row.holderCode, parentId: row.parentId === null ? null : String(row.parentId), description: row.description };
+  return { id: String(row.id), vrf: vrf.name, cidr: readStoredCidr(row.prefix).text, status: row.status, holder: row.holderCode, parentId: row.parentId === null ? null : String(row.parentId), description: row.description };
 }
 
 export async function createPrefix(ctx: Ctx, input: CreatePrefixInput): Promise<PrefixView> {
@@ -319,7 +320,7 @@ export async function allocate(ctx: Ctx, parentId: string, input: AllocateInput)
     const recipient = found.find((u) => u.code === input.holder);
     authorize(ctx, 'prefix.delegate', { unit: parentHolder });
     if (!recipient) throw notFound(`unit ${input.holder}`);
-    const parentCidr = parseCidr(parent.prefix);
+    const parentCidr = readStoredCidr(parent.prefix);
     checkChildLength(parentCidr, input.prefixLength);
     checkDelegation(parent, parentHolder, recipient, input.status);
     const vrf = (await vrfMap(tx, ctx.db, [parent.vrfId])).get(parent.vrfId)!;
@@ -335,7 +336,7 @@ export async function allocate(ctx: Ctx, parentId: string, input: AllocateInput)
       created.push(row);
       await audit({ action: `prefix.${verbFor(input.status)}`, objectType: 'prefix', objectId: String(row.id), after: auditShape(row, vrf) });
     }
-    const size = addressCount(parseCidr(created[0].prefix)) * BigInt(created.length);
+    const size = addressCount(readStoredCidr(created[0].prefix)) * BigInt(created.length);
     await bumpUsage(tx, parent, size, created.length, ctx.now());
     return viewsOf(tx, created, ctx.db, [recipient]);
   });
@@ -355,12 +356,12 @@ export async function updatePrefix(ctx: Ctx, id: string, input: UpdatePrefixInpu
       authorize(ctx, 'prefix.update', { unit: parentHolder });
       if (input.status && input.status !== before.status) {
         checkDelegation(parent, parentHolder, await loadUnit(tx, before.holderCode), input.status);
-        if (input.status === 'assigned' && before.childCount > 0) throw new Problem(409, 'in_use', `${before.prefix} has ${before.childCount} delegations; an assigned prefix holds only addresses`);
-        if (before.status === 'assigned' && before.addressCount > 0) throw new Problem(409, 'in_use', `${before.prefix} holds ${before.addressCount} addresses; release them first`);
+        if (input.status === 'assigned' && before.childCount > 0) throw new Problem(409, 'in_use', `${readStoredCidr(before.prefix).text} has ${before.childCount} delegations; an assigned prefix holds only addresses`);
+        if (before.status === 'assigned' && before.addressCount > 0) throw new Problem(409, 'in_use', `${readStoredCidr(before.prefix).text} holds ${before.addressCount} addresses; release them first`);
         changes.status = input.status;
         // Moving out of `assigned` gives the prefix room for children again, and the reverse.
         if (input.status === 'assigned') await tx.execute(sql`DELETE FROM prefix_free_blocks WHERE parent_id = ${before.id}`);
-        if (before.status === 'assigned') await initFree(tx, before.id, parseCidr(before.prefix));
+        if (before.status === 'assigned') await initFree(tx, before.id, readStoredCidr(before.prefix));
       }
     }
     if (input.description !== undefined) changes.description = input.description;
@@ -382,13 +383,13 @@ export async function reclaimPrefix(ctx: Ctx, id: string): Promise<void> {
     else authorize(ctx, 'prefix.create-pool');
     if (row.childCount > 0 || row.addressCount > 0) {
       const inside = await tx.select({ prefix: prefixes.prefix }).from(prefixes).where(eq(prefixes.parentId, row.id)).orderBy(asc(prefixes.prefix)).limit(5);
-      const what = row.childCount > 0 ? `${row.childCount} delegated prefixes (${inside.map((p) => parseCidr(p.prefix).text).join(', ')}${row.childCount > 5 ? ', …' : ''})` : `${row.addressCount} registered addresses`;
-      throw new Problem(409, 'in_use', `${parseCidr(row.prefix).text} still holds ${what}: reclaim or release them first`, { children: row.childCount, addresses: row.addressCount });
+      const what = row.childCount > 0 ? `${row.childCount} delegated prefixes (${inside.map((p) => readStoredCidr(p.prefix).text).join(', ')}${row.childCount > 5 ? ', …' : ''})` : `${row.addressCount} registered addresses`;
+      throw new Problem(409, 'in_use', `${readStoredCidr(row.prefix).text} still holds ${what}: reclaim or release them first`, { children: row.childCount, addresses: row.addressCount });
     }
     await tx.delete(prefixes).where(eq(prefixes.id, row.id));
     if (parent) {
-      const block = parseCidr(row.prefix);
-      await release(tx, parent.id, parseCidr(parent.prefix), block);
+      const block = readStoredCidr(row.prefix);
+      await release(tx, parent.id, readStoredCidr(parent.prefix), block);
       await bumpUsage(tx, parent, -addressCount(block), -1, ctx.now());
     }
     await audit({ action: 'prefix.reclaim', objectType: 'prefix', objectId: String(row.id), before: auditShape(row, vrf) });

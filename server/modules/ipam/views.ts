@@ -1,6 +1,6 @@
 import { inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { parseCidr } from '../../net/cidr.js';
+import { readStoredCidr } from '../../net/cidr.js';
 import { units } from '../divisions/schema.js';
 import type { AddressView, PrefixView } from './inputs.js';
 import { bareAddress } from './lookup.js';
@@ -32,7 +32,7 @@ export async function viewContext(db: Executor, rows: { vrfId: number; holderCod
  * formatter (RFC 5952), which is the cost that matters on 1,000-row pages.
  */
 function canonicalText(row: PrefixRow): string {
-  return row.family === 4 ? row.prefix : parseCidr(row.prefix).text;
+  return row.family === 4 ? row.prefix : readStoredCidr(row.prefix).text;
 }
 
 export function prefixView(row: PrefixRow, view: ViewContext): PrefixView {

@@ -7,7 +7,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { Problem } from '../../http/problem.js';
-import { AddressError, familyBits, formatAddress, lastAddress, parseAddress, parseCidr, type Cidr } from '../../net/cidr.js';
+import { AddressError, familyBits, formatAddress, lastAddress, parseAddress, parseCidr, readStoredCidr, type Cidr } from '../../net/cidr.js';
 import { units, type UnitRow } from '../divisions/schema.js';
 import { asciiName, NameError, unicodeName } from '../dns/names.js';
 import { locateReverseZone, vrfsFor } from '../dns/reverse.js';
@@ -142,13 +142,13 @@ function ipUrl(base: string, cidr: Cidr, vrfName: string | null): string {
  * the question named one (a dedicated space); the shared spaces need none.
  */
 async function networkObject(db: Executor, base: string, prefix: PrefixRow, vrfQuery: string | null) {
-  const cidr = parseCidr(prefix.prefix);
+  const cidr = readStoredCidr(prefix.prefix);
   const [vrf] = await db.select({ name: vrfs.name, zone: vrfs.zoneCode }).from(vrfs).where(eq(vrfs.id, prefix.vrfId));
   const self = ipUrl(base, cidr, vrfQuery);
   const links: Link[] = [link(self, 'self', self)];
   if (prefix.parentId !== null) {
     const [parent] = await db.select({ prefix: prefixes.prefix }).from(prefixes).where(eq(prefixes.id, prefix.parentId));
-    if (parent) links.push(link(self, 'up', ipUrl(base, parseCidr(parent.prefix), vrfQuery)));
+    if (parent) links.push(link(self, 'up', ipUrl(base, readStoredCidr(parent.prefix), vrfQuery)));
   }
   const network = formatAddress(cidr.family, cidr.network);
   const remarks = [{ title: 'address space', description: [`VRF ${vrf?.name ?? prefix.vrfId} in the ${vrf?.zone ?? '?'} zone`] }];

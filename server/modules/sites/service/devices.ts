@@ -2,7 +2,7 @@ import { and, asc, eq, gt, inArray, like, or, sql, type SQL } from 'drizzle-orm'
 import { mutate, read, type Ctx } from '../../../context.js';
 import type { Executor, Tx } from '../../../db/client.js';
 import { invalid, notFound, Problem, ruleViolation } from '../../../http/problem.js';
-import { AddressError, parseAddress, parseInterfaceAddress, type InterfaceAddress } from '../../../net/cidr.js';
+import { AddressError, parseAddress, parseInterfaceAddress, readStoredCidr, type InterfaceAddress } from '../../../net/cidr.js';
 import { assertInScope, assertRole, authorize } from '../../access/authorize.js';
 import '../constraints.js';
 import { users, type UserRow } from '../../access/schema.js';
@@ -198,7 +198,7 @@ async function matchRegistry(
     const covering = await mostSpecificPrefix(tx, vrfIds, prefix);
     // A root pool or a delegation covers everything below it; only the interface's own
     // prefix, or the assigned or reserved block it was carved from, counts as registered.
-    const registered = covering && (covering.prefix === prefix || covering.status === 'assigned' || covering.status === 'reserved');
+    const registered = covering && (readStoredCidr(covering.prefix).text === prefix || covering.status === 'assigned' || covering.status === 'reserved');
     if (!registered) {
       warnings.push({
         code: 'interface_prefix_unregistered',
