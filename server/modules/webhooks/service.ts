@@ -6,7 +6,7 @@ import { authorize } from '../access/authorize.js';
 import { units } from '../divisions/schema.js';
 import { assertActive, loadUnit } from '../divisions/service.js';
 import { assertRole } from '../sites/rules.js';
-import { seal, secretKey } from '../sites/secret-box.js';
+import { seal, secretKey } from '../../crypto/secret-box.js';
 import type { CreateWebhookInput, DeliveryView, ListDeliveriesQuery, ListWebhooksQuery, UpdateWebhookInput, WebhookView } from './inputs.js';
 import './rules.js';
 import { webhookAttempts, webhookDeliveries, webhooks, type WebhookEventType, type WebhookRow } from './schema.js';

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import { rows, type Db } from '../../db/client.js';
-import { open, secretKey } from '../sites/secret-box.js';
+import { open, secretKey } from '../../crypto/secret-box.js';
 import { Repeating } from '../../jobs.js';
 
 export interface DeliveryOptions {

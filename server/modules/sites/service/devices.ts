@@ -12,7 +12,7 @@ import { vrfs } from '../../ipam/schema.js';
 import type { CreateDeviceInput, DeviceView, ListDevicesQuery, SnmpInput, SshInput, UpdateDeviceInput, Warning } from '../inputs.js';
 import { assertRole } from '../rules.js';
 import { deviceInterfaces, devices, type DeviceInterfaceRow, type DeviceRow, type DeviceRole } from '../schema.js';
-import { open, seal, secretKey } from '../secret-box.js';
+import { open, seal, secretKey } from '../../../crypto/secret-box.js';
 import { loadRoom } from './rooms.js';
 
 export type SnmpSecret =

@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { Config } from '../../config.js';
+import type { Config } from '../config.js';
 
 /**
  * Device credentials and webhook secrets at rest: AES-256-GCM under WAIWANG_SECRET_KEY, or
