@@ -1,12 +1,12 @@
 import { and, asc, desc, eq, gt, inArray, like, lt, type SQL } from 'drizzle-orm';
 import { mutate, read, type Ctx } from '../../context.js';
-import type { Executor } from '../../db/client.js';
+import { nextSerialId, type Executor } from '../../db/client.js';
 import { notFound } from '../../http/problem.js';
 import { authorize } from '../access/authorize.js';
 import { units } from '../divisions/schema.js';
 import { assertActive, loadUnit } from '../divisions/service.js';
 import { assertRole } from '../sites/rules.js';
-import { seal, secretKey } from '../../crypto/secret-box.js';
+import { ownerOf, seal, secretKey } from '../../crypto/secret-box.js';
 import type { CreateWebhookInput, DeliveryView, ListDeliveriesQuery, ListWebhooksQuery, UpdateWebhookInput, WebhookView } from './inputs.js';
 import './rules.js';
 import { webhookAttempts, webhookDeliveries, webhooks, type WebhookEventType, type WebhookRow } from './schema.js';
@@ -37,12 +37,15 @@ export async function createWebhook(ctx: Ctx, input: CreateWebhookInput): Promis
     const unit = await loadUnit(tx, input.unit);
     authorize(ctx, 'webhook.create', { unit });
     assertActive(unit);
+    // The id first: the secret is sealed for this row (server/crypto/secret-box.ts).
+    const id = await nextSerialId(tx, 'webhooks');
     const [row] = await tx
       .insert(webhooks)
       .values({
+        id,
         unitCode: unit.code,
         url: input.url,
-        secret: seal(secretKey(ctx.config), 'webhook', input.secret),
+        secret: seal(secretKey(ctx.config), 'webhook', ownerOf('webhook', id), input.secret),
         events: input.events,
         active: input.active,
         createdAt: ctx.now(),
@@ -96,7 +99,7 @@ export async function updateWebhook(ctx: Ctx, id: string, input: UpdateWebhookIn
       .update(webhooks)
       .set({
         ...(input.url !== undefined ? { url: input.url } : {}),
-        ...(input.secret !== undefined ? { secret: seal(secretKey(ctx.config), 'webhook', input.secret) } : {}),
+        ...(input.secret !== undefined ? { secret: seal(secretKey(ctx.config), 'webhook', ownerOf('webhook', before.id), input.secret) } : {}),
         ...(input.events !== undefined ? { events: input.events } : {}),
         ...(input.active !== undefined ? { active: input.active } : {}),
         updatedAt: ctx.now(),

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import { rows, type Db } from '../../db/client.js';
-import { open, secretKey } from '../../crypto/secret-box.js';
+import { open, ownerOf, secretKey } from '../../crypto/secret-box.js';
 import { Repeating } from '../../jobs.js';
 
 export interface DeliveryOptions {
@@ -147,7 +147,7 @@ export class WebhookDeliveryWorker {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     try {
-      const secret = open<string>(secretKey(this.config, this.log), 'webhook', d.secret);
+      const secret = open<string>(secretKey(this.config, this.log), 'webhook', ownerOf('webhook', d.webhookId), d.secret);
       const res = await fetch(d.url, {
         method: 'POST',
         headers: {
