@@ -114,7 +114,7 @@ describe.each(backends)('bandwidth expansion on %s', (backend) => {
     hot = await boundaryLink(t, { agent: poller, capacityMbps: 100, payingUnit: '450102' });
     warm = await boundaryLink(t, { agent: poller, capacityMbps: 100, payingUnit: '450102' });
     const hook = await t.call('POST', '/api/v1/webhooks', {
-      body: { unit: '450102', url: 'http://127.0.0.1:9/expansion', secret: 'expansion-secret-0123456789', events: ['expansion.raised', 'expansion.decided'] },
+      body: { unit: '450102', url: 'http://10.45.0.9:9/expansion', secret: 'expansion-secret-0123456789', events: ['expansion.raised', 'expansion.decided'] },
     });
     expect(hook.status, hook.text).toBe(201);
     hookId = hook.body.id;

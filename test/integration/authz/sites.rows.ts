@@ -32,7 +32,7 @@ const linkBody = async (f: AuthzFixtures) => {
 };
 const link = async (f: AuthzFixtures) => (await asAdmin(f, 'POST', '/api/v1/links', await linkBody(f))).id;
 
-const webhookBody = (f: AuthzFixtures) => ({ unit: f.target.division, url: 'https://noc.example.cn/events', secret: 'matrix-webhook-secret', events: ['incident.opened'] });
+const webhookBody = (f: AuthzFixtures) => ({ unit: f.target.division, url: 'https://10.45.0.9/events', secret: 'matrix-webhook-secret', events: ['incident.opened'] });
 const webhook = async (f: AuthzFixtures) => (await asAdmin(f, 'POST', '/api/v1/webhooks', webhookBody(f))).id;
 
 export const rows: AuthzRow[] = [
