@@ -256,7 +256,9 @@ export class WebhookDeliveryWorker {
  * to net.connect, which in Node 20 asks for all addresses, happy eyeballs), while the Host header,
  * TLS SNI and the certificate check use the URL's name. A fresh connection each time (no
  * keep-alive pool), so no socket opened for an earlier answer of the resolver is reused. Resolves
- * with the status code once the answer's head arrives; the body is discarded.
+ * with the status code once the answer's head arrives; the body is discarded. Redirects are not
+ * followed (node:http never does): one would resend the signed body somewhere the unit never
+ * registered, past the target check.
  */
 function post(url: URL, address: ResolvedAddress, body: string, headers: Record<string, string>, timeoutMs: number): Promise<number> {
   const pinned: LookupFunction = (_hostname, options, callback) => {
