@@ -1,7 +1,9 @@
 import fs from 'node:fs';
+import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Ctx } from './context.js';
 import type { Database } from './db/client.js';
+import { resealUnboundSecrets } from './crypto/reseal.js';
 import { migrate } from './db/migrate.js';
 import { ensureAdmin, systemActor } from './modules/access/service.js';
 import { seedDivisions } from './modules/divisions/service.js';
@@ -24,10 +26,14 @@ export function systemCtx(database: Database, config: Config, now: () => Date = 
   return { db: database.db, actor: systemActor, now, config, requestId: 'bootstrap' };
 }
 
-/** Migrate, seed, make sure an admin exists. Returns a freshly generated admin token to print. */
-export async function prepare(database: Database, config: Config): Promise<{ adminToken?: string }> {
+/**
+ * Migrate, seed, make sure an admin exists, seal old secret envelopes for their rows.
+ * Returns a freshly generated admin token to print.
+ */
+export async function prepare(database: Database, config: Config, log?: Logger): Promise<{ adminToken?: string }> {
   await migrate(database);
   await seed(database);
   const admin = await ensureAdmin(systemCtx(database, config), config.bootstrapToken);
+  await resealUnboundSecrets(systemCtx(database, config), log);
   return { adminToken: admin.token };
 }

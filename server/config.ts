@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { parseAddress, parseCidr } from './net/cidr.js';
 
 export interface Config {
   port: number;
@@ -13,7 +14,31 @@ export interface Config {
   /** SM3 (国密, article 34) unless configured otherwise. */
   auditHash: 'sm3' | 'sha256';
   auditSealIntervalMs: number;
+  /**
+   * WAIWANG_WEBHOOK_ALLOW_PRIVATE_TARGETS: prefixes (comma or space separated, canonical CIDR or
+   * single addresses) that webhooks may reach although they are loopback, link-local, … or the
+   * appliance's own (server/modules/webhooks/targets.ts), e.g. `127.0.0.1/32` for tests or a
+   * receiver on the appliance itself. Empty by default. Private RFC 1918 space needs no entry.
+   */
+  webhookAllowPrivateTargets: string[];
   logLevel: string;
+}
+
+function parseAllowedTargets(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((entry) => {
+      try {
+        if (!entry.includes('/')) {
+          const address = parseAddress(entry);
+          return `${address.text}/${address.family === 4 ? 32 : 128}`;
+        }
+        return parseCidr(entry).text;
+      } catch (err) {
+        throw new Error(`WAIWANG_WEBHOOK_ALLOW_PRIVATE_TARGETS: ${JSON.stringify(entry)} is not a prefix: ${(err as Error).message}`);
+      }
+    });
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -36,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditAnchorPath: path.resolve(env.WAIWANG_AUDIT_ANCHOR || path.join(dataDir, 'audit-anchors.log')),
     auditHash,
     auditSealIntervalMs: Number(env.WAIWANG_AUDIT_SEAL_MS || 1000),
+    webhookAllowPrivateTargets: parseAllowedTargets(env.WAIWANG_WEBHOOK_ALLOW_PRIVATE_TARGETS),
     logLevel: env.LOG_LEVEL || 'info',
   };
 }

@@ -15,7 +15,7 @@ async function main() {
   const log = pino({ level: config.logLevel, base: { service: 'waiwang' } });
   const startedAt = performance.now();
   const database = await openDatabase(config);
-  const { adminToken } = await prepare(database, config);
+  const { adminToken } = await prepare(database, config, log);
   const sealer = new Sealer(database.db, config.auditAnchorPath, log);
   sealer.start(config.auditSealIntervalMs);
   const telemetryJob = new TelemetryJob(database.db, config, { log });

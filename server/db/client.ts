@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
-import type { ExtractTablesWithRelations, SQL } from 'drizzle-orm';
+import { sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
@@ -27,6 +27,15 @@ export interface Database {
 export async function rows<T = Record<string, unknown>>(db: Executor, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown;
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+}
+
+/**
+ * The id a bigserial column will give the next row, taken before the insert, for a row whose
+ * content has to name its own id (a secret sealed for its row, see crypto/secret-box.ts).
+ */
+export async function nextSerialId(db: Executor, table: 'devices' | 'webhooks'): Promise<number> {
+  const [{ id }] = await rows<{ id: string | number }>(db, sql`SELECT nextval(pg_get_serial_sequence(${table}, 'id')) AS id`);
+  return Number(id);
 }
 
 export async function openPostgres(url: string, poolSize = 10): Promise<Database> {

@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepare } from '../../server/bootstrap.js';
-import { rows } from '../../server/db/client.js';
-import { authenticatePassword } from '../../server/modules/access/service.js';
-import { hashPassword, tokenHash, verifyPassword } from '../../server/modules/access/secrets.js';
+import { openPglite, rows } from '../../server/db/client.js';
+import { authenticatePassword, authenticateToken } from '../../server/modules/access/service.js';
+import { hashPassword, maxTokenLength, tokenHash, verifyPassword } from '../../server/modules/access/secrets.js';
 import { backends, countRows, startTestApp, type TestApp } from '../support/harness.js';
 
 describe('password hashing', () => {
@@ -159,23 +159,59 @@ describe.each(backends)('access control on %s', (backend) => {
     expect(short.body.field).toBe('password');
   });
 
-  it('honours the bootstrap token, and a rotated one given on a later start', async () => {
-    const admin = await readRegion(t.adminToken);
-    expect(admin.status).toBe(200);
-    const users = await countRows(t, 'users');
-    const rotated = 'ww_rotated_bootstrap_token_1234567890abcdef';
-    expect((await readRegion(rotated)).status).toBe(401);
-    // A later start with the same database: no second admin, nothing to print, the new token works.
-    const again = await prepare(t.database, { ...t.config, bootstrapToken: rotated });
-    expect(again.adminToken).toBeUndefined();
-    expect(await countRows(t, 'users')).toBe(users);
-    expect((await readRegion(rotated)).status).toBe(200);
-    expect((await readRegion(t.adminToken)).status).toBe(200);
-    const tokens = await countRows(t, 'api_tokens');
-    await prepare(t.database, { ...t.config, bootstrapToken: rotated });
-    expect(await countRows(t, 'api_tokens')).toBe(tokens);
-    const whoami = await t.call('GET', '/api/v1/users/admin/tokens', { token: rotated });
-    expect(whoami.status).toBe(200);
+  it('honours the bootstrap token; a new one given on a later start revokes the previous one, audited', async () => {
+    // Its own registry: rotating the bootstrap token revokes the one every other test here uses.
+    const own = await startTestApp(backend);
+    try {
+      const readAs = (token: string) => own.call('GET', '/api/v1/units/450000', { token });
+      expect((await readAs(own.adminToken)).status).toBe(200);
+      const users = await countRows(own, 'users');
+      const rotated = 'ww_rotated_bootstrap_token_1234567890abcdef';
+      expect((await readAs(rotated)).status).toBe(401);
+      // A later start with the same database: no second admin, nothing to print, the new token works, the old one no longer.
+      const again = await prepare(own.database, { ...own.config, bootstrapToken: rotated });
+      expect(again.adminToken).toBeUndefined();
+      expect(await countRows(own, 'users')).toBe(users);
+      expect((await readAs(rotated)).status).toBe(200);
+      expect((await readAs(own.adminToken)).status).toBe(401);
+      const listed = await own.call('GET', '/api/v1/users/admin/tokens', { token: rotated });
+      expect(listed.status).toBe(200);
+      expect(listed.body.items.map((k: { revoked: boolean }) => k.revoked)).toEqual([true, false]);
+      const [revokedId] = listed.body.items.map((k: { id: string }) => k.id);
+      const trail = await own.call('GET', `/api/v1/audit?object=token:${revokedId}`, { token: rotated });
+      expect(trail.body.items[0]).toMatchObject({ actor: 'system', action: 'token.revoke', after: { revoked: true, bootstrap: true, replacedBy: listed.body.items[1].id } });
+
+      // The same token on the next start changes nothing; a token the admin made by hand is never touched.
+      const byHand = await own.call('POST', '/api/v1/users/admin/tokens', { token: rotated, body: {} });
+      expect(byHand.status).toBe(201);
+      const tokens = await countRows(own, 'api_tokens');
+      const entries = await countRows(own, 'audit_entries');
+      await prepare(own.database, { ...own.config, bootstrapToken: rotated });
+      expect(await countRows(own, 'api_tokens')).toBe(tokens);
+      expect(await countRows(own, 'audit_entries')).toBe(entries);
+      await prepare(own.database, { ...own.config, bootstrapToken: 'ww_third_bootstrap_token_abcdef0123456789' });
+      expect((await readAs(rotated)).status).toBe(401);
+      expect((await readAs(byHand.body.token)).status).toBe(200);
+      expect((await readAs('ww_third_bootstrap_token_abcdef0123456789')).status).toBe(200);
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('takes a bootstrap token only as long as a login accepts one, on the first start and on later ones', async () => {
+    const longest = `ww_${'L'.repeat(maxTokenLength - 3)}`;
+    const tooLong = `ww_${'X'.repeat(maxTokenLength - 2)}`;
+    expect(tooLong.length).toBe(maxTokenLength + 1);
+    await expect(prepare(t.database, { ...t.config, bootstrapToken: tooLong })).rejects.toThrow(/WAIWANG_BOOTSTRAP_TOKEN/);
+    expect((await readRegion(tooLong)).status).toBe(401);
+    const fresh = await openPglite(undefined);
+    try {
+      await expect(prepare(fresh, { ...t.config, bootstrapToken: tooLong })).rejects.toThrow(`at most ${maxTokenLength} characters`);
+      await prepare(fresh, { ...t.config, bootstrapToken: longest });
+      expect(await authenticateToken(fresh.db, longest, new Date())).toMatchObject({ username: 'admin', role: 'admin' });
+    } finally {
+      await fresh.close();
+    }
   });
 
   async function department(parent: string): Promise<string> {

@@ -24,7 +24,32 @@ async function sealed(t: TestApp): Promise<SealedEntry[]> {
 async function verify(t: TestApp) {
   const reply = await t.call('GET', '/api/v1/audit/verify');
   expect(reply.status).toBe(200);
-  return reply.body as { ok: boolean; entries: number; sealed: number; unsealed: number; head: string | null; firstBroken: { position: number; entryId: number | null; reason: string; detail: string } | null };
+  return reply.body as {
+    ok: boolean;
+    entries: number;
+    sealed: number;
+    unsealed: number;
+    head: string | null;
+    firstBroken: { position: number; entryId: number | null; reason: string; detail: string } | null;
+    anchorProblem: { line: number; kind: string; detail: string } | null;
+    unsealedOverdue: { count: number; oldestEntryId: number; oldestAt: string; detail: string } | null;
+  };
+}
+
+const systemActor = { userId: 1, username: 'admin', role: 'admin' as const, unitCode: '450000', unitPath: '/450000/' };
+
+/** One audit entry written as a verb would, at the given clock. */
+async function writeEntry(t: TestApp, at: Date, requestId: string, during?: () => Promise<void>): Promise<void> {
+  const ctx = { db: t.database.db, actor: systemActor, now: () => at, config: t.config, requestId };
+  await mutate(ctx, async (_tx, audit) => {
+    await audit({ action: 'department.update', objectType: 'unit', objectId: '450100', after: { note: requestId } });
+    await during?.();
+  });
+}
+
+async function entryIdOf(t: TestApp, requestId: string): Promise<number> {
+  const [row] = await rows<{ id: string | number }>(t.database.db, sql`SELECT id FROM audit_entries WHERE request_id = ${requestId}`);
+  return Number(row.id);
 }
 
 /** What someone with the database's superuser could do: switch the append-only triggers off for a moment. */
@@ -142,13 +167,16 @@ describe.each(backends)('the audit trail on %s', (backend) => {
   it('seals committed entries, anchors the head outside the database, and verifies', async () => {
     t = await startTestApp(backend);
     for (let i = 0; i < 3; i++) await createDepartment(t);
+    // A minute on, entries still unsealed are a problem of their own (the sealer is not running).
+    t.clock.now = new Date(t.clock.now.getTime() + 61_000);
     const before = await verify(t);
-    expect(before).toMatchObject({ ok: true, sealed: 0, firstBroken: null, head: null });
+    expect(before).toMatchObject({ ok: false, sealed: 0, firstBroken: null, anchorProblem: null, head: null });
     expect(before.unsealed).toBe(before.entries);
+    expect(before.unsealedOverdue?.count).toBe(before.entries);
     const pass = await t.sealer.pass();
     expect(pass?.sealed).toBe(before.entries);
     const after = await verify(t);
-    expect(after).toMatchObject({ ok: true, entries: before.entries, sealed: before.entries, unsealed: 0, firstBroken: null, head: pass!.head });
+    expect(after).toMatchObject({ ok: true, entries: before.entries, sealed: before.entries, unsealed: 0, firstBroken: null, unsealedOverdue: null, head: pass!.head });
     expect(after.head).toMatch(/^sm3:[0-9a-f]{64}$/);
     expect(readAnchors(t.config.auditAnchorPath)).toEqual([expect.objectContaining({ position: before.entries, head: pass!.head, from: 1 })]);
     // Nothing new: a pass seals nothing and anchors nothing.
@@ -215,6 +243,81 @@ describe.each(backends)('the audit trail on %s', (backend) => {
     const result = await verify(t);
     expect(result.ok).toBe(false);
     expect(result.firstBroken).toMatchObject({ position: last.position, reason: 'deleted' });
+  });
+
+  it('answers ok:false naming a damaged anchor line, never 500', async () => {
+    t = await startTestApp(backend);
+    await sealedOneByOne(t, 3);
+    const file = t.config.auditAnchorPath;
+    const intact = fs.readFileSync(file, 'utf8');
+    const lines = intact.split('\n');
+    expect(lines.at(-1)).toBe('');
+    for (const [line, damaged] of [
+      [2, lines[1].replace('{', '#')],
+      [3, '{"position":"three","head":null}'],
+      [2, ''],
+    ] as const) {
+      const copy = [...lines];
+      copy[line - 1] = damaged;
+      fs.writeFileSync(file, copy.join('\n'));
+      const result = await verify(t);
+      expect(result.ok, damaged).toBe(false);
+      expect(result.anchorProblem).toMatchObject({ line, kind: 'damaged' });
+      expect(result.anchorProblem!.detail).toContain(`line ${line}`);
+      expect(result.firstBroken).toBeNull();
+    }
+    fs.writeFileSync(file, intact);
+    expect(await verify(t)).toMatchObject({ ok: true, anchorProblem: null });
+  });
+
+  it('reports a torn last anchor line (a crash mid-append) as such, not as tampering; the next pass repairs it by appending', async () => {
+    t = await startTestApp(backend);
+    await sealedOneByOne(t, 2);
+    const file = t.config.auditAnchorPath;
+    const intact = fs.readFileSync(file, 'utf8');
+    const complete = intact.split('\n').length - 1;
+    const torn = '{"position":99,"head":"sm3:ab';
+    fs.appendFileSync(file, torn);
+    const result = await verify(t);
+    expect(result).toMatchObject({ ok: true, firstBroken: null, anchorProblem: { line: complete + 1, kind: 'torn_tail' } });
+
+    await createDepartment(t);
+    expect((await t.sealer.pass())?.sealed).toBe(1);
+    // The file is only ever appended to: what was there stays, byte for byte.
+    expect(fs.readFileSync(file, 'utf8').startsWith(intact + torn + '\n')).toBe(true);
+    const repaired = await verify(t);
+    expect(repaired).toMatchObject({ ok: true, firstBroken: null, anchorProblem: null, unsealed: 0 });
+    expect(readAnchors(file).at(-1)).toMatchObject({ position: repaired.sealed });
+    // The anchors still catch a rewrite after the repair.
+    const [last] = (await sealed(t)).slice(-1);
+    await asSuperuser(t, [sql`UPDATE audit_seals SET chain = 'sm3:forged' WHERE position = ${last.position}`]);
+    expect((await verify(t)).ok).toBe(false);
+  });
+
+  it('seals an entry whose clock lags more than 10 minutes behind an earlier pass', async () => {
+    t = await startTestApp(backend);
+    await createDepartment(t);
+    await t.sealer.pass();
+    // A transaction that began long ago (a big import), or another server with a slow clock.
+    await writeEntry(t, new Date(Date.now() - 20 * 60_000), 'lagging-clock');
+    expect((await t.sealer.pass())?.sealed).toBe(1);
+    const id = await entryIdOf(t, 'lagging-clock');
+    expect((await sealed(t)).map((s) => s.entryId)).toContain(id);
+    expect(await verify(t)).toMatchObject({ ok: true, unsealed: 0, unsealedOverdue: null });
+  });
+
+  it('reports entries left unsealed for more than a minute as a problem', async () => {
+    t = await startTestApp(backend);
+    await t.sealer.pass();
+    await createDepartment(t);
+    const [{ id }] = await rows<{ id: string | number }>(t.database.db, sql`SELECT max(id) AS id FROM audit_entries`);
+    expect(await verify(t)).toMatchObject({ ok: true, unsealed: 1, unsealedOverdue: null });
+    t.clock.now = new Date(t.clock.now.getTime() + 61_000);
+    const late = await verify(t);
+    expect(late).toMatchObject({ ok: false, unsealed: 1, firstBroken: null, anchorProblem: null, unsealedOverdue: { count: 1, oldestEntryId: Number(id) } });
+    expect(late.unsealedOverdue!.detail).toMatch(/sealer/);
+    await t.sealer.pass();
+    expect(await verify(t)).toMatchObject({ ok: true, unsealed: 0, unsealedOverdue: null });
   });
 });
 
@@ -288,6 +391,33 @@ describe.runIf(backends.includes('postgres'))('the audit trail under concurrent 
     expect(result).toMatchObject({ ok: true, entries, sealed: entries, unsealed: 0, firstBroken: null });
     const logged = await app.call('GET', '/api/v1/audit?action=department.create&limit=1000');
     expect(logged.body.items).toHaveLength(32);
+  });
+
+  it('seals an entry whose transaction took its id before a seal pass and committed after it', async () => {
+    t = await startTestApp('postgres');
+    const app = t;
+    await app.sealer.pass();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let wrote!: () => void;
+    const written = new Promise<void>((resolve) => (wrote = resolve));
+    // The long transaction takes the lower id and commits last; its clock is 20 minutes behind too.
+    const slow = writeEntry(app, new Date(Date.now() - 20 * 60_000), 'long-import', async () => {
+      wrote();
+      await held;
+    });
+    await written;
+    const code = await createDepartment(app);
+    expect((await app.sealer.pass())?.sealed).toBe(1);
+    release();
+    await slow;
+    const [fast] = (await app.call('GET', `/api/v1/audit?object=unit:${code}`)).body.items;
+    const late = await entryIdOf(app, 'long-import');
+    expect(late).toBeLessThan(Number(fast.id));
+    expect((await app.sealer.pass())?.sealed).toBe(1);
+    const positions = new Map((await sealed(app)).map((s) => [s.entryId, s.position]));
+    expect(positions.get(late)).toBeGreaterThan(positions.get(Number(fast.id))!);
+    expect(await verify(app)).toMatchObject({ ok: true, unsealed: 0, unsealedOverdue: null, firstBroken: null });
   });
 
   it('lets only one sealer hold the sealing lock', async () => {

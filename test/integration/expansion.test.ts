@@ -114,7 +114,7 @@ describe.each(backends)('bandwidth expansion on %s', (backend) => {
     hot = await boundaryLink(t, { agent: poller, capacityMbps: 100, payingUnit: '450102' });
     warm = await boundaryLink(t, { agent: poller, capacityMbps: 100, payingUnit: '450102' });
     const hook = await t.call('POST', '/api/v1/webhooks', {
-      body: { unit: '450102', url: 'http://127.0.0.1:9/expansion', secret: 'expansion-secret-0123456789', events: ['expansion.raised', 'expansion.decided'] },
+      body: { unit: '450102', url: 'http://10.45.0.9:9/expansion', secret: 'expansion-secret-0123456789', events: ['expansion.raised', 'expansion.decided'] },
     });
     expect(hook.status, hook.text).toBe(201);
     hookId = hook.body.id;
@@ -211,13 +211,18 @@ describe.each(backends)('bandwidth expansion on %s', (backend) => {
     expect(after[0].evaluatedAt).toBe(t.clock.now.toISOString());
     expect(Date.parse(after[0].evidence.window.to)).toBeGreaterThan(Date.parse(before.evidence.window.to));
     expect(after[0].evidence.p95In).toBeCloseTo(75, 1);
+    // The paying unit decides on this evidence: its change is on the record, before and after.
+    const reevaluations = async () => (await t.call('GET', `/api/v1/audit?object=expansion_request:${before.id}&action=expansion.reevaluate`)).body.items;
+    const [changed] = await reevaluations();
+    expect(changed).toMatchObject({ actor: 'system', objectType: 'expansion_request', objectId: before.id, before: { evidence: before.evidence, recommendedMbps: 200 }, after: { evidence: after[0].evidence, recommendedMbps: 200 } });
 
-    // On demand, by an operator: the same answer, and an audited evaluation.
+    // On demand, by an operator: the same answer, and an audited evaluation; the evidence is the same, so no new reevaluation entry.
     const operator = await t.userToken('operator', '450100');
     const now = await t.call('POST', '/api/v1/policies/expansion/evaluate', { token: operator });
     expect(now.status, now.text).toBe(200);
     expect(now.body).toMatchObject({ raised: [], updated: [before.id] });
     expect(await countRows(t, 'expansion_requests')).toBe(1);
+    expect(await reevaluations()).toHaveLength(1);
   });
 
   it('the paying unit’s operators decide; raising the capacity fulfils the approval', async () => {

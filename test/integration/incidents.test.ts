@@ -32,7 +32,7 @@ describe.each(backends)('incidents on %s', (backend) => {
   it('a county link down in 2 consecutive readings is reported at once to its city, and resolved with its duration', async () => {
     const link = await boundaryLink(t, { agent: poller, capacityMbps: 100, payingUnit: '450102' });
     const hook = await t.call('POST', '/api/v1/webhooks', {
-      body: { unit: '450100', url: 'http://127.0.0.1:9/hook', secret: 'a-secret-of-enough-length-123', events: ['incident.opened', 'incident.resolved'] },
+      body: { unit: '450100', url: 'http://10.45.0.9:9/hook', secret: 'a-secret-of-enough-length-123', events: ['incident.opened', 'incident.resolved'] },
     });
     expect(hook.status, hook.text).toBe(201);
 

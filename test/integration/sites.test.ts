@@ -142,7 +142,7 @@ describe.each(backends)('rooms, devices and links on %s', (backend) => {
       t.database.db,
       sql`SELECT snmp_credentials, ssh_credentials FROM devices WHERE id = ${Number(created.body.id)}`,
     );
-    expect(stored.snmp_credentials).toMatch(/^v1\./);
+    expect(stored.snmp_credentials).toMatch(/^v2\./);
     expect(stored.snmp_credentials).not.toContain(community);
     expect(stored.ssh_credentials).not.toContain(sshPassword);
     // WAIWANG_SECRET_KEY unset: a key was generated into the data directory, readable by the owner only.

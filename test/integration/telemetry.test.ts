@@ -212,10 +212,19 @@ describe.each(backends)('readings on %s', (backend) => {
 
     const readingsOf = async () => (await t.call('GET', `/api/v1/readings?device=${old.a.id}&from=${new Date(base - minute).toISOString()}&to=${new Date(base + 20 * minute).toISOString()}`)).body.items.length;
     expect(await readingsOf()).toBe(3);
+    const prunes = async () => (await t.call('GET', '/api/v1/audit?action=telemetry.prune')).body.items;
+    const prunesBefore = (await prunes()).length;
     const shortRaw = new TelemetryJob(t.database.db, t.config, { now: () => t.clock.now, settings: { ...job.settings, readingsRetentionDays: 2 } });
     const pruned = await shortRaw.pass();
     expect(pruned.pruned.readings).toBeGreaterThanOrEqual(3);
     expect(await readingsOf()).toBe(0);
+    // One summary entry for the pass, with what it deleted from each table.
+    const recorded = await prunes();
+    expect(recorded).toHaveLength(prunesBefore + 1);
+    expect(recorded[0]).toMatchObject({ actor: 'system', objectType: 'telemetry', objectId: 'retention', after: { pruned: pruned.pruned, retentionDays: { readings: 2 } } });
+    // A pass with nothing past retention deletes nothing and records nothing.
+    expect((await shortRaw.pass()).pruned).toEqual({ readings: 0, interfaceRollups: 0, linkRollups: 0 });
+    expect(await prunes()).toHaveLength(prunesBefore + 1);
     expect((await t.call('GET', url)).body.series).toHaveLength(2);
 
     // The agent's spool replays the middle reading: stored again, but the buckets of that day stay as they were.

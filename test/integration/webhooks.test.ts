@@ -1,9 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows } from '../../server/db/client.js';
+import { ownerOf, seal, secretKey } from '../../server/crypto/secret-box.js';
+import { nextSerialId, rows } from '../../server/db/client.js';
 import { emitEvent, type WaiwangEvent } from '../../server/modules/webhooks/events.js';
 import { WebhookDeliveryWorker } from '../../server/modules/webhooks/worker.js';
 import { backends, countRows, startTestApp, type TestApp } from '../support/harness.js';
@@ -15,8 +17,8 @@ interface Received {
   headers: Record<string, string | string[] | undefined>;
 }
 
-/** A receiver on 127.0.0.1 that checks the signature as a unit's system would and answers from a script. */
-async function receiver(secret: string, answers: number[]): Promise<{ server: Server; url: string; received: Received[] }> {
+/** A receiver on 127.0.0.1 (or another loopback address) that checks the signature as a unit's system would and answers from a script. */
+async function receiver(secret: string, answers: number[], host = '127.0.0.1', port = 0): Promise<{ server: Server; url: string; port: number; received: Received[] }> {
   const received: Received[] = [];
   let n = 0;
   const server = createServer((req, res) => {
@@ -31,9 +33,23 @@ async function receiver(secret: string, answers: number[]): Promise<{ server: Se
       res.end('ok');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { server, url: `http://127.0.0.1:${port}/waiwang-events`, received };
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, resolve);
+  });
+  const bound = (server.address() as AddressInfo).port;
+  return { server, url: `http://${host}:${bound}/waiwang-events`, port: bound, received };
+}
+
+/**
+ * A webhook row written straight into the table, as a registration of an earlier version (or a
+ * name that resolved elsewhere when it was registered) would have left it.
+ */
+async function storedWebhook(t: TestApp, url: string, secret: string, events: string[]): Promise<number> {
+  const id = await nextSerialId(t.database.db, 'webhooks');
+  const sealed = seal(secretKey(t.config), 'webhook', ownerOf('webhook', id), secret);
+  await t.database.db.execute(sql`INSERT INTO webhooks (id, unit_code, url, secret, events) VALUES (${id}, '450100', ${url}, ${sealed}, ${`{${events.join(',')}}`}::text[])`);
+  return id;
 }
 
 /** Emits at the app's clock, as a verb passing ctx.now() does. */
@@ -49,7 +65,8 @@ describe.each(backends)('webhooks on %s', (backend) => {
   const servers: Server[] = [];
 
   beforeAll(async () => {
-    t = await startTestApp(backend);
+    // The receivers of these tests listen on 127.0.0.1: allowed here, as an administrator may.
+    t = await startTestApp(backend, { webhookAllowPrivateTargets: ['127.0.0.1/32'] });
     cityOp = await t.userToken('operator', '450100');
     otherCityOp = await t.userToken('operator', '450200');
     auditor = await t.userToken('auditor', '450000');
@@ -88,7 +105,7 @@ describe.each(backends)('webhooks on %s', (backend) => {
   it('queues an event only when its cause commits, for the webhooks of the units it names', async () => {
     const hook = await t.call('POST', '/api/v1/webhooks', {
       token: cityOp,
-      body: { unit: '450100', url: 'https://noc.example.cn/queued', secret: 'queue-secret-0123456789', events: ['expansion.raised'] },
+      body: { unit: '450100', url: 'https://10.45.0.80/queued', secret: 'queue-secret-0123456789', events: ['expansion.raised'] },
     });
     expect(hook.status, hook.text).toBe(201);
     const deliveries = async () => Number((await rows<{ n: number }>(t.database.db, sql`SELECT count(*)::int AS n FROM webhook_deliveries WHERE webhook_id = ${Number(hook.body.id)}`))[0].n);
@@ -157,7 +174,7 @@ describe.each(backends)('webhooks on %s', (backend) => {
       [1, 500],
       [2, 200],
     ]);
-    expect(delivered.log[0].error).toContain('500');
+    expect(delivered.log.map((a: { error: string | null }) => a.error)).toEqual(['http_status', null]);
     const elsewhere = await t.call('GET', `/api/v1/webhooks/${created.body.id}/deliveries`, { token: otherCityOp });
     expect(elsewhere.status).toBe(403);
     const listedElsewhere = await t.call('GET', '/api/v1/webhooks', { token: otherCityOp });
@@ -188,11 +205,133 @@ describe.each(backends)('webhooks on %s', (backend) => {
     expect(waits.slice(0, 2)).toEqual([1000, 2000]);
     expect((await worker.pass()).attempted).toBe(0);
     const failing = (await t.call('GET', `/api/v1/webhooks/${hooks[0]}/deliveries?status=failed`, { token: cityOp })).body.items[0];
-    expect(failing).toMatchObject({ status: 'failed', attempts: 3, lastStatusCode: 503 });
+    expect(failing).toMatchObject({ status: 'failed', attempts: 3, lastStatusCode: 503, lastError: 'http_status' });
     expect(failing.log).toHaveLength(3);
     const unreachable = (await t.call('GET', `/api/v1/webhooks/${hooks[1]}/deliveries`, { token: cityOp })).body.items[0];
-    expect(unreachable).toMatchObject({ status: 'failed', attempts: 3, lastStatusCode: null });
-    expect(unreachable.lastError).toMatch(/ECONNREFUSED/);
+    // A category, not the socket's own words (which would tell a prober what listens where).
+    expect(unreachable).toMatchObject({ status: 'failed', attempts: 3, lastStatusCode: null, lastError: 'refused' });
+    expect(unreachable.log.map((a: { error: string }) => a.error)).toEqual(['refused', 'refused', 'refused']);
+  });
+
+  it('refuses URLs that lead to the appliance itself, literal or by name, at registration; private extranet receivers are fine', async () => {
+    const strict = await startTestApp(backend);
+    try {
+      const op = await strict.userToken('operator', '450100');
+      const own = Object.values(os.networkInterfaces())
+        .flatMap((list) => list ?? [])
+        .filter((a) => !a.internal && !a.address.startsWith('fe80'))
+        .map((a) => (a.family === 'IPv6' ? `[${a.address}]` : a.address));
+      const before = { hooks: await countRows(strict, 'webhooks'), audit: await countRows(strict, 'audit_entries') };
+      const base = { unit: '450100', secret: 'a-long-enough-secret', events: ['incident.opened'] };
+      for (const url of [
+        'http://127.0.0.1:8080/api/v1/units',
+        'http://127.9.9.9/hook',
+        'http://2130706433/hook',
+        'http://[::1]/hook',
+        'http://[::ffff:127.0.0.1]/hook',
+        'http://0.0.0.0:5432/',
+        'http://[::]/hook',
+        'http://169.254.169.254/latest/meta-data/',
+        'http://[fe80::1]/hook',
+        'http://224.0.0.1/hook',
+        'http://[ff02::1]/hook',
+        'http://255.255.255.255/hook',
+        'http://localhost:9/hook',
+        ...own.map((address) => `https://${address}/hook`),
+      ]) {
+        const reply = await strict.call('POST', '/api/v1/webhooks', { token: op, body: { ...base, url } });
+        expect(reply.status, url).toBe(400);
+        expect(reply.body).toMatchObject({ code: 'validation_failed', field: 'url' });
+      }
+      expect({ hooks: await countRows(strict, 'webhooks'), audit: await countRows(strict, 'audit_entries') }).toEqual(before);
+      const localhost = await strict.call('POST', '/api/v1/webhooks', { token: op, body: { ...base, url: 'http://localhost:9/hook' } });
+      expect(localhost.body.detail).toContain('localhost resolves to 127.0.0.1');
+
+      // The extranet's own receivers live in private space: allowed.
+      for (const url of ['http://10.45.0.80/hook', 'https://172.16.3.4/hook', 'https://192.168.10.20:8443/hook']) {
+        const reply = await strict.call('POST', '/api/v1/webhooks', { token: op, body: { ...base, url } });
+        expect(reply.status, `${url}: ${reply.text}`).toBe(201);
+      }
+      // Nor can an existing webhook be turned towards the appliance.
+      const [hook] = (await strict.call('GET', '/api/v1/webhooks', { token: op })).body.items;
+      const turned = await strict.call('PATCH', `/api/v1/webhooks/${hook.id}`, { token: op, body: { url: 'http://[::1]:8080/' } });
+      expect(turned.status).toBe(400);
+      expect(turned.body.field).toBe('url');
+      expect((await strict.call('GET', `/api/v1/webhooks/${hook.id}`, { token: op })).body.url).toBe(hook.url);
+    } finally {
+      await strict.close();
+    }
+    // The allow-list lets exactly what it names through.
+    const allowed = await t.call('POST', '/api/v1/webhooks', { token: cityOp, body: { unit: '450100', url: 'http://127.0.0.1:9/allowed', secret: 'a-long-enough-secret', events: ['incident.opened'], active: false } });
+    expect(allowed.status, allowed.text).toBe(201);
+    const beyond = await t.call('POST', '/api/v1/webhooks', { token: cityOp, body: { unit: '450100', url: 'http://127.0.0.2:9/beyond', secret: 'a-long-enough-secret', events: ['incident.opened'] } });
+    expect(beyond.status).toBe(400);
+  });
+
+  it('checks the target again at delivery and connects to the address it checked, so a rebinding name cannot switch it', async () => {
+    const secret = 'rebinding-receiver-secret';
+    const first = await receiver(secret, [500]);
+    servers.push(first.server);
+    // The same port on another loopback address, which the allow-list does not name.
+    let second: Awaited<ReturnType<typeof receiver>> | undefined;
+    try {
+      second = await receiver(secret, [200], '127.0.0.2', first.port);
+    } catch {
+      /* the port is taken there: the test still shows that nothing reaches a refused address */
+    }
+    if (second) servers.push(second.server);
+    const hook = await storedWebhook(t, `http://receiver.waiwang.test:${first.port}/hook`, secret, ['incident.resolved']);
+    const blockedHook = await storedWebhook(t, 'http://127.0.0.2:9/stored-before-the-check', secret, ['incident.resolved']);
+    const gone = await storedWebhook(t, 'http://gone.waiwang.test/hook', secret, ['incident.resolved']);
+    await emit(t, { type: 'incident.resolved', unitCodes: ['450100'], payload: { incident: 'rebind' } });
+
+    const asked: string[] = [];
+    // A resolver under an attacker's control: a good answer first, the appliance ever after.
+    const lookup = async (hostname: string) => {
+      asked.push(hostname);
+      if (hostname === 'gone.waiwang.test') throw Object.assign(new Error('getaddrinfo ENOTFOUND gone.waiwang.test'), { code: 'ENOTFOUND' });
+      return [{ address: asked.filter((h) => h === hostname).length === 1 ? '127.0.0.1' : '127.0.0.2', family: 4 as const }];
+    };
+    const worker = new WebhookDeliveryWorker(t.database.db, t.config, undefined, { now: () => new Date(t.clock.now.getTime()), baseDelayMs: 1000, lookup });
+    expect((await worker.pass()).attempted).toBeGreaterThanOrEqual(3);
+    t.clock.now = new Date(t.clock.now.getTime() + 60_000);
+    await worker.pass();
+
+    // Resolved once per attempt, and the request went where the checked answer pointed.
+    expect(asked.filter((h) => h === 'receiver.waiwang.test')).toHaveLength(2);
+    expect(first.received).toHaveLength(1);
+    expect(first.received[0].headers.host).toBe(`receiver.waiwang.test:${first.port}`);
+    expect(second?.received ?? []).toHaveLength(0);
+    const log = async (id: number) => (await t.call('GET', `/api/v1/webhooks/${id}/deliveries`, { token: cityOp })).body.items[0];
+    expect((await log(hook)).log.map((a: { error: string }) => a.error)).toEqual(['http_status', 'blocked']);
+    expect(await log(blockedHook)).toMatchObject({ lastError: 'blocked', lastStatusCode: null });
+    expect(await log(gone)).toMatchObject({ lastError: 'dns' });
+  });
+
+  it('names timeouts, TLS failures and unopenable secrets by category', async () => {
+    const secret = 'categories-receiver-secret';
+    // Accepts the connection and never answers.
+    const silent = createServer(() => {});
+    servers.push(silent);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const plain = await receiver(secret, [200]);
+    servers.push(plain.server);
+    const hooks = {
+      timeout: await storedWebhook(t, `http://127.0.0.1:${(silent.address() as AddressInfo).port}/slow`, secret, ['finding.opened']),
+      // TLS spoken to a plain HTTP port: the handshake fails.
+      tls: await storedWebhook(t, `https://127.0.0.1:${plain.port}/not-tls`, secret, ['finding.opened']),
+      secret: await storedWebhook(t, plain.url, secret, ['finding.opened']),
+    };
+    // The secret of another webhook row, copied over: it does not open for this one.
+    await t.database.db.execute(sql`UPDATE webhooks SET secret = (SELECT secret FROM webhooks WHERE id = ${hooks.tls}) WHERE id = ${hooks.secret}`);
+    await emit(t, { type: 'finding.opened', unitCodes: ['450100'], payload: { finding: 'categories' } });
+    const worker = new WebhookDeliveryWorker(t.database.db, t.config, undefined, { now: () => new Date(t.clock.now.getTime()), timeoutMs: 300 });
+    await worker.pass();
+    for (const [category, id] of Object.entries(hooks)) {
+      const [delivery] = (await t.call('GET', `/api/v1/webhooks/${id}/deliveries`, { token: cityOp })).body.items;
+      expect(delivery, category).toMatchObject({ status: 'pending', attempts: 1, lastStatusCode: null, lastError: category });
+    }
+    expect(plain.received).toHaveLength(0);
   });
 
   it('never sends one delivery twice when several workers run at once', async () => {

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, check, index, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, check, index, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { units } from '../divisions/schema.js';
 
 export const roles = ['admin', 'operator', 'applicant', 'auditor', 'agent'] as const;
@@ -32,6 +32,8 @@ export const apiTokens = pgTable(
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
     revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
     lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
+    /** Made from WAIWANG_BOOTSTRAP_TOKEN (or printed at the first start): a new one revokes it. */
+    bootstrap: boolean('bootstrap').notNull().default(false),
   },
   (t) => [
     uniqueIndex('api_tokens_hash_key').on(t.hash),

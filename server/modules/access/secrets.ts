@@ -3,6 +3,14 @@ import { promisify } from 'node:util';
 
 const scrypt = promisify(scryptCb) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
 
+/**
+ * The longest token a login accepts, and so the longest WAIWANG_BOOTSTRAP_TOKEN a start
+ * accepts (one limit, or a start would store a token no login can use). Ours are 46 characters.
+ */
+export const maxTokenLength = 100;
+/** The shortest WAIWANG_BOOTSTRAP_TOKEN: `ww_` and 17 more characters, about 100 bits in base64url. */
+export const minBootstrapTokenLength = 20;
+
 /** 32 random bytes; the `ww_` prefix lets secret scanners and people recognise a waiwang token. */
 export function newToken(): string {
   return `ww_${randomBytes(32).toString('base64url')}`;

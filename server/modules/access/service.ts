@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Actor, Ctx } from '../../context.js';
 import { mutate, read } from '../../context.js';
 import type { Executor } from '../../db/client.js';
@@ -8,7 +8,7 @@ import { assertActive, loadUnit } from '../divisions/service.js';
 import { authorize } from './authorize.js';
 import type { CreateTokenInput, CreateUserInput, TokenView, UserView } from './inputs.js';
 import { apiTokens, users, type Role, type TokenRow, type UserRow } from './schema.js';
-import { hashPassword, newToken, tokenHash, verifyPassword } from './secrets.js';
+import { hashPassword, maxTokenLength, minBootstrapTokenLength, newToken, tokenHash, verifyPassword } from './secrets.js';
 
 function userView(row: UserRow): UserView {
   return {
@@ -166,7 +166,7 @@ function prepareTokenLookup(db: Executor) {
 }
 
 export async function authenticateToken(db: Executor, token: string, now: Date): Promise<Actor | null> {
-  if (!token.startsWith('ww_') || token.length > 100) return null;
+  if (!token.startsWith('ww_') || token.length > maxTokenLength) return null;
   let lookup = tokenLookups.get(db);
   if (!lookup) tokenLookups.set(db, (lookup = prepareTokenLookup(db)));
   const [found] = await lookup.execute({ hash: tokenHash(token) });
@@ -211,34 +211,55 @@ export const systemActor: Actor = { userId: 0, username: 'system', role: 'admin'
  * (so scripts know it in advance) and otherwise a random one returned once, for printing.
  */
 export async function ensureAdmin(ctx: Ctx, bootstrapToken?: string): Promise<{ created: boolean; token?: string }> {
+  if (bootstrapToken !== undefined) assertBootstrapToken(bootstrapToken);
   const [existing] = await ctx.db.select({ id: users.id }).from(users).where(eq(users.role, 'admin')).limit(1);
   if (existing) {
-    if (bootstrapToken) await ensureTokenFor(ctx, 'admin', bootstrapToken);
+    if (bootstrapToken) await rotateBootstrapToken(ctx, 'admin', bootstrapToken);
     return { created: false };
   }
   const token = bootstrapToken ?? newToken();
-  if (!token.startsWith('ww_') || token.length < 20) {
-    throw new Error('WAIWANG_BOOTSTRAP_TOKEN must start with ww_ and be at least 20 characters');
-  }
   await mutate(ctx, async (tx, audit) => {
     const [user] = await tx.insert(users).values({ username: 'admin', displayName: '系统管理员', unitCode: '450000', role: 'admin' }).returning();
-    const [row] = await tx.insert(apiTokens).values({ userId: user.id, hash: tokenHash(token) }).returning();
+    const [row] = await tx.insert(apiTokens).values({ userId: user.id, hash: tokenHash(token), bootstrap: true }).returning();
     await audit({ action: 'user.create', objectType: 'user', objectId: 'admin', after: userView(user) });
-    await audit({ action: 'token.create', objectType: 'token', objectId: String(row.id), after: { user: 'admin', ...tokenView(row) } });
+    await audit({ action: 'token.create', objectType: 'token', objectId: String(row.id), after: { user: 'admin', ...tokenView(row), bootstrap: true } });
   });
   return { created: true, token: bootstrapToken ? undefined : token };
 }
 
-/** A bootstrap token given on a later start is honoured too (it may have been rotated in the environment). */
-async function ensureTokenFor(ctx: Ctx, username: string, token: string): Promise<void> {
+function assertBootstrapToken(token: string): void {
+  if (!token.startsWith('ww_') || token.length < minBootstrapTokenLength || token.length > maxTokenLength) {
+    throw new Error(`WAIWANG_BOOTSTRAP_TOKEN must start with ww_ and be at least ${minBootstrapTokenLength} and at most ${maxTokenLength} characters`);
+  }
+}
+
+/**
+ * A bootstrap token given on a later start is honoured too (it was rotated in the environment),
+ * and it replaces the previous bootstrap token, which is revoked in the same audited transaction:
+ * a token that leaked with an old environment file stops working when the file is replaced.
+ * Tokens the admin issued through the API are not bootstrap tokens and stay as they are.
+ */
+async function rotateBootstrapToken(ctx: Ctx, username: string, token: string): Promise<void> {
   const [found] = await ctx.db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.hash, tokenHash(token)));
   if (found) return;
   await mutate(ctx, async (tx, audit) => {
     const [user] = await tx.select().from(users).where(eq(users.username, username));
     if (!user) return;
-    const [row] = await tx.insert(apiTokens).values({ userId: user.id, hash: tokenHash(token) }).returning();
+    const [row] = await tx.insert(apiTokens).values({ userId: user.id, hash: tokenHash(token), bootstrap: true }).returning();
     await audit({ action: 'token.create', objectType: 'token', objectId: String(row.id), after: { user: username, ...tokenView(row), bootstrap: true } });
+    const previous = await tx
+      .update(apiTokens)
+      .set({ revokedAt: ctx.now() })
+      .where(and(eq(apiTokens.userId, user.id), eq(apiTokens.bootstrap, true), isNull(apiTokens.revokedAt), ne(apiTokens.id, row.id)))
+      .returning();
+    for (const old of previous) {
+      await audit({
+        action: 'token.revoke',
+        objectType: 'token',
+        objectId: String(old.id),
+        before: { ...tokenView(old), revoked: false, bootstrap: true },
+        after: { ...tokenView(old), bootstrap: true, replacedBy: String(row.id) },
+      });
+    }
   });
 }
-
-

@@ -30,6 +30,14 @@ const verification = z
     firstBroken: z
       .object({ position: z.number().int(), entryId: z.number().int().nullable(), reason: z.string(), detail: z.string() })
       .nullable(),
+    anchorProblem: z
+      .object({ line: z.number().int(), kind: z.enum(['damaged', 'torn_tail']), detail: z.string() })
+      .nullable()
+      .openapi({ description: 'the first bad line of the anchor file: damaged (ok is false) or a torn last line from a crash (ok unaffected; the next pass repairs it)' }),
+    unsealedOverdue: z
+      .object({ count: z.number().int(), oldestEntryId: z.number().int(), oldestAt: z.string(), detail: z.string() })
+      .nullable()
+      .openapi({ description: 'entries written more than a minute ago and still unsealed (ok is false)' }),
   })
   .openapi('AuditVerification');
 

@@ -1,4 +1,8 @@
-import { bigint, pgSequence, index, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { bigint, customType, pgSequence, index, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+
+/** PostgreSQL's 64-bit transaction id (never wraps), as decimal text. */
+const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' });
 
 /**
  * Append-only. Written inside the mutation's own transaction; `hash` is the hash of the
@@ -19,8 +23,20 @@ export const auditEntries = pgTable(
     after: jsonb('after'),
     requestId: text('request_id'),
     hash: text('hash').notNull(),
+    /**
+     * The writing transaction (not part of the hash): the sealer knows from it which entries
+     * may still become visible, whatever their id or clock (see sealer.ts).
+     */
+    xactId: xid8('xact_id')
+      .notNull()
+      .default(sql`pg_current_xact_id()`),
   },
-  (t) => [index('audit_entries_at_idx').on(t.at), index('audit_entries_object_idx').on(t.objectType, t.objectId), index('audit_entries_actor_idx').on(t.actor)],
+  (t) => [
+    index('audit_entries_at_idx').on(t.at),
+    index('audit_entries_object_idx').on(t.objectType, t.objectId),
+    index('audit_entries_actor_idx').on(t.actor),
+    index('audit_entries_xact_idx').on(t.xactId),
+  ],
 );
 
 export const auditSeals = pgTable(

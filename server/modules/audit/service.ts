@@ -51,5 +51,5 @@ export async function listAudit(ctx: Ctx, query: AuditQuery) {
 
 export async function verifyAudit(ctx: Ctx): Promise<Verification> {
   authorize(ctx, 'audit.verify');
-  return read(() => verifyChain(ctx.db, ctx.config.auditAnchorPath));
+  return read(() => verifyChain(ctx.db, ctx.config.auditAnchorPath, ctx.now()));
 }

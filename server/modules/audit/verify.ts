@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/client.js';
 import { genesis, nextChain, recomputeEntryHash } from './chain.js';
-import { readAnchors } from './sealer.js';
+import { readAnchorFile, type Anchor, type AnchorProblem } from './sealer.js';
 
 export interface BrokenAt {
   position: number;
@@ -10,14 +10,33 @@ export interface BrokenAt {
   detail: string;
 }
 
+/** Committed entries the sealer should have sealed by now (see sealDeadlineMs). */
+export interface UnsealedOverdue {
+  count: number;
+  oldestEntryId: number;
+  oldestAt: string;
+  detail: string;
+}
+
 export interface Verification {
+  /** True when the chain is whole, agrees with the anchors, no anchor line is damaged and no entry is overdue. */
   ok: boolean;
   entries: number;
   sealed: number;
   unsealed: number;
   head: string | null;
   firstBroken: BrokenAt | null;
+  /** A damaged anchor line makes ok false; a torn last line (a crash mid-append) alone does not. */
+  anchorProblem: AnchorProblem | null;
+  unsealedOverdue: UnsealedOverdue | null;
 }
+
+/**
+ * The sealer runs every second (WAIWANG_AUDIT_SEAL_MS): an entry written more than a minute
+ * ago and still unsealed means the sealer is not running or cannot seal, and such an entry is
+ * not yet protected by the chain.
+ */
+export const sealDeadlineMs = 60_000;
 
 interface SealedRow {
   position: string | number;
@@ -42,12 +61,13 @@ const page = 5000;
  * then compares the chain with the anchors kept outside the database. Reports the first
  * position where they part.
  */
-export async function verifyChain(db: Executor, anchorPath: string): Promise<Verification> {
+export async function verifyChain(db: Executor, anchorPath: string, now: Date = new Date()): Promise<Verification> {
   const [counts] = await rows<{ entries: string | number; unsealed: string | number }>(
     db,
     sql`SELECT (SELECT count(*) FROM audit_entries) AS entries,
                (SELECT count(*) FROM audit_entries e WHERE NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.entry_id = e.id)) AS unsealed`,
   );
+  const unsealedOverdue = Number(counts.unsealed) > 0 ? await overdueEntries(db, new Date(now.getTime() - sealDeadlineMs)) : null;
   const chainAt = new Map<number, string>();
   const entryAt = new Map<number, number>();
   let previous = genesis;
@@ -109,14 +129,34 @@ export async function verifyChain(db: Executor, anchorPath: string): Promise<Ver
       previous = row.chain;
     }
   }
-  if (!firstBroken) firstBroken = checkAnchors(anchorPath, chainAt, entryAt, sealed);
+  const anchorFile = readAnchorFile(anchorPath);
+  if (!firstBroken) firstBroken = checkAnchors(anchorFile.anchors, chainAt, entryAt, sealed);
   return {
-    ok: firstBroken === null,
+    ok: firstBroken === null && anchorFile.problem?.kind !== 'damaged' && unsealedOverdue === null,
     entries: Number(counts.entries),
     sealed,
     unsealed: Number(counts.unsealed),
     head: sealed ? chainAt.get(sealed) ?? null : null,
     firstBroken,
+    anchorProblem: anchorFile.problem,
+    unsealedOverdue,
+  };
+}
+
+async function overdueEntries(db: Executor, cutoff: Date): Promise<UnsealedOverdue | null> {
+  const [found] = await rows<{ count: string | number; oldest_id: string | number | null; oldest_at: Date | string | null }>(
+    db,
+    sql`SELECT count(*) AS count, min(e.id) AS oldest_id, min(e.at) AS oldest_at FROM audit_entries e
+        WHERE e.at < ${cutoff.toISOString()}::timestamptz AND NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.entry_id = e.id)`,
+  );
+  const count = Number(found.count);
+  if (count === 0) return null;
+  const oldestAt = new Date(found.oldest_at as string).toISOString();
+  return {
+    count,
+    oldestEntryId: Number(found.oldest_id),
+    oldestAt,
+    detail: `${count} audit entries written before ${cutoff.toISOString()} (the oldest at ${oldestAt}) are not sealed yet: is the sealer running on some server, and can it write the anchor file?`,
   };
 }
 
@@ -125,8 +165,8 @@ function parseJson(value: unknown): unknown {
   return value === undefined ? null : value;
 }
 
-function checkAnchors(anchorPath: string, chainAt: Map<number, string>, entryAt: Map<number, number>, sealed: number): BrokenAt | null {
-  for (const anchor of readAnchors(anchorPath)) {
+function checkAnchors(anchors: Anchor[], chainAt: Map<number, string>, entryAt: Map<number, number>, sealed: number): BrokenAt | null {
+  for (const anchor of anchors) {
     const chain = chainAt.get(anchor.position);
     if (chain === anchor.head) continue;
     if (anchor.position > sealed) {

@@ -27,7 +27,7 @@ export const rooms = pgTable(
 
 /**
  * Routers, firewalls and the boundary devices of article 19. Credentials are AES-256-GCM
- * envelopes (see secret-box.ts), never plain text; the API only ever says whether one is set.
+ * envelopes (see server/crypto/secret-box.ts), never plain text; the API only ever says whether one is set.
  */
 export const devices = pgTable(
   'devices',

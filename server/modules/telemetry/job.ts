@@ -1,13 +1,15 @@
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
-import type { Ctx } from '../../context.js';
+import { mutate, type Ctx } from '../../context.js';
 import type { Db } from '../../db/client.js';
+import { authorize } from '../access/authorize.js';
 import { systemActor } from '../access/service.js';
 import { checkSilentDevices } from './incidents.js';
 import type { EvaluationView, IncidentView } from './inputs.js';
 import { evaluateExpansion } from './policy.js';
 import { rollUp, type RollupResult } from './rollup.js';
+import './rules.js';
 import { telemetrySettings, type TelemetrySettings } from './settings.js';
 import { Repeating } from '../../jobs.js';
 
@@ -53,7 +55,7 @@ export class TelemetryJob {
 
   async pass(): Promise<TelemetryPassResult> {
     const ctx = this.ctx();
-    const pruned = await this.prune(ctx.now());
+    const pruned = await pruneTelemetry(ctx, this.settings);
     const rolledUp = await rollUp(ctx, this.settings, { wait: false });
     const devicesDown = await checkSilentDevices(ctx, this.settings);
     const evaluation = await evaluateExpansion(ctx, { wait: false, summaryAudit: false, settings: this.settings });
@@ -75,19 +77,44 @@ export class TelemetryJob {
     return result;
   }
 
-  /** Raw readings past their retention (35 days), rollups past theirs (2 years). */
-  private async prune(now: Date): Promise<TelemetryPassResult['pruned']> {
-    const day = 86_400_000;
-    const readingsBefore = new Date(now.getTime() - this.settings.readingsRetentionDays * day).toISOString();
-    const rollupsBefore = new Date(now.getTime() - this.settings.rollupsRetentionDays * day).toISOString();
+}
+
+export type PruneResult = TelemetryPassResult['pruned'];
+
+/**
+ * Raw readings past their retention (35 days), rollups past theirs (2 years): a write like any
+ * other, in one transaction with one summary audit entry (what was deleted from each table, and
+ * the retention that decided it). A pass that finds nothing past retention changes nothing and
+ * records nothing. Idempotent, so servers sharing a database may prune at once.
+ */
+export async function pruneTelemetry(ctx: Ctx, settings: TelemetrySettings): Promise<PruneResult> {
+  authorize(ctx, 'telemetry.prune');
+  const now = ctx.now();
+  const day = 86_400_000;
+  const readingsBefore = new Date(now.getTime() - settings.readingsRetentionDays * day).toISOString();
+  const rollupsBefore = new Date(now.getTime() - settings.rollupsRetentionDays * day).toISOString();
+  return mutate(ctx, async (tx, audit) => {
     const count = async (query: ReturnType<typeof sql>) => {
-      const result = (await this.db.execute(query)) as unknown as { count?: number; affectedRows?: number };
+      const result = (await tx.execute(query)) as unknown as { count?: number; affectedRows?: number };
       return Number(result.count ?? result.affectedRows ?? 0);
     };
-    return {
+    const pruned: PruneResult = {
       readings: await count(sql`DELETE FROM readings WHERE at < ${readingsBefore}::timestamptz`),
       interfaceRollups: await count(sql`DELETE FROM interface_rollups WHERE bucket_at < ${rollupsBefore}::timestamptz`),
       linkRollups: await count(sql`DELETE FROM link_rollups WHERE bucket_at < ${rollupsBefore}::timestamptz`),
     };
-  }
+    if (pruned.readings + pruned.interfaceRollups + pruned.linkRollups > 0) {
+      await audit({
+        action: 'telemetry.prune',
+        objectType: 'telemetry',
+        objectId: 'retention',
+        after: {
+          pruned,
+          retentionDays: { readings: settings.readingsRetentionDays, rollups: settings.rollupsRetentionDays },
+          before: { readings: readingsBefore, rollups: rollupsBefore },
+        },
+      });
+    }
+    return pruned;
+  });
 }

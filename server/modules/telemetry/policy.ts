@@ -3,6 +3,7 @@ import { mutate, read, type Ctx } from '../../context.js';
 import { rows, type Executor } from '../../db/client.js';
 import { invalid } from '../../http/problem.js';
 import { authorize } from '../access/authorize.js';
+import { canonicalJson } from '../audit/chain.js';
 import { emitEvent } from '../webhooks/events.js';
 import { expansionView, loadExpansionView } from './expansion.js';
 import type { EvaluationView, EvidenceView, ExpansionPolicyInput, ExpansionPolicyView } from './inputs.js';
@@ -231,11 +232,21 @@ export async function evaluateExpansion(ctx: Ctx, options: { wait: boolean; summ
       const current = inFlight.get(linkId);
       if (current) {
         if (current.status !== 'open') continue;
-        await tx
+        const [row] = await tx
           .update(expansionRequests)
           .set({ evidence, currentMbps: s.capacity_mbps, recommendedMbps, evaluatedAt: now })
-          .where(eq(expansionRequests.id, current.id));
+          .where(eq(expansionRequests.id, current.id))
+          .returning();
         updated.push(String(current.id));
+        // The paying unit decides on this evidence and recommendation: each change of them is
+        // on the record with what it replaced. A pass that finds the same figures only notes
+        // the time of the evaluation, which is no change to decide on.
+        const decidedOn = (r: ExpansionRequestRow) => canonicalJson({ evidence: r.evidence, currentMbps: r.currentMbps, recommendedMbps: r.recommendedMbps });
+        if (decidedOn(row) !== decidedOn(current)) {
+          const link = { name: s.link_name, capacityMbps: s.capacity_mbps };
+          const view = expansionView(row, link);
+          await audit({ action: 'expansion.reevaluate', objectType: 'expansion_request', objectId: view.id, before: expansionView(current, link), after: view });
+        }
         continue;
       }
       if (!breach) continue;

@@ -17,4 +17,6 @@ export const rules = {
   'expansion.read': { roles: readers, scoped: false },
   'expansion.decide': { roles: ['admin', 'operator'], scoped: true },
   'incident.read': { roles: readers, scoped: false },
+  // The server's own job (the system actor) prunes past retention; no endpoint.
+  'telemetry.prune': { roles: ['admin'], scoped: false },
 } as const satisfies RuleTable;

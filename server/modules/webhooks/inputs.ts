@@ -73,11 +73,16 @@ export const deliveryView = z
     attempts: z.number(),
     nextAttemptAt: z.string().nullable(),
     lastStatusCode: z.number().nullable(),
-    lastError: z.string().nullable(),
+    lastError: z
+      .string()
+      .nullable()
+      .openapi({ description: 'the category of the last failure: refused, timeout, tls, http_status, dns, blocked, unreachable, connection, secret' }),
     createdAt: z.string(),
     deliveredAt: z.string().nullable(),
     body: z.unknown().openapi({ description: 'the event as sent' }),
-    log: z.array(z.object({ attempt: z.number(), at: z.string(), statusCode: z.number().nullable(), error: z.string().nullable(), durationMs: z.number() })),
+    log: z.array(
+      z.object({ attempt: z.number(), at: z.string(), statusCode: z.number().nullable(), error: z.string().nullable().openapi({ description: 'the category, as lastError' }), durationMs: z.number() }),
+    ),
   })
   .openapi('WebhookDelivery');
 export type DeliveryView = z.infer<typeof deliveryView>;

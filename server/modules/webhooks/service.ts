@@ -1,13 +1,14 @@
 import { and, asc, desc, eq, gt, inArray, like, lt, type SQL } from 'drizzle-orm';
 import { mutate, read, type Ctx } from '../../context.js';
-import type { Executor } from '../../db/client.js';
-import { notFound } from '../../http/problem.js';
+import { nextSerialId, type Executor } from '../../db/client.js';
+import { invalid, notFound } from '../../http/problem.js';
 import { assertRole, authorize } from '../access/authorize.js';
 import { units } from '../divisions/schema.js';
 import { assertActive, loadUnit } from '../divisions/service.js';
-import { seal, secretKey } from '../sites/secret-box.js';
+import { ownerOf, seal, secretKey } from '../../crypto/secret-box.js';
 import type { CreateWebhookInput, DeliveryView, ListDeliveriesQuery, ListWebhooksQuery, UpdateWebhookInput, WebhookView } from './inputs.js';
 import { webhookAttempts, webhookDeliveries, webhooks, type WebhookEventType, type WebhookRow } from './schema.js';
+import { checkTarget, systemLookup } from './targets.js';
 
 export function webhookView(row: WebhookRow): WebhookView {
   return {
@@ -29,18 +30,38 @@ async function loadWebhook(db: Executor, id: string, options: { forUpdate?: bool
   return row;
 }
 
+/** How long a registration waits for the receiver's name to resolve. */
+const resolveTimeoutMs = 5_000;
+
+/**
+ * A URL that leads to the appliance itself is refused when it is registered (the delivery
+ * worker checks again at every attempt: a name may resolve elsewhere later). A name that does
+ * not resolve yet is accepted: the receiver may go into DNS after it is registered.
+ * Runs outside the transaction (a lookup may take seconds) and after the caller's scope is
+ * checked, so nobody outside the unit can use it to learn where names resolve.
+ */
+async function assertAllowedTarget(ctx: Ctx, url: string): Promise<void> {
+  const verdict = await checkTarget(new URL(url), ctx.config.webhookAllowPrivateTargets, systemLookup, resolveTimeoutMs);
+  if (!verdict.ok && verdict.category === 'blocked') throw invalid(`url: ${verdict.detail}`, { field: 'url' });
+}
+
 export async function createWebhook(ctx: Ctx, input: CreateWebhookInput): Promise<WebhookView> {
   assertRole(ctx, 'webhook.create');
+  await read(async () => authorize(ctx, 'webhook.create', { unit: await loadUnit(ctx.db, input.unit) }));
+  await assertAllowedTarget(ctx, input.url);
   return mutate(ctx, async (tx, audit) => {
     const unit = await loadUnit(tx, input.unit);
     authorize(ctx, 'webhook.create', { unit });
     assertActive(unit);
+    // The id first: the secret is sealed for this row (server/crypto/secret-box.ts).
+    const id = await nextSerialId(tx, 'webhooks');
     const [row] = await tx
       .insert(webhooks)
       .values({
+        id,
         unitCode: unit.code,
         url: input.url,
-        secret: seal(secretKey(ctx.config), 'webhook', input.secret),
+        secret: seal(secretKey(ctx.config), 'webhook', ownerOf('webhook', id), input.secret),
         events: input.events,
         active: input.active,
         createdAt: ctx.now(),
@@ -87,6 +108,11 @@ export async function listWebhooks(ctx: Ctx, query: ListWebhooksQuery): Promise<
 
 export async function updateWebhook(ctx: Ctx, id: string, input: UpdateWebhookInput): Promise<WebhookView> {
   assertRole(ctx, 'webhook.update');
+  if (input.url !== undefined) {
+    const url = input.url;
+    await read(async () => authorize(ctx, 'webhook.update', { unit: await loadUnit(ctx.db, (await loadWebhook(ctx.db, id)).unitCode) }));
+    await assertAllowedTarget(ctx, url);
+  }
   return mutate(ctx, async (tx, audit) => {
     const before = await loadWebhook(tx, id, { forUpdate: true });
     authorize(ctx, 'webhook.update', { unit: await loadUnit(tx, before.unitCode) });
@@ -94,7 +120,7 @@ export async function updateWebhook(ctx: Ctx, id: string, input: UpdateWebhookIn
       .update(webhooks)
       .set({
         ...(input.url !== undefined ? { url: input.url } : {}),
-        ...(input.secret !== undefined ? { secret: seal(secretKey(ctx.config), 'webhook', input.secret) } : {}),
+        ...(input.secret !== undefined ? { secret: seal(secretKey(ctx.config), 'webhook', ownerOf('webhook', before.id), input.secret) } : {}),
         ...(input.events !== undefined ? { events: input.events } : {}),
         ...(input.active !== undefined ? { active: input.active } : {}),
         updatedAt: ctx.now(),

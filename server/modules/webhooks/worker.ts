@@ -1,10 +1,14 @@
 import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import { rows, type Db } from '../../db/client.js';
-import { open, secretKey } from '../sites/secret-box.js';
+import { open, ownerOf, secretKey } from '../../crypto/secret-box.js';
 import { Repeating } from '../../jobs.js';
+import { checkTarget, systemLookup, type Lookup, type ResolvedAddress } from './targets.js';
 
 export interface DeliveryOptions {
   /** The first retry waits this long; each further one twice as long as the one before. */
@@ -17,6 +21,8 @@ export interface DeliveryOptions {
   claimMs: number;
   batchSize: number;
   now: () => Date;
+  /** How receivers' names are resolved (tests replace it; the default is the system resolver). */
+  lookup: Lookup;
 }
 
 export const defaultDeliveryOptions: DeliveryOptions = {
@@ -27,7 +33,51 @@ export const defaultDeliveryOptions: DeliveryOptions = {
   claimMs: 60_000,
   batchSize: 50,
   now: () => new Date(),
+  lookup: systemLookup,
 };
+
+/**
+ * What operators see of a failed attempt: a category, never the raw socket error (which tells
+ * a prober what listens where). The server log keeps the detail for the administrator.
+ *   refused      the receiver's host refused the connection (nothing listens on that port)
+ *   timeout      no answer within the timeout (10 s)
+ *   tls          the TLS handshake failed (certificate not trusted, expired, wrong name, not TLS)
+ *   http_status  the receiver answered, but not 2xx (see the status code; redirects are not followed)
+ *   dns          the receiver's name does not resolve
+ *   blocked      the URL leads to the appliance itself, or to loopback, link-local, … (not sent)
+ *   unreachable  no route to the receiver's network
+ *   connection   the connection broke before an answer
+ *   secret       this server cannot open the webhook's stored secret (not sent)
+ */
+export const deliveryErrors = ['refused', 'timeout', 'tls', 'http_status', 'dns', 'blocked', 'unreachable', 'connection', 'secret'] as const;
+export type DeliveryError = (typeof deliveryErrors)[number];
+
+const tlsCodes = new Set([
+  'EPROTO',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+]);
+
+/** The category of a socket, DNS or TLS error (Node's error codes). */
+export function deliveryErrorOf(err: unknown): DeliveryError {
+  const code = String((err as NodeJS.ErrnoException)?.code ?? '');
+  if (code === 'ECONNREFUSED') return 'refused';
+  if (code === 'ETIMEDOUT' || code === 'ETIMEOUT' || code === 'ESOCKETTIMEDOUT' || (err as Error)?.name === 'TimeoutError') return 'timeout';
+  if (tlsCodes.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_') || code.startsWith('ERR_OSSL_')) return 'tls';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ENODATA' || code === 'EAI_NONAME') return 'dns';
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EHOSTDOWN' || code === 'ENETDOWN') return 'unreachable';
+  return 'connection';
+}
 
 /** `sha256=<hex HMAC-SHA256 of the body>`, the value of X-Waiwang-Signature. */
 export function signature(secret: string, body: string): string {
@@ -53,8 +103,10 @@ interface Claimed {
 interface Outcome {
   ok: boolean;
   statusCode: number | null;
-  error: string | null;
+  error: DeliveryError | null;
   durationMs: number;
+  /** For the server log only. */
+  detail?: string;
 }
 
 export interface PassResult {
@@ -76,7 +128,7 @@ export class WebhookDeliveryWorker {
 
   constructor(
     private readonly db: Db,
-    private readonly config: Pick<Config, 'secretKey' | 'dataDir' | 'databaseUrl'>,
+    private readonly config: Pick<Config, 'secretKey' | 'dataDir' | 'databaseUrl' | 'webhookAllowPrivateTargets'>,
     private readonly log?: Logger,
     options: Partial<DeliveryOptions> = {},
   ) {
@@ -146,30 +198,31 @@ export class WebhookDeliveryWorker {
   private async send(d: Claimed): Promise<Outcome> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
+    const failed = (error: DeliveryError, detail: string): Outcome => ({ ok: false, statusCode: null, error, durationMs: elapsed(), detail });
+    let secret: string;
     try {
-      const secret = open<string>(secretKey(this.config, this.log), 'webhook', d.secret);
-      const res = await fetch(d.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'waiwang-webhooks/1',
-          'x-waiwang-event': d.eventType,
-          'x-waiwang-delivery': String(d.id),
-          'x-waiwang-event-id': d.eventId,
-          'x-waiwang-signature': signature(secret, d.body),
-        },
-        body: d.body,
-        // A redirect would resend the signed body somewhere the unit never registered.
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      });
-      await res.body?.cancel().catch(() => {});
-      const ok = res.status >= 200 && res.status < 300;
-      return { ok, statusCode: res.status, error: ok ? null : `the receiver answered ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`, durationMs: elapsed() };
+      secret = open<string>(secretKey(this.config, this.log), 'webhook', ownerOf('webhook', d.webhookId), d.secret);
     } catch (err) {
-      const e = err as Error & { cause?: { code?: string; message?: string } };
-      const reason = e.name === 'TimeoutError' ? `no answer within ${this.options.timeoutMs} ms` : (e.cause?.code ?? e.cause?.message ?? e.message);
-      return { ok: false, statusCode: null, error: String(reason).slice(0, 500), durationMs: elapsed() };
+      return failed('secret', (err as Error).message);
+    }
+    const url = new URL(d.url);
+    // Checked at every attempt, not only when the URL was registered: a name may resolve elsewhere now.
+    const target = await checkTarget(url, this.config.webhookAllowPrivateTargets, this.options.lookup, this.options.timeoutMs);
+    if (!target.ok) return failed(target.category, target.detail);
+    try {
+      const statusCode = await post(url, target.address, d.body, {
+        'content-type': 'application/json',
+        'user-agent': 'waiwang-webhooks/1',
+        'x-waiwang-event': d.eventType,
+        'x-waiwang-delivery': String(d.id),
+        'x-waiwang-event-id': d.eventId,
+        'x-waiwang-signature': signature(secret, d.body),
+      }, this.options.timeoutMs);
+      const ok = statusCode >= 200 && statusCode < 300;
+      return { ok, statusCode, error: ok ? null : 'http_status', durationMs: elapsed(), ...(ok ? {} : { detail: `the receiver answered ${statusCode}` }) };
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      return failed(deliveryErrorOf(err), `${e.code ?? e.name}: ${e.message}`);
     }
   }
 
@@ -189,8 +242,40 @@ export class WebhookDeliveryWorker {
         WHERE id = ${d.id}`);
     });
     if (!outcome.ok) {
-      this.log?.warn({ webhook: { id: d.webhookId, delivery: d.id, attempt, status, statusCode: outcome.statusCode, error: outcome.error } }, 'webhook delivery attempt failed');
+      this.log?.warn(
+        { webhook: { id: d.webhookId, delivery: d.id, attempt, status, statusCode: outcome.statusCode, error: outcome.error, detail: outcome.detail } },
+        'webhook delivery attempt failed',
+      );
     }
     return status;
   }
+}
+
+/**
+ * One POST to the checked address: the socket connects to `address` (the lookup hook hands it
+ * to net.connect, which in Node 20 asks for all addresses, happy eyeballs), while the Host header,
+ * TLS SNI and the certificate check use the URL's name. A fresh connection each time (no
+ * keep-alive pool), so no socket opened for an earlier answer of the resolver is reused. Resolves
+ * with the status code once the answer's head arrives; the body is discarded. Redirects are not
+ * followed (node:http never does): one would resend the signed body somewhere the unit never
+ * registered, past the target check.
+ */
+function post(url: URL, address: ResolvedAddress, body: string, headers: Record<string, string>, timeoutMs: number): Promise<number> {
+  const pinned: LookupFunction = (_hostname, options, callback) => {
+    if ((options as { all?: boolean }).all) (callback as (err: null, addresses: { address: string; family: number }[]) => void)(null, [address]);
+    else callback(null, address.address, address.family);
+  };
+  const signal = AbortSignal.timeout(timeoutMs);
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? https : http).request(
+      url,
+      { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, lookup: pinned, agent: false, signal },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    request.on('error', (err) => reject(signal.aborted ? Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' }) : err));
+    request.end(body);
+  });
 }

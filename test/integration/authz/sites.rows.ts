@@ -61,7 +61,7 @@ const acrossTo = linkBetween(
 const cityDown = linkBetween(() => '450100', (f) => f.in.division);
 const linkAcross = async (f: AuthzFixtures) => `/api/v1/links/${(await asAdmin(f, 'POST', '/api/v1/links', await acrossTo(f))).id}`;
 
-const webhookBody = (f: AuthzFixtures) => ({ unit: f.target.division, url: 'https://noc.example.cn/events', secret: 'matrix-webhook-secret', events: ['incident.opened'] });
+const webhookBody = (f: AuthzFixtures) => ({ unit: f.target.division, url: 'https://10.45.0.9/events', secret: 'matrix-webhook-secret', events: ['incident.opened'] });
 const webhook = async (f: AuthzFixtures) => (await asAdmin(f, 'POST', '/api/v1/webhooks', webhookBody(f))).id;
 
 export const rows: AuthzRow[] = [

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, like, or, sql, type SQL } from 'drizzle-orm';
 import { mutate, read, type Ctx } from '../../../context.js';
-import type { Executor, Tx } from '../../../db/client.js';
+import { nextSerialId, type Executor, type Tx } from '../../../db/client.js';
 import { invalid, notFound, Problem, ruleViolation } from '../../../http/problem.js';
 import { AddressError, parseAddress, parseInterfaceAddress, readStoredCidr, type InterfaceAddress } from '../../../net/cidr.js';
 import { assertInScope, assertRole, authorize } from '../../access/authorize.js';
@@ -12,7 +12,7 @@ import { bareAddress, findAddressInVrfs, loadVrf, mostSpecificPrefix, sharedVrfN
 import { vrfs } from '../../ipam/schema.js';
 import type { CreateDeviceInput, DeviceView, ListDevicesQuery, SnmpInput, SshInput, UpdateDeviceInput, Warning } from '../inputs.js';
 import { deviceInterfaces, devices, type DeviceInterfaceRow, type DeviceRow, type DeviceRole } from '../schema.js';
-import { open, seal, secretKey } from '../secret-box.js';
+import { open, ownerOf, seal, secretKey } from '../../../crypto/secret-box.js';
 import { roomInScope } from './rooms.js';
 
 export type SnmpSecret =
@@ -229,7 +229,7 @@ function snmpSecretOf(input: SnmpInput): SnmpSecret | null {
   return secret;
 }
 
-async function snmpColumns(ctx: Ctx, tx: Tx, input: SnmpInput | null | undefined, existing: SnmpColumns): Promise<SnmpColumns> {
+async function snmpColumns(ctx: Ctx, tx: Tx, deviceId: number, input: SnmpInput | null | undefined, existing: SnmpColumns): Promise<SnmpColumns> {
   if (input === undefined) {
     const { snmpAgentUserId, snmpVersion, snmpPort, snmpCredentials } = existing;
     return { snmpAgentUserId, snmpVersion, snmpPort, snmpCredentials };
@@ -241,7 +241,7 @@ async function snmpColumns(ctx: Ctx, tx: Tx, input: SnmpInput | null | undefined
   let credentials = existing.snmpCredentials;
   if (secret) {
     version = input.version!;
-    credentials = seal(secretKey(ctx.config), 'snmp', secret);
+    credentials = seal(secretKey(ctx.config), 'snmp', ownerOf('device', deviceId), secret);
   } else if (input.version !== undefined && input.version !== existing.snmpVersion) {
     if (existing.snmpCredentials) {
       throw invalid(`changing SNMP from version ${existing.snmpVersion} to ${input.version} needs the new credentials in the same request`, { field: 'snmp.version' });
@@ -251,7 +251,7 @@ async function snmpColumns(ctx: Ctx, tx: Tx, input: SnmpInput | null | undefined
   return { snmpAgentUserId: agent, snmpVersion: version, snmpPort: input.port ?? existing.snmpPort ?? defaultPorts.snmp, snmpCredentials: credentials };
 }
 
-async function sshColumns(ctx: Ctx, tx: Tx, input: SshInput | null | undefined, existing: SshColumns): Promise<SshColumns> {
+async function sshColumns(ctx: Ctx, tx: Tx, deviceId: number, input: SshInput | null | undefined, existing: SshColumns): Promise<SshColumns> {
   if (input === undefined) {
     const { sshAgentUserId, sshPort, sshUsername, sshCredentials, sshHostKeySha256 } = existing;
     return { sshAgentUserId, sshPort, sshUsername, sshCredentials, sshHostKeySha256 };
@@ -268,7 +268,7 @@ async function sshColumns(ctx: Ctx, tx: Tx, input: SshInput | null | undefined, 
         : null;
   if (secret) {
     if (!username) throw invalid('SSH credentials need the username they log in as', { field: 'ssh.username' });
-    credentials = seal(secretKey(ctx.config), 'ssh', secret);
+    credentials = seal(secretKey(ctx.config), 'ssh', ownerOf('device', deviceId), secret);
   }
   return {
     sshAgentUserId: agent,
@@ -279,12 +279,12 @@ async function sshColumns(ctx: Ctx, tx: Tx, input: SshInput | null | undefined, 
   };
 }
 
-export function openSnmpSecret(ctx: Pick<Ctx, 'config'>, envelope: string): SnmpSecret {
-  return open<SnmpSecret>(secretKey(ctx.config), 'snmp', envelope);
+export function openSnmpSecret(ctx: Pick<Ctx, 'config'>, deviceId: number, envelope: string): SnmpSecret {
+  return open<SnmpSecret>(secretKey(ctx.config), 'snmp', ownerOf('device', deviceId), envelope);
 }
 
-export function openSshSecret(ctx: Pick<Ctx, 'config'>, envelope: string): SshSecret {
-  return open<SshSecret>(secretKey(ctx.config), 'ssh', envelope);
+export function openSshSecret(ctx: Pick<Ctx, 'config'>, deviceId: number, envelope: string): SshSecret {
+  return open<SshSecret>(secretKey(ctx.config), 'ssh', ownerOf('device', deviceId), envelope);
 }
 
 function dialectWarnings(row: Pick<DeviceRow, 'sshAgentUserId' | 'dialect'>): Warning[] {
@@ -314,11 +314,14 @@ export async function createDevice(ctx: Ctx, input: CreateDeviceInput): Promise<
       mgmt,
       plan.map((p, index) => ({ name: p.name, index, address: ifAddresses[index] })),
     );
-    const snmp = await snmpColumns(ctx, tx, input.snmp, noSnmp);
-    const ssh = await sshColumns(ctx, tx, input.ssh, noSsh);
+    // The id first: the credentials are sealed for this row (server/crypto/secret-box.ts).
+    const id = await nextSerialId(tx, 'devices');
+    const snmp = await snmpColumns(ctx, tx, id, input.snmp, noSnmp);
+    const ssh = await sshColumns(ctx, tx, id, input.ssh, noSsh);
     const [row] = await tx
       .insert(devices)
       .values({
+        id,
         hostname: input.hostname,
         roomId: input.room ? Number(input.room) : null,
         role: input.role,
@@ -428,8 +431,8 @@ export async function updateDevice(ctx: Ctx, id: string, input: UpdateDeviceInpu
       ownerUnitCode: owner.code,
       responsibleName,
       responsiblePhone,
-      ...(await snmpColumns(ctx, tx, input.snmp, before)),
-      ...(await sshColumns(ctx, tx, input.ssh, before)),
+      ...(await snmpColumns(ctx, tx, before.id, input.snmp, before)),
+      ...(await sshColumns(ctx, tx, before.id, input.ssh, before)),
       updatedAt: ctx.now(),
     };
     const [row] = await tx.update(devices).set(changes).where(eq(devices.id, before.id)).returning();

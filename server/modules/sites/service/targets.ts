@@ -124,14 +124,14 @@ export async function agentTargets(ctx: Ctx, query: TargetsQuery): Promise<Targe
       // Each method's secrets only to the agent of that method.
       if (methods.includes('snmp')) {
         target.snmp = d.snmpCredentials
-          ? { version: d.snmpVersion ?? '2c', port: d.snmpPort ?? 161, ...openSnmpSecret(ctx, d.snmpCredentials) }
+          ? { version: d.snmpVersion ?? '2c', port: d.snmpPort ?? 161, ...openSnmpSecret(ctx, d.id, d.snmpCredentials) }
           : null;
       }
       if (methods.includes('ssh')) {
         target.ssh = {
           port: d.sshPort ?? 22,
           username: d.sshUsername,
-          ...(d.sshCredentials ? openSshSecret(ctx, d.sshCredentials) : {}),
+          ...(d.sshCredentials ? openSshSecret(ctx, d.id, d.sshCredentials) : {}),
           hostKeySha256: d.sshHostKeySha256,
         };
       }

@@ -3,37 +3,53 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { open, parseSecretKey, seal, secretKey, SecretKeyMismatch } from './secret-box.js';
+import { legacyEnvelope } from '../../test/support/legacy-envelope.js';
+import { isBound, open, parseSecretKey, seal, secretKey, SecretKeyMismatch } from './secret-box.js';
 
 describe('credential envelopes', () => {
   const key = randomBytes(32);
 
   it('round-trips a credential and never shows it in the envelope', () => {
-    const envelope = seal(key, 'snmp', { community: 'very-secret-community' });
-    expect(envelope).toMatch(/^v1\.[0-9a-f]{8}\.[\w-]+\.[\w-]+\.[\w-]+$/);
+    const envelope = seal(key, 'snmp', 'device:7', { community: 'very-secret-community' });
+    expect(envelope).toMatch(/^v2\.[0-9a-f]{8}\.[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(envelope).not.toContain('very-secret');
     expect(Buffer.from(envelope.split('.')[4], 'base64url').toString()).not.toContain('very-secret');
-    expect(open(key, 'snmp', envelope)).toEqual({ community: 'very-secret-community' });
+    expect(open(key, 'snmp', 'device:7', envelope)).toEqual({ community: 'very-secret-community' });
+    expect(isBound(envelope)).toBe(true);
   });
 
   it('uses a fresh IV every time', () => {
-    expect(seal(key, 'ssh', { password: 'x' })).not.toBe(seal(key, 'ssh', { password: 'x' }));
+    expect(seal(key, 'ssh', 'device:7', { password: 'x' })).not.toBe(seal(key, 'ssh', 'device:7', { password: 'x' }));
   });
 
   it('refuses an envelope moved to another purpose, or altered', () => {
-    const envelope = seal(key, 'ssh', { password: 'pw' });
-    expect(() => open(key, 'snmp', envelope)).toThrow();
+    const envelope = seal(key, 'ssh', 'device:7', { password: 'pw' });
+    expect(() => open(key, 'snmp', 'device:7', envelope)).toThrow();
     const parts = envelope.split('.');
     const body = Buffer.from(parts[4], 'base64url');
     body[0] ^= 1;
     parts[4] = body.toString('base64url');
-    expect(() => open(key, 'ssh', parts.join('.'))).toThrow();
+    expect(() => open(key, 'ssh', 'device:7', parts.join('.'))).toThrow();
+  });
+
+  it('refuses an envelope copied onto another row: the owner is associated data', () => {
+    const envelope = seal(key, 'snmp', 'device:7', { community: 'of-device-7' });
+    expect(() => open(key, 'snmp', 'device:8', envelope)).toThrow(/device:8/);
+    expect(() => open(key, 'webhook', 'webhook:7', seal(key, 'webhook', 'webhook:70', 's'))).toThrow();
+  });
+
+  it('still opens an unbound v1 envelope written before the binding, and says it needs resealing', () => {
+    const envelope = legacyEnvelope(key, 'snmp', { community: 'old' });
+    expect(open(key, 'snmp', 'device:7', envelope)).toEqual({ community: 'old' });
+    expect(isBound(envelope)).toBe(false);
+    expect(() => open(key, 'ssh', 'device:7', envelope)).toThrow();
   });
 
   it('names the problem when a server holds another key', () => {
-    const envelope = seal(key, 'webhook', 's');
-    expect(() => open(randomBytes(32), 'webhook', envelope)).toThrow(SecretKeyMismatch);
-    expect(() => open(randomBytes(32), 'webhook', envelope)).toThrow(/WAIWANG_SECRET_KEY/);
+    const envelope = seal(key, 'webhook', 'webhook:1', 's');
+    expect(() => open(randomBytes(32), 'webhook', 'webhook:1', envelope)).toThrow(SecretKeyMismatch);
+    expect(() => open(randomBytes(32), 'webhook', 'webhook:1', envelope)).toThrow(/WAIWANG_SECRET_KEY/);
+    expect(() => open(randomBytes(32), 'webhook', 'webhook:1', legacyEnvelope(key, 'webhook', 's'))).toThrow(SecretKeyMismatch);
   });
 });
 

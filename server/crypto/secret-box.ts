@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { Config } from '../../config.js';
+import type { Config } from '../config.js';
 
 /**
  * Device credentials and webhook secrets at rest: AES-256-GCM under WAIWANG_SECRET_KEY, or
@@ -77,22 +77,60 @@ export class SecretKeyMismatch extends Error {
   }
 }
 
-/** `v1.<key fingerprint>.<iv>.<tag>.<ciphertext>`, base64url parts; the purpose is bound as associated data. */
-export function seal(key: Buffer, purpose: SecretPurpose, value: unknown): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(`waiwang:${purpose}`));
-  const ciphertext = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
-  return ['v1', fingerprint(key), iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.');
+/**
+ * The row a secret belongs to, `device:42` or `webhook:7`. It is sealed into the envelope as
+ * associated data (NIST SP 800-38D: authenticated but not encrypted), so an envelope copied
+ * onto another row with a database write fails to open there instead of handing that row's
+ * agent or receiver someone else's credential.
+ */
+export type SecretOwner = `${'device' | 'webhook'}:${number}`;
+
+export function ownerOf(kind: 'device' | 'webhook', id: number): SecretOwner {
+  return `${kind}:${id}`;
 }
 
-export function open<T>(key: Buffer, purpose: SecretPurpose, envelope: string): T {
+export class SecretEnvelopeError extends Error {
+  constructor(purpose: SecretPurpose, owner: SecretOwner) {
+    super(`the stored ${purpose} secret of ${owner} does not open: it was sealed for another row, or altered; set it again`);
+    this.name = 'SecretEnvelopeError';
+  }
+}
+
+/**
+ * `v2.<key fingerprint>.<iv>.<tag>.<ciphertext>`, base64url parts; the purpose and the owner
+ * are the associated data. (`v1` envelopes, written before the owner binding, carry only the
+ * purpose: they still open, and resealUnboundSecrets() rewrites them as v2 at start.)
+ */
+export function seal(key: Buffer, purpose: SecretPurpose, owner: SecretOwner, value: unknown): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(associatedData('v2', purpose, owner));
+  const ciphertext = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
+  return ['v2', fingerprint(key), iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.');
+}
+
+export function open<T>(key: Buffer, purpose: SecretPurpose, owner: SecretOwner, envelope: string): T {
   const [version, print, iv, tag, ciphertext] = envelope.split('.');
-  if (version !== 'v1' || !ciphertext) throw new Error('not a waiwang secret envelope');
+  if ((version !== 'v1' && version !== 'v2') || !ciphertext) throw new Error('not a waiwang secret envelope');
   if (print !== fingerprint(key)) throw new SecretKeyMismatch(print, fingerprint(key));
   const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
-  decipher.setAAD(Buffer.from(`waiwang:${purpose}`));
+  decipher.setAAD(associatedData(version, purpose, owner));
   decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-  const plain = Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
+  let plain: Buffer;
+  try {
+    plain = Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
+  } catch {
+    // GCM cannot tell a wrong owner from altered bytes: both fail the tag.
+    throw new SecretEnvelopeError(purpose, owner);
+  }
   return JSON.parse(plain.toString('utf8')) as T;
+}
+
+/** False for a v1 envelope, which any row could carry: reseal it for its row. */
+export function isBound(envelope: string): boolean {
+  return envelope.startsWith('v2.');
+}
+
+function associatedData(version: 'v1' | 'v2', purpose: SecretPurpose, owner: SecretOwner): Buffer {
+  return Buffer.from(version === 'v1' ? `waiwang:${purpose}` : `waiwang:v2:${purpose}:${owner}`);
 }
