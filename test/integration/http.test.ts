@@ -1,4 +1,8 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminToken } from '../support/databases.js';
 import { backends, countRows, startTestApp, type Reply, type TestApp } from '../support/harness.js';
 
 /** Tables a foundation write can touch: a refused request must leave every one as it was. */
@@ -174,6 +178,105 @@ describe.each(backends)('HTTP refusals and system endpoints on %s', (backend) =>
       const echoed = await t.call('GET', '/healthz', { token: null, headers: { 'x-request-id': 'client-chosen-id-1' } });
       expect(echoed.headers.get('x-request-id')).toBe('client-chosen-id-1');
     });
+  });
+});
+
+describe.each(backends)('keep-alive connections over a real socket, on %s', (backend) => {
+  let t: TestApp;
+  let server: http.Server;
+  let base: string;
+  /** Every TCP connection the server accepted: tells reuse from a fresh connection. */
+  let connections = 0;
+  beforeAll(async () => {
+    t = await startTestApp(backend);
+    server = await new Promise<http.Server>((resolve) => {
+      const s = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as http.Server)) as http.Server;
+    });
+    server.on('connection', () => connections++);
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    await t?.close();
+  });
+
+  const oversized = () => JSON.stringify({ ...department, code: 'HTTP-KA-1', name: 'x'.repeat(2 * 1024 * 1024) });
+  const headers = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
+
+  // fetch keeps one connection per origin alive and reuses it for the next request; a server that
+  // leaves the unread body on that connection makes the next request fail ("other side closed").
+  it('answers the request after a 413 on the same fetch (undici) connection pool', async () => {
+    for (const chunked of [false, true]) {
+      const body = oversized();
+      const refused = await fetch(`${base}/api/v1/units`, {
+        method: 'POST',
+        headers,
+        // A stream has no length: undici sends it chunked, the limit is found while reading.
+        body: chunked ? new Blob([body]).stream() : body,
+        ...(chunked ? { duplex: 'half' } : {}),
+      } as RequestInit);
+      expect(refused.status, `chunked=${chunked}`).toBe(413);
+      expect(await refused.json()).toMatchObject({ code: 'payload_too_large' });
+      const next = await fetch(`${base}/api/v1/units/450000`, { headers });
+      expect(next.status, `chunked=${chunked}`).toBe(200);
+      expect(await next.json()).toMatchObject({ code: '450000' });
+    }
+  });
+
+  it('answers the request after a 413 on one node:http keep-alive socket (like curl reusing a connection)', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (method: string, path: string, body?: string) =>
+      new Promise<{ status: number; text: string; connection?: string }>((resolve, reject) => {
+        const req = http.request(`${base}${path}`, { method, agent, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, text, connection: res.headers.connection }));
+        });
+        // The server may answer before the body is sent, and close: that is its right, not a failure.
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      const before = connections;
+      const refused = await send('POST', '/api/v1/units', oversized());
+      expect(refused.status).toBe(413);
+      expect(refused.connection).toBe('close');
+      const next = await send('GET', '/api/v1/units/450000');
+      expect(next.status, next.text).toBe(200);
+      // The refused connection was not reused: the client opened a fresh one.
+      expect(connections - before).toBe(2);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('answers the request after a 401 that refused a large body unread', async () => {
+    const refused = await fetch(`${base}/api/v1/units`, { method: 'POST', headers: { ...headers, authorization: 'Bearer nope' }, body: JSON.stringify({ ...department, name: 'x'.repeat(900_000) }) });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('connection')).toBe('close');
+    await refused.arrayBuffer();
+    expect((await fetch(`${base}/api/v1/units/450000`, { headers })).status).toBe(200);
+  });
+
+  // undici may open a second connection when the next request starts before it frees the first
+  // (measured), so this counts the server's answers, not the client's connections.
+  it('keeps the connection open after answers that read the whole body, refusals included', async () => {
+    const answers: [number, string | null][] = [];
+    for (const body of [{ ...department, code: 'HTTP-KA-2' }, { ...department, code: 'HTTP-KA-3', colour: 'red' }]) {
+      const reply = await fetch(`${base}/api/v1/units`, { method: 'POST', headers, body: JSON.stringify(body) });
+      answers.push([reply.status, reply.headers.get('connection')]);
+      await reply.arrayBuffer();
+    }
+    const read = await fetch(`${base}/api/v1/units/459999`, { headers });
+    answers.push([read.status, read.headers.get('connection')]);
+    await read.arrayBuffer();
+    expect(answers).toEqual([
+      [201, 'keep-alive'],
+      [400, 'keep-alive'],
+      [404, 'keep-alive'],
+    ]);
   });
 });
 
