@@ -181,6 +181,102 @@ describe.each(backends)('HTTP refusals and system endpoints on %s', (backend) =>
   });
 });
 
+type OpenApiDocument = { paths: Record<string, Record<string, { parameters?: { name: string; in: string; required?: boolean }[]; requestBody?: unknown }>> };
+
+/** Every (method, path template) the OpenAPI document lists: the tests below cover what it describes. */
+function operations(doc: OpenApiDocument) {
+  return Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, op })));
+}
+
+describe.each(backends)('ids in paths and cursors, on %s', (backend) => {
+  let t: TestApp;
+  let doc: OpenApiDocument;
+  beforeAll(async () => {
+    t = await startTestApp(backend);
+    doc = (await t.call('GET', '/openapi.json', { token: null })).body;
+  });
+  afterAll(async () => t?.close());
+
+  // Not a decimal string the server could have made: 400 naming the param (../shared/API.md).
+  const malformedIds = ['abc', '0', '01', '-1', '1.5', '1e3', ' 1', '1'.repeat(25), '9223372036854775808', '1'.repeat(19)];
+  // Well formed, naming nothing: 404. The last one is past 2^53, where JavaScript numbers stop being exact.
+  const unknownIds = ['999999999', '999999999999999999'];
+
+  it('refuses a malformed id in every path with {id}: 400 validation_failed naming id, nothing written', async () => {
+    const withId = operations(doc).filter((o) => o.path.includes('{id}'));
+    expect(withId.length).toBeGreaterThan(20);
+    const before = await countRows(t, 'audit_entries');
+    for (const { method, path, op } of withId) {
+      for (const id of malformedIds) {
+        const url = path.replace('{username}', 'admin').replace('{id}', encodeURIComponent(id));
+        const reply = await t.call(method, url, op.requestBody ? { body: {} } : {});
+        expect(reply.status, `${method} ${url}: ${reply.text}`).toBe(400);
+        expect(reply.body, `${method} ${url}`).toMatchObject({ code: 'validation_failed', field: 'id' });
+      }
+    }
+    expect(await countRows(t, 'audit_entries')).toBe(before);
+  });
+
+  it('answers 404 for a well-formed id that names nothing, on every GET and DELETE with {id}', async () => {
+    for (const { method, path } of operations(doc).filter((o) => o.path.includes('{id}') && ['GET', 'DELETE'].includes(o.method))) {
+      for (const id of unknownIds) {
+        const url = path.replace('{username}', 'admin').replace('{id}', id);
+        const reply = await t.call(method, url);
+        expect(reply.status, `${method} ${url}: ${reply.text}`).toBe(404);
+        expect(reply.body.code).toBe('not_found');
+      }
+    }
+  });
+
+  it('refuses a cursor the server could not have handed out on every list: 400 naming cursor', async () => {
+    const lists = operations(doc).filter((o) => o.method === 'GET' && o.op.parameters?.some((p) => p.in === 'query' && p.name === 'cursor'));
+    expect(lists.length).toBeGreaterThan(10);
+    const required: Record<string, string> = { device: '1' };
+    for (const { path, op } of lists) {
+      const query = Object.fromEntries((op.parameters ?? []).filter((p) => p.in === 'query' && p.required).map((p) => [p.name, required[p.name]]));
+      for (const cursor of ['2025-02-30T00:00:00Z|1', '2025-02-30T00:00:00.000Z|1', '-1', ' 1', 'x'.repeat(500)]) {
+        const url = `${path.replace('{id}', '1')}?${new URLSearchParams({ ...query, cursor })}`;
+        const reply = await t.call('GET', url);
+        expect(reply.status, `${url}: ${reply.text.slice(0, 300)}`).toBe(400);
+        expect(reply.body, url).toMatchObject({ code: 'validation_failed', field: 'cursor' });
+      }
+    }
+  });
+
+  it('refuses an impossible date and an id past bigint in a readings cursor, and follows a real one', async () => {
+    for (const cursor of ['2025-02-30T00:00:00Z|1', '2025-02-30T00:00:00.000Z|1', `2025-01-01T00:00:00.000Z|${'1'.repeat(25)}`, '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z|1|1']) {
+      const reply = await t.call('GET', `/api/v1/readings?${new URLSearchParams({ device: '1', cursor })}`);
+      expect(reply.status, `${cursor}: ${reply.text}`).toBe(400);
+      expect(reply.body).toMatchObject({ code: 'validation_failed', field: 'cursor' });
+    }
+    for (const cursor of [String(10n ** 24n), '0', '01']) {
+      const reply = await t.call('GET', `/api/v1/audit?cursor=${cursor}`);
+      expect(reply.status, `${cursor}: ${reply.text}`).toBe(400);
+      expect(reply.body).toMatchObject({ code: 'validation_failed', field: 'cursor' });
+    }
+    // A cursor the server wrote is followed: the units listed in two pages are the units listed in one.
+    const first = await t.call('GET', '/api/v1/units?level=city&limit=10');
+    expect(first.status).toBe(200);
+    const second = await t.call('GET', `/api/v1/units?level=city&limit=10&cursor=${encodeURIComponent(first.body.nextCursor)}`);
+    const all = await t.call('GET', '/api/v1/units?level=city&limit=100');
+    expect([...first.body.items, ...second.body.items].map((u: { code: string }) => u.code)).toEqual(all.body.items.map((u: { code: string }) => u.code));
+
+    // A compound cursor (vrf, prefix, id) too, with IPv6 text in it.
+    for (const cidr of ['10.61.0.0/16', '10.62.0.0/16', 'fd00:61::/32']) {
+      expect((await t.call('POST', '/api/v1/prefixes', { body: { vrf: 'dedicated', cidr, holder: '450100', description: 'paging' } })).status).toBe(201);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Reply = await t.call('GET', `/api/v1/prefixes?vrf=dedicated&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expect(page.status, page.text).toBe(200);
+      seen.push(...page.body.items.map((p: { cidr: string }) => p.cidr));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(['10.61.0.0/16', '10.62.0.0/16', 'fd00:61::/32']);
+  });
+});
+
 describe.each(backends)('keep-alive connections over a real socket, on %s', (backend) => {
   let t: TestApp;
   let server: http.Server;
