@@ -65,8 +65,20 @@ export const requireJson: MiddlewareHandler<AppEnv> = async (c, next) => {
       new Problem(415, 'unsupported_media_type', `send the body as ${allowed.join(' or ')}, not ${type || 'an untyped body'}`),
     );
   }
+  if (type === 'application/json' || type.endsWith('+json')) {
+    // JSON text is UTF-8 (RFC 8259 §8.1). Response.text() would quietly turn invalid bytes (or a
+    // surrogate encoded as bytes) into U+FFFD and store that; decoding strictly refuses them.
+    // Hono caches the bytes read here, so the validator's c.req.json() reads the body only once.
+    try {
+      strictUtf8.decode(await c.req.arrayBuffer());
+    } catch {
+      return problemResponse(c, new Problem(400, 'invalid_json', 'the body is not valid UTF-8; JSON is sent as UTF-8 (RFC 8259 §8.1)'));
+    }
+  }
   return next();
 };
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const header = c.req.header('authorization') ?? '';
