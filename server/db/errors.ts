@@ -63,6 +63,18 @@ export function translateDbError(err: unknown): unknown {
     case '40001':
     case '40P01':
       return new Problem(409, 'conflict', 'the change collided with concurrent changes too many times; try again');
+    // Text PostgreSQL cannot store or read as the type asked for: NUL or bytes that are not UTF-8
+    // (22021), a \u0000 or lone-surrogate escape in jsonb (22P05), a malformed number, inet or cidr
+    // (22P02), an impossible or unreadable time (22008, 22007). Validation refuses all of these
+    // first (server/http/text.ts, params.ts, paging.ts); this is the backstop, so that one it
+    // misses is still the client's 400 rather than a 500. Not 22003 (out of range): that one can
+    // also come from the server's own arithmetic, a fault to see, not to blame on the client.
+    case '22021':
+    case '22P05':
+    case '22P02':
+    case '22007':
+    case '22008':
+      return new Problem(400, 'validation_failed', `a value in the request is not one the database can read or store (SQLSTATE ${state}): check the text for control characters and the numbers, addresses and times for their form`);
   }
   if (isUnavailable(err)) return new Problem(503, 'unavailable', 'the database does not answer; try again shortly');
   return err;

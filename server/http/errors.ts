@@ -5,6 +5,7 @@ import { translateDbError } from '../db/errors.js';
 import { AddressError } from '../net/cidr.js';
 import type { AppEnv } from './env.js';
 import { Problem } from './problem.js';
+import { findTextFault } from './text.js';
 
 export function problemResponse(c: Context, problem: Problem): Response {
   return c.body(JSON.stringify(problem.toJSON()), problem.status as 400, { 'Content-Type': 'application/problem+json' });
@@ -30,13 +31,32 @@ export function validationProblem(error: ZodError, where: string): Problem {
   });
 }
 
-// The hook @hono/zod-openapi calls after validating each request part.
-export const validationHook = (result: { success: boolean; error?: unknown; target?: string }, c: Context<AppEnv>) => {
-  if (!result.success) {
-    const target = result.target === 'json' ? 'body' : result.target === 'query' ? 'query' : (result.target ?? 'request');
-    return problemResponse(c, validationProblem(result.error as ZodError, target));
+/**
+ * The hook @hono/zod-openapi calls after validating each request part (query, path, JSON body) of
+ * every route, also on success: so the text rule (text.ts) is checked here, once for all modules.
+ * It reads the strings as the client sent them, not as validation left them, so that no schema
+ * step (trim, URL normalisation, a transform) can launder a control character into a 2xx.
+ */
+export const validationHook = async (result: { success: boolean; error?: unknown; data?: unknown; target?: string }, c: Context<AppEnv>) => {
+  const where = result.target === 'json' ? 'body' : result.target === 'query' ? 'query' : (result.target ?? 'request');
+  if (!result.success) return problemResponse(c, validationProblem(result.error as ZodError, where));
+  const fault = findTextFault(await sentValue(c, result.target, result.data));
+  if (fault) {
+    return problemResponse(
+      c,
+      new Problem(400, 'validation_failed', `invalid ${where}: ${fault.field}: ${fault.message}`, { field: fault.field, errors: [{ field: fault.field, message: fault.message }] }),
+    );
   }
 };
+
+/** A request part as sent (Hono caches the parsed body, so this parses nothing twice). */
+async function sentValue(c: Context<AppEnv>, target: string | undefined, validated: unknown): Promise<unknown> {
+  if (target === 'json') return c.req.json();
+  // As Hono's validator shapes it: a parameter given once is a string, repeated an array.
+  if (target === 'query') return Object.fromEntries(Object.entries(c.req.queries()).map(([k, v]) => [k, v.length === 1 ? v[0] : v]));
+  if (target === 'param') return c.req.param();
+  return validated;
+}
 
 /** Any refusal a verb can raise, as the Problem the client sees; undefined for real faults. */
 export function toProblem(err: unknown): Problem | undefined {

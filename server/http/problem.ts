@@ -41,12 +41,6 @@ const titles: Record<number, string> = {
 
 export const notFound = (what: string) => new Problem(404, 'not_found', `${what} does not exist`);
 
-/** A server-made id from a path: anything that is not a positive integer names nothing (404). */
-export function idOf(text: string, what: string): number {
-  const id = Number(text);
-  if (!/^\d{1,15}$/.test(text) || !Number.isSafeInteger(id) || id <= 0) throw notFound(`${what} ${text}`);
-  return id;
-}
 export const forbidden = (detail: string) => new Problem(403, 'forbidden', detail);
 export const conflict = (detail: string, extra?: Record<string, unknown>) => new Problem(409, 'conflict', detail, extra);
 export const invalid = (detail: string, extra?: Record<string, unknown>) =>

@@ -1,4 +1,8 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminToken } from '../support/databases.js';
 import { backends, countRows, startTestApp, type Reply, type TestApp } from '../support/harness.js';
 
 /** Tables a foundation write can touch: a refused request must leave every one as it was. */
@@ -174,6 +178,206 @@ describe.each(backends)('HTTP refusals and system endpoints on %s', (backend) =>
       const echoed = await t.call('GET', '/healthz', { token: null, headers: { 'x-request-id': 'client-chosen-id-1' } });
       expect(echoed.headers.get('x-request-id')).toBe('client-chosen-id-1');
     });
+  });
+});
+
+type OpenApiDocument = { paths: Record<string, Record<string, { parameters?: { name: string; in: string; required?: boolean }[]; requestBody?: unknown }>> };
+
+/** Every (method, path template) the OpenAPI document lists: the tests below cover what it describes. */
+function operations(doc: OpenApiDocument) {
+  return Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, op })));
+}
+
+describe.each(backends)('ids in paths and cursors, on %s', (backend) => {
+  let t: TestApp;
+  let doc: OpenApiDocument;
+  beforeAll(async () => {
+    t = await startTestApp(backend);
+    doc = (await t.call('GET', '/openapi.json', { token: null })).body;
+  });
+  afterAll(async () => t?.close());
+
+  // Not a decimal string the server could have made: 400 naming the param (../shared/API.md).
+  const malformedIds = ['abc', '0', '01', '-1', '1.5', '1e3', ' 1', '1'.repeat(25), '9223372036854775808', '1'.repeat(19)];
+  // Well formed, naming nothing: 404. The last one is past 2^53, where JavaScript numbers stop being exact.
+  const unknownIds = ['999999999', '999999999999999999'];
+
+  it('refuses a malformed id in every path with {id}: 400 validation_failed naming id, nothing written', async () => {
+    const withId = operations(doc).filter((o) => o.path.includes('{id}'));
+    expect(withId.length).toBeGreaterThan(20);
+    const before = await countRows(t, 'audit_entries');
+    for (const { method, path, op } of withId) {
+      for (const id of malformedIds) {
+        const url = path.replace('{username}', 'admin').replace('{id}', encodeURIComponent(id));
+        const reply = await t.call(method, url, op.requestBody ? { body: {} } : {});
+        expect(reply.status, `${method} ${url}: ${reply.text}`).toBe(400);
+        expect(reply.body, `${method} ${url}`).toMatchObject({ code: 'validation_failed', field: 'id' });
+      }
+    }
+    expect(await countRows(t, 'audit_entries')).toBe(before);
+  });
+
+  it('answers 404 for a well-formed id that names nothing, on every GET and DELETE with {id}', async () => {
+    for (const { method, path } of operations(doc).filter((o) => o.path.includes('{id}') && ['GET', 'DELETE'].includes(o.method))) {
+      for (const id of unknownIds) {
+        const url = path.replace('{username}', 'admin').replace('{id}', id);
+        const reply = await t.call(method, url);
+        expect(reply.status, `${method} ${url}: ${reply.text}`).toBe(404);
+        expect(reply.body.code).toBe('not_found');
+      }
+    }
+  });
+
+  it('refuses a cursor the server could not have handed out on every list: 400 naming cursor', async () => {
+    const lists = operations(doc).filter((o) => o.method === 'GET' && o.op.parameters?.some((p) => p.in === 'query' && p.name === 'cursor'));
+    expect(lists.length).toBeGreaterThan(10);
+    const required: Record<string, string> = { device: '1' };
+    for (const { path, op } of lists) {
+      const query = Object.fromEntries((op.parameters ?? []).filter((p) => p.in === 'query' && p.required).map((p) => [p.name, required[p.name]]));
+      for (const cursor of ['2025-02-30T00:00:00Z|1', '2025-02-30T00:00:00.000Z|1', '-1', ' 1', 'x'.repeat(500)]) {
+        const url = `${path.replace('{id}', '1')}?${new URLSearchParams({ ...query, cursor })}`;
+        const reply = await t.call('GET', url);
+        expect(reply.status, `${url}: ${reply.text.slice(0, 300)}`).toBe(400);
+        expect(reply.body, url).toMatchObject({ code: 'validation_failed', field: 'cursor' });
+      }
+    }
+  });
+
+  it('refuses an impossible date and an id past bigint in a readings cursor, and follows a real one', async () => {
+    for (const cursor of ['2025-02-30T00:00:00Z|1', '2025-02-30T00:00:00.000Z|1', `2025-01-01T00:00:00.000Z|${'1'.repeat(25)}`, '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z|1|1']) {
+      const reply = await t.call('GET', `/api/v1/readings?${new URLSearchParams({ device: '1', cursor })}`);
+      expect(reply.status, `${cursor}: ${reply.text}`).toBe(400);
+      expect(reply.body).toMatchObject({ code: 'validation_failed', field: 'cursor' });
+    }
+    for (const cursor of [String(10n ** 24n), '0', '01']) {
+      const reply = await t.call('GET', `/api/v1/audit?cursor=${cursor}`);
+      expect(reply.status, `${cursor}: ${reply.text}`).toBe(400);
+      expect(reply.body).toMatchObject({ code: 'validation_failed', field: 'cursor' });
+    }
+    // A cursor the server wrote is followed: the units listed in two pages are the units listed in one.
+    const first = await t.call('GET', '/api/v1/units?level=city&limit=10');
+    expect(first.status).toBe(200);
+    const second = await t.call('GET', `/api/v1/units?level=city&limit=10&cursor=${encodeURIComponent(first.body.nextCursor)}`);
+    const all = await t.call('GET', '/api/v1/units?level=city&limit=100');
+    expect([...first.body.items, ...second.body.items].map((u: { code: string }) => u.code)).toEqual(all.body.items.map((u: { code: string }) => u.code));
+
+    // A compound cursor (vrf, prefix, id) too, with IPv6 text in it.
+    for (const cidr of ['10.61.0.0/16', '10.62.0.0/16', 'fd00:61::/32']) {
+      expect((await t.call('POST', '/api/v1/prefixes', { body: { vrf: 'dedicated', cidr, holder: '450100', description: 'paging' } })).status).toBe(201);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Reply = await t.call('GET', `/api/v1/prefixes?vrf=dedicated&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expect(page.status, page.text).toBe(200);
+      seen.push(...page.body.items.map((p: { cidr: string }) => p.cidr));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(['10.61.0.0/16', '10.62.0.0/16', 'fd00:61::/32']);
+  });
+});
+
+describe.each(backends)('keep-alive connections over a real socket, on %s', (backend) => {
+  let t: TestApp;
+  let server: http.Server;
+  let base: string;
+  /** Every TCP connection the server accepted: tells reuse from a fresh connection. */
+  let connections = 0;
+  beforeAll(async () => {
+    t = await startTestApp(backend);
+    server = await new Promise<http.Server>((resolve) => {
+      const s = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s as http.Server)) as http.Server;
+    });
+    server.on('connection', () => connections++);
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    await t?.close();
+  });
+
+  const oversized = () => JSON.stringify({ ...department, code: 'HTTP-KA-1', name: 'x'.repeat(2 * 1024 * 1024) });
+  const headers = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
+
+  // fetch keeps one connection per origin alive and reuses it for the next request; a server that
+  // leaves the unread body on that connection makes the next request fail ("other side closed").
+  it('answers the request after a 413 on the same fetch (undici) connection pool', async () => {
+    for (const chunked of [false, true]) {
+      const body = oversized();
+      const refused = await fetch(`${base}/api/v1/units`, {
+        method: 'POST',
+        headers,
+        // A stream has no length: undici sends it chunked, the limit is found while reading.
+        body: chunked ? new Blob([body]).stream() : body,
+        ...(chunked ? { duplex: 'half' } : {}),
+      } as RequestInit);
+      expect(refused.status, `chunked=${chunked}`).toBe(413);
+      expect(await refused.json()).toMatchObject({ code: 'payload_too_large' });
+      const next = await fetch(`${base}/api/v1/units/450000`, { headers });
+      expect(next.status, `chunked=${chunked}`).toBe(200);
+      expect(await next.json()).toMatchObject({ code: '450000' });
+    }
+  });
+
+  it('answers the request after a 413 on one node:http keep-alive socket (like curl reusing a connection)', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (method: string, path: string, body?: string) =>
+      new Promise<{ status: number; text: string; connection?: string }>((resolve, reject) => {
+        const req = http.request(`${base}${path}`, { method, agent, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, text, connection: res.headers.connection }));
+        });
+        // The server may answer before the body is sent, and close: that is its right, not a failure.
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      const before = connections;
+      const refused = await send('POST', '/api/v1/units', oversized());
+      expect(refused.status).toBe(413);
+      expect(refused.connection).toBe('close');
+      const next = await send('GET', '/api/v1/units/450000');
+      expect(next.status, next.text).toBe(200);
+      // The refused connection was not reused: the client opened a fresh one.
+      expect(connections - before).toBe(2);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('answers the request after a refusal that left a large body unread (415), or read it (401)', async () => {
+    const body = JSON.stringify({ ...department, name: 'x'.repeat(900_000) });
+    const unsupported = await fetch(`${base}/api/v1/units`, { method: 'POST', headers: { ...headers, 'content-type': 'text/plain' }, body });
+    expect(unsupported.status).toBe(415);
+    expect(unsupported.headers.get('connection')).toBe('close');
+    await unsupported.arrayBuffer();
+    expect((await fetch(`${base}/api/v1/units/450000`, { headers })).status).toBe(200);
+    const unauthorized = await fetch(`${base}/api/v1/units`, { method: 'POST', headers: { ...headers, authorization: 'Bearer nope' }, body });
+    expect(unauthorized.status).toBe(401);
+    await unauthorized.arrayBuffer();
+    expect((await fetch(`${base}/api/v1/units/450000`, { headers })).status).toBe(200);
+  });
+
+  // undici may open a second connection when the next request starts before it frees the first
+  // (measured), so this counts the server's answers, not the client's connections.
+  it('keeps the connection open after answers that read the whole body, refusals included', async () => {
+    const answers: [number, string | null][] = [];
+    for (const body of [{ ...department, code: 'HTTP-KA-2' }, { ...department, code: 'HTTP-KA-3', colour: 'red' }]) {
+      const reply = await fetch(`${base}/api/v1/units`, { method: 'POST', headers, body: JSON.stringify(body) });
+      answers.push([reply.status, reply.headers.get('connection')]);
+      await reply.arrayBuffer();
+    }
+    const read = await fetch(`${base}/api/v1/units/459999`, { headers });
+    answers.push([read.status, read.headers.get('connection')]);
+    await read.arrayBuffer();
+    expect(answers).toEqual([
+      [201, 'keep-alive'],
+      [400, 'keep-alive'],
+      [404, 'keep-alive'],
+    ]);
   });
 });
 

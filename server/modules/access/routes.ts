@@ -1,13 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ctxOf } from '../../http/middleware.js';
 import { errorResponses, jsonBody, jsonResponse, listOf, router, security } from '../../http/openapi.js';
+import { idParam } from '../../http/params.js';
 import { unitCode } from '../divisions/inputs.js';
 import { createTokenInput, createUserInput, issuedTokenView, tokenView, username, userView } from './inputs.js';
 import { createToken, createUser, listTokens, listUsers, revokeToken } from './service.js';
 
 const tags = ['access'];
 const userParam = z.object({ username: username.openapi({ param: { name: 'username', in: 'path' } }) });
-const tokenParam = userParam.extend({ id: z.string().max(20).openapi({ param: { name: 'id', in: 'path' } }) });
+const tokenParam = userParam.extend(idParam.shape);
 
 export const accessRoutes = router()
   .openapi(
@@ -18,7 +19,7 @@ export const accessRoutes = router()
       security,
       request: {
         query: z
-          .object({ unit: unitCode.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100), cursor: z.string().max(64).optional() })
+          .object({ unit: unitCode.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100), cursor: username.optional().openapi({ description: 'nextCursor of the previous page' }) })
           .strict(),
       },
       responses: { 200: jsonResponse(listOf(userView)), ...errorResponses },

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ctxOf } from '../../http/middleware.js';
 import { errorResponses, jsonResponse, listOf, router, security } from '../../http/openapi.js';
+import { idCursor } from '../../http/paging.js';
 import { listAudit, verifyAudit } from './service.js';
 
 const tags = ['audit'];
@@ -55,7 +56,7 @@ export const auditRoutes = router()
             actor: z.string().max(64).optional(),
             action: z.string().max(64).optional(),
             limit: z.coerce.number().int().min(1).max(1000).default(100),
-            cursor: z.string().regex(/^\d{1,15}$/).optional(),
+            cursor: idCursor.optional(),
           })
           .strict(),
       },

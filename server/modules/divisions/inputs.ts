@@ -48,7 +48,7 @@ export const listUnitsQuery = z
     within: unitCode.optional().openapi({ description: 'only units in this unit’s subtree' }),
     retired: z.enum(['true', 'false']).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
-    cursor: z.string().max(200).optional(),
+    cursor: unitCode.optional().openapi({ description: 'nextCursor of the previous page' }),
   })
   .strict();
 export type ListUnitsQuery = z.infer<typeof listUnitsQuery>;

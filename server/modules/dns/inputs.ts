@@ -1,4 +1,6 @@
 import { z } from '@hono/zod-openapi';
+import { idCursor } from '../../http/paging.js';
+import { objectId } from '../../http/params.js';
 import { unitCode } from '../divisions/inputs.js';
 import { recordTypes } from './values.js';
 
@@ -78,15 +80,13 @@ export const recordInput = z
   .openapi('RecordInput');
 export type RecordInput = z.infer<typeof recordInput>;
 
-export const idParam = z.object({ id: z.string().regex(/^[1-9][0-9]{0,17}$/, 'an id').openapi({ param: { name: 'id', in: 'path' }, example: '1' }) });
-
 export const listDomainsQuery = z
   .object({
     name: z.string().max(1000).optional().openapi({ description: 'exact name, ASCII or Unicode' }),
     holder: unitCode.optional(),
-    parent: z.string().regex(/^[1-9][0-9]{0,17}$/).optional().openapi({ description: 'id of the parent domain' }),
+    parent: objectId.optional().openapi({ description: 'id of the parent domain' }),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
-    cursor: z.string().regex(/^[0-9]{1,18}$/).optional(),
+    cursor: idCursor.optional(),
   })
   .strict();
 export type ListDomainsQuery = z.infer<typeof listDomainsQuery>;
@@ -96,7 +96,7 @@ export const listRecordsQuery = z
     name: z.string().max(1000).optional(),
     type: z.enum(recordTypes).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
-    cursor: z.string().regex(/^[0-9]{1,18}$/).optional(),
+    cursor: idCursor.optional(),
   })
   .strict();
 export type ListRecordsQuery = z.infer<typeof listRecordsQuery>;

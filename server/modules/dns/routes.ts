@@ -3,12 +3,12 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../../http/env.js';
 import { ctxOf } from '../../http/middleware.js';
 import { errorResponses, jsonBody, jsonResponse, listOf, router, security } from '../../http/openapi.js';
+import { idParam } from '../../http/params.js';
 import {
   createDomainInput,
   createdRecordView,
   delegateInput,
   domainView,
-  idParam,
   listDomainsQuery,
   listRecordsQuery,
   recordInput,

@@ -1,8 +1,8 @@
 import { z } from '@hono/zod-openapi';
+import { idCursor } from '../../http/paging.js';
+import { objectId } from '../../http/params.js';
 import { findingKinds } from './schema.js';
 
-const objectId = z.string().regex(/^[1-9][0-9]{0,17}$/, 'an id: the decimal string the server gave').openapi({ example: '12' });
-export const findingIdParam = z.object({ id: objectId.openapi({ param: { name: 'id', in: 'path' } }) });
 
 export const listFindingsQuery = z
   .object({
@@ -10,7 +10,7 @@ export const listFindingsQuery = z
     device: objectId.optional(),
     kind: z.enum(findingKinds).optional(),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
-    cursor: objectId.optional(),
+    cursor: idCursor.optional(),
   })
   .strict();
 export type ListFindingsQuery = z.infer<typeof listFindingsQuery>;

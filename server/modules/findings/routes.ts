@@ -1,7 +1,8 @@
 import { createRoute } from '@hono/zod-openapi';
 import { ctxOf } from '../../http/middleware.js';
 import { errorResponses, jsonBody, jsonResponse, listOf, router, security } from '../../http/openapi.js';
-import { findingIdParam, findingView, listFindingsQuery, resolveFindingInput } from './inputs.js';
+import { idParam } from '../../http/params.js';
+import { findingView, listFindingsQuery, resolveFindingInput } from './inputs.js';
 import { listFindings, resolveFinding } from './service.js';
 
 const tags = ['findings'];
@@ -26,7 +27,7 @@ export const findingRoutes = router()
       tags,
       security,
       summary: 'close a finding with what was done (operators of the device owner’s subtree)',
-      request: { params: findingIdParam, ...jsonBody(resolveFindingInput) },
+      request: { params: idParam, ...jsonBody(resolveFindingInput) },
       responses: { 200: jsonResponse(findingView), ...errorResponses },
     }),
     async (c) => c.json(await resolveFinding(ctxOf(c), c.req.valid('param').id, c.req.valid('json')), 200),

@@ -1,4 +1,7 @@
 import { z } from '@hono/zod-openapi';
+import { cursorParts, cursorQuery, idCursor, type CursorPart } from '../../http/paging.js';
+import { objectId } from '../../http/params.js';
+import { parseCidr, readStoredCidr } from '../../net/cidr.js';
 import { unitCode } from '../divisions/inputs.js';
 
 export const vrfName = z
@@ -60,6 +63,20 @@ export type UpdatePrefixInput = z.infer<typeof updatePrefixInput>;
 
 const limit = z.coerce.number().int().min(1).max(1000).default(100);
 
+const cidrPart: CursorPart<string> = {
+  read: (text) => {
+    try {
+      // The cursor carries the row's cidr as PostgreSQL printed it (dotted IPv4 tails included).
+      return readStoredCidr(text).text;
+    } catch {
+      return undefined;
+    }
+  },
+};
+/** Prefix pages are keyed by (vrf, prefix, id): stable under inserts, no OFFSET rescans. */
+export const prefixCursorParts = [cursorParts.id, cidrPart, cursorParts.id] as const;
+const prefixCursor = cursorQuery(...prefixCursorParts);
+
 export const listPrefixesQuery = z
   .object({
     vrf: vrfName.optional(),
@@ -71,12 +88,12 @@ export const listPrefixesQuery = z
     contains: z.string().max(64).optional().openapi({ description: 'prefixes containing this address or CIDR' }),
     within: cidrText.optional().openapi({ description: 'prefixes inside this CIDR' }),
     limit,
-    cursor: z.string().max(200).optional(),
+    cursor: prefixCursor.optional(),
   })
   .strict();
 export type ListPrefixesQuery = z.infer<typeof listPrefixesQuery>;
 
-export const pageQuery = z.object({ limit, cursor: z.string().max(200).optional() }).strict();
+export const pageQuery = z.object({ limit, cursor: prefixCursor.optional() }).strict();
 
 export const availableQuery = z
   .object({ prefixLength: z.coerce.number().int().min(1).max(128).optional(), limit })
@@ -144,7 +161,7 @@ export const addressView = z
 export type AddressView = z.infer<typeof addressView>;
 
 export const listAddressesQuery = z
-  .object({ vrf: vrfName.optional(), address: z.string().max(64).optional(), holder: unitCode.optional(), prefix: z.string().regex(/^\d{1,15}$/).optional(), limit, cursor: z.string().max(200).optional() })
+  .object({ vrf: vrfName.optional(), address: z.string().max(64).optional(), holder: unitCode.optional(), prefix: objectId.optional(), limit, cursor: idCursor.optional() })
   .strict();
 export type ListAddressesQuery = z.infer<typeof listAddressesQuery>;
 

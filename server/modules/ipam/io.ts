@@ -5,6 +5,7 @@ import ExcelJS from 'exceljs';
 import { mutate, read, type Ctx } from '../../context.js';
 import { toProblem } from '../../http/errors.js';
 import { invalid, Problem } from '../../http/problem.js';
+import { findTextFault } from '../../http/text.js';
 import { parseCidr, readStoredCidr } from '../../net/cidr.js';
 import { authorize } from '../access/authorize.js';
 import { createPrefixInput, vrfName } from './inputs.js';
@@ -120,6 +121,12 @@ export async function importPrefixes(ctx: Ctx, input: { contentType: string; bod
     const rows = await mutate(ctx, async (tx, audit) => {
       const verdicts: z.infer<typeof importResult>['rows'] = [];
       for (const { row } of ordered) {
+        // The same text rule as every JSON request (a NUL or control character in a cell).
+        const fault = findTextFault(row.cells);
+        if (fault) {
+          verdicts.push({ line: row.line, ok: false, code: 'validation_failed', message: `${fault.field}: ${fault.message}`, id: null });
+          continue;
+        }
         const parsed = createPrefixInput.safeParse({
           vrf: row.cells.vrf || 'public',
           cidr: row.cells.cidr,

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ctxOf } from '../../http/middleware.js';
 import { errorResponses, jsonBody, jsonResponse, listOf, router, security } from '../../http/openapi.js';
+import { idParam } from '../../http/params.js';
 import { unitCode } from '../divisions/inputs.js';
 import { listAddresses, registerAddress, releaseAddress } from './addresses.js';
 import {
@@ -24,7 +25,6 @@ import { exportPrefixes, exportQuery, importPrefixes, importQuery, importResult 
 import { allocate, createPrefix, createVrf, getPrefix, holderUtilization, listAvailable, listChildren, listPrefixes, listVrfs, listZones, reclaimPrefix, updatePrefix } from './service.js';
 
 const tags = ['ipam'];
-const idParam = z.object({ id: z.string().max(20).openapi({ param: { name: 'id', in: 'path' } }) });
 
 export const ipamRoutes = router()
   .openapi(createRoute({ method: 'get', path: '/zones', tags, security, responses: { 200: jsonResponse(listOf(zoneView)), ...errorResponses } }), async (c) => c.json(await listZones(ctxOf(c)), 200))

@@ -2,12 +2,14 @@ import { and, asc, desc, eq, inArray, like, sql, type SQL } from 'drizzle-orm';
 import { mutate, read, type Audit, type Ctx } from '../../context.js';
 import { rows, type Executor, type Tx } from '../../db/client.js';
 import { explainConstraint } from '../../db/errors.js';
-import { idOf, invalid, notFound, Problem, ruleViolation } from '../../http/problem.js';
+import { decodeCursor, encodeCursor } from '../../http/paging.js';
+import { idOf } from '../../http/params.js';
+import { invalid, notFound, Problem, ruleViolation } from '../../http/problem.js';
 import { addressCount, cidrOf, familyBits, parseAddress, parseCidr, readStoredCidr, type Cidr } from '../../net/cidr.js';
 import { authorize } from '../access/authorize.js';
 import { units, type UnitRow } from '../divisions/schema.js';
 import { assertActive, loadUnit } from '../divisions/service.js';
-import type { AllocateInput, CreatePrefixInput, CreateVrfInput, ListPrefixesQuery, PrefixView, UpdatePrefixInput } from './inputs.js';
+import { prefixCursorParts, type AllocateInput, type CreatePrefixInput, type CreateVrfInput, type ListPrefixesQuery, type PrefixView, type UpdatePrefixInput } from './inputs.js';
 import { allocateBlock, freeBlockContaining, initFree, listFree, release, takeFrom } from './freespace.js';
 import { checkDelegation, defaultStatus } from './delegation.js';
 import { prefixes, vrfs, zones, type PrefixRow, type PrefixStatus, type VrfRow } from './schema.js';
@@ -99,24 +101,10 @@ export async function getPrefix(ctx: Ctx, id: string): Promise<PrefixView> {
   return read(async () => (await viewsOf(ctx.db, [await loadPrefix(ctx.db, id)], ctx.db))[0]);
 }
 
-/** Keyset pages in (vrf, prefix, id) order: stable under inserts, no OFFSET rescans. */
-function decodeCursor(cursor: string): { vrfId: number; prefix: string; id: number } {
-  try {
-    const [vrfId, prefix, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [number, string, number];
-    // The cursor carries the row's cidr as PostgreSQL printed it.
-    readStoredCidr(prefix);
-    if (!Number.isSafeInteger(vrfId) || !Number.isSafeInteger(id)) throw new Error();
-    return { vrfId, prefix, id };
-  } catch {
-    throw invalid('the cursor is not one this server handed out', { field: 'cursor' });
-  }
-}
-const encodeCursor = (row: PrefixRow) => Buffer.from(JSON.stringify([row.vrfId, row.prefix, row.id])).toString('base64url');
-
 async function pageOfPrefixes(db: Executor, conditions: (SQL | undefined)[], limit: number, cursor?: string) {
   if (cursor) {
-    const c = decodeCursor(cursor);
-    conditions.push(sql`(${prefixes.vrfId}, ${prefixes.prefix}, ${prefixes.id}) > (${c.vrfId}, ${c.prefix}::cidr, ${c.id})`);
+    const [vrfId, prefix, id] = decodeCursor(cursor, ...prefixCursorParts);
+    conditions.push(sql`(${prefixes.vrfId}, ${prefixes.prefix}, ${prefixes.id}) > (${vrfId}, ${prefix}::cidr, ${id})`);
   }
   // Pages run to 1,000 rows: drizzle's per-cell mapping costs more than the query, so the rows
   // are read raw and mapped once here. (The table-qualified ORDER BY is the cidr column, not the text alias.)
@@ -127,7 +115,7 @@ async function pageOfPrefixes(db: Executor, conditions: (SQL | undefined)[], lim
   );
   const found = raw.map(prefixFromRaw);
   const page = found.slice(0, limit);
-  return { items: await viewsOf(db, page), nextCursor: found.length > limit ? encodeCursor(page[page.length - 1]) : null };
+  return { items: await viewsOf(db, page), nextCursor: found.length > limit ? encodeCursor(page[page.length - 1].vrfId, page[page.length - 1].prefix, page[page.length - 1].id) : null };
 }
 
 export async function listPrefixes(ctx: Ctx, query: ListPrefixesQuery) {

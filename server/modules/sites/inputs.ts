@@ -1,16 +1,15 @@
 import { z } from '@hono/zod-openapi';
+import { idCursor } from '../../http/paging.js';
+import { objectId } from '../../http/params.js';
 import { username } from '../access/inputs.js';
 import { unitCode } from '../divisions/inputs.js';
 import { vrfName } from '../ipam/inputs.js';
 import { deviceDialects, deviceRoles, deviceVendors } from './schema.js';
 
-/** Server-made ids travel as decimal strings. */
-export const objectId = z.string().regex(/^[1-9][0-9]{0,17}$/, 'an id: the decimal string the server gave').openapi({ example: '12' });
-export const idParam = z.object({ id: objectId.openapi({ param: { name: 'id', in: 'path' } }) });
 
 const page = {
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: objectId.optional(),
+  cursor: idCursor.optional(),
 };
 
 // ---- rooms ---------------------------------------------------------------------------

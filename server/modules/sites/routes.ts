@@ -1,12 +1,12 @@
 import { createRoute } from '@hono/zod-openapi';
 import { ctxOf } from '../../http/middleware.js';
 import { errorResponses, jsonBody, jsonResponse, listOf, router, security } from '../../http/openapi.js';
+import { idParam } from '../../http/params.js';
 import {
   createDeviceInput,
   createLinkInput,
   createRoomInput,
   deviceView,
-  idParam,
   linkView,
   listDevicesQuery,
   listLinksQuery,

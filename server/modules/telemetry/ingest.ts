@@ -1,6 +1,7 @@
 import { and, eq, gte, lte, sql } from 'drizzle-orm';
 import { mutate, read, type Ctx } from '../../context.js';
 import { rows } from '../../db/client.js';
+import { cursorParts, decodeCursor, encodeCursor } from '../../http/paging.js';
 import { forbidden, invalid, notFound, Problem } from '../../http/problem.js';
 import { authorize } from '../access/authorize.js';
 import { deviceInterfaces, devices } from '../sites/schema.js';
@@ -170,9 +171,8 @@ export async function listReadings(ctx: Ctx, query: ListReadingsQuery): Promise<
     const conditions = [eq(deviceInterfaces.deviceId, deviceId), gte(readings.at, from), lte(readings.at, to)];
     if (query.ifName) conditions.push(eq(deviceInterfaces.name, query.ifName));
     if (query.cursor) {
-      const match = /^(\d{4}-\d\d-\d\dT[\d:.]+Z)\|(\d+)$/.exec(query.cursor);
-      if (!match) throw invalid('cursor is not one this endpoint gave', { field: 'cursor' });
-      conditions.push(sql`(${readings.at}, ${readings.interfaceId}) > (${match[1]}::timestamptz, ${Number(match[2])})`);
+      const [at, interfaceId] = decodeCursor(query.cursor, cursorParts.time, cursorParts.id);
+      conditions.push(sql`(${readings.at}, ${readings.interfaceId}) > (${at.toISOString()}::timestamptz, ${interfaceId})`);
     }
     const found = await ctx.db
       .select({ reading: readings, ifName: deviceInterfaces.name })
@@ -185,7 +185,7 @@ export async function listReadings(ctx: Ctx, query: ListReadingsQuery): Promise<
     const last = page[page.length - 1];
     return {
       items: page.map((r) => readingView(r.reading, deviceId, r.ifName)),
-      nextCursor: found.length > query.limit ? `${last.reading.at.toISOString()}|${last.reading.interfaceId}` : null,
+      nextCursor: found.length > query.limit ? encodeCursor(last.reading.at, last.reading.interfaceId) : null,
     };
   });
 }

@@ -1,11 +1,10 @@
 import { z } from '@hono/zod-openapi';
+import { cursorParts, cursorQuery, idCursor } from '../../http/paging.js';
+import { objectId } from '../../http/params.js';
 import { unitCode } from '../divisions/inputs.js';
 import { COUNTER64_MAX } from './rates.js';
 import { operStatuses } from './schema.js';
 
-/** Server-made ids travel as decimal strings. */
-export const objectId = z.string().regex(/^[1-9][0-9]{0,17}$/, 'an id: the decimal string the server gave').openapi({ example: '12' });
-export const idParam = z.object({ id: objectId.openapi({ param: { name: 'id', in: 'path' } }) });
 
 export const MAX_READINGS_PER_BATCH = 10_000;
 
@@ -59,7 +58,8 @@ export type ReadingBatchResult = z.infer<typeof readingBatchResult>;
 
 const page = {
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  cursor: z.string().max(100).optional(),
+  /** the last reading's `at|interface id` */
+  cursor: cursorQuery(cursorParts.time, cursorParts.id).optional(),
 };
 
 export const listReadingsQuery = z
@@ -186,7 +186,7 @@ export const listExpansionQuery = z
     unit: unitCode.optional().openapi({ description: 'requests routed to this unit' }),
     link: objectId.optional(),
     limit: page.limit,
-    cursor: objectId.optional(),
+    cursor: idCursor.optional(),
   })
   .strict();
 export type ListExpansionQuery = z.infer<typeof listExpansionQuery>;
@@ -246,7 +246,7 @@ export const listIncidentsQuery = z
     reportedTo: unitCode.optional(),
     kind: z.enum(['link_down', 'device_down']).optional(),
     limit: page.limit,
-    cursor: objectId.optional(),
+    cursor: idCursor.optional(),
   })
   .strict();
 export type ListIncidentsQuery = z.infer<typeof listIncidentsQuery>;

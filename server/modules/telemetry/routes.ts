@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { ctxOf } from '../../http/middleware.js';
 import { errorResponses, jsonBody, jsonResponse, listOf, router, security } from '../../http/openapi.js';
+import { idParam } from '../../http/params.js';
 import { listExpansionRequests, decideExpansion } from './expansion.js';
 import { listIncidents } from './incidents.js';
 import { listReadings, postReadings } from './ingest.js';
@@ -10,7 +11,6 @@ import {
   expansionPolicyInput,
   expansionPolicyView,
   expansionRequestView,
-  idParam,
   incidentView,
   listExpansionQuery,
   listIncidentsQuery,

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { unitCode } from '../divisions/inputs.js';
-import { objectId } from '../sites/inputs.js';
+import { idCursor } from '../../http/paging.js';
 import { webhookEventTypes } from './schema.js';
 
 /** Only http and https: a receiver is a web endpoint, never file:, ftp: or javascript:. */
@@ -42,7 +42,7 @@ export const updateWebhookInput = z
   .openapi('UpdateWebhook');
 export type UpdateWebhookInput = z.infer<typeof updateWebhookInput>;
 
-const page = { limit: z.coerce.number().int().min(1).max(1000).default(100), cursor: objectId.optional() };
+const page = { limit: z.coerce.number().int().min(1).max(1000).default(100), cursor: idCursor.optional() };
 
 export const listWebhooksQuery = z.object({ unit: unitCode.optional(), ...page }).strict();
 export type ListWebhooksQuery = z.infer<typeof listWebhooksQuery>;

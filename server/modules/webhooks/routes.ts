@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { ctxOf } from '../../http/middleware.js';
 import { errorResponses, jsonBody, jsonResponse, listOf, router, security } from '../../http/openapi.js';
-import { idParam } from '../sites/inputs.js';
+import { idParam } from '../../http/params.js';
 import { createWebhookInput, deliveryView, listDeliveriesQuery, listWebhooksQuery, updateWebhookInput, webhookView } from './inputs.js';
 import { createWebhook, deleteWebhook, getWebhook, listDeliveries, listWebhooks, updateWebhook } from './service.js';
 
