@@ -159,7 +159,8 @@ describe.each(backends)('webhooks on %s', (backend) => {
     ]);
     expect(delivered.log[0].error).toContain('500');
     const elsewhere = await t.call('GET', `/api/v1/webhooks/${created.body.id}/deliveries`, { token: otherCityOp });
-    expect(elsewhere.status).toBe(403);
+    // Outside one's subtree a webhook is not found (issue 13: ids reveal nothing).
+    expect(elsewhere.status).toBe(404);
     const listedElsewhere = await t.call('GET', '/api/v1/webhooks', { token: otherCityOp });
     expect(listedElsewhere.body.items).toEqual([]);
   });

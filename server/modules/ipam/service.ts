@@ -5,6 +5,7 @@ import { explainConstraint } from '../../db/errors.js';
 import { idOf, invalid, notFound, Problem, ruleViolation } from '../../http/problem.js';
 import { addressCount, cidrOf, familyBits, parseAddress, parseCidr, type Cidr } from '../../net/cidr.js';
 import { authorize } from '../access/authorize.js';
+import { readScope, unitCodeIn, unitReadable } from '../access/scope.js';
 import { units, type UnitRow } from '../divisions/schema.js';
 import { assertActive, loadUnit } from '../divisions/service.js';
 import type { AllocateInput, CreatePrefixInput, CreateVrfInput, ListPrefixesQuery, PrefixView, UpdatePrefixInput } from './inputs.js';
@@ -94,9 +95,34 @@ export async function viewsOf(db: Executor, rows: PrefixRow[], cacheKey: object 
   return rows.map((r) => prefixView(r, ctx));
 }
 
+/**
+ * The prefixes a caller reads: those its scope holds, and for an operator also every prefix
+ * that contains one of them in the same VRF, so that it sees where its space comes from
+ * (article 21: space moves down one level at a time). Undefined for the admin and auditors,
+ * whose listings stay the plain index range they were.
+ */
+export function prefixReadable(ctx: Ctx): SQL | undefined {
+  const scope = readScope(ctx);
+  if (scope.kind === 'all') return undefined;
+  const own = unitCodeIn(scope, prefixes.holderCode);
+  if (scope.kind !== 'subtree') return own;
+  // Containment in one VRF is ancestry in the tree (children lie inside their parent, siblings never overlap).
+  return sql`(${own} OR EXISTS (SELECT 1 FROM prefixes mine WHERE mine.vrf_id = ${prefixes.vrfId} AND mine.prefix << ${prefixes.prefix} AND ${unitCodeIn(scope, sql.raw('mine.holder_code'))}))`;
+}
+
+/** A prefix the caller may read, or 404: the same answer as for an id nobody has, so ids reveal nothing. */
+export async function loadReadablePrefix(ctx: Ctx, id: string | number, db: Executor = ctx.db): Promise<PrefixRow> {
+  const readable = prefixReadable(ctx);
+  if (!readable) return loadPrefix(db, id);
+  const n = typeof id === 'number' ? id : idOf(id, 'prefix');
+  const [row] = await db.select().from(prefixes).where(and(eq(prefixes.id, n), readable));
+  if (!row) throw notFound(`prefix ${id}`);
+  return row;
+}
+
 export async function getPrefix(ctx: Ctx, id: string): Promise<PrefixView> {
   authorize(ctx, 'prefix.read');
-  return read(async () => (await viewsOf(ctx.db, [await loadPrefix(ctx.db, id)], ctx.db))[0]);
+  return read(async () => (await viewsOf(ctx.db, [await loadReadablePrefix(ctx, id)], ctx.db))[0]);
 }
 
 /** Keyset pages in (vrf, prefix, id) order: stable under inserts, no OFFSET rescans. */
@@ -147,6 +173,7 @@ export async function listPrefixes(ctx: Ctx, query: ListPrefixesQuery) {
     if (cidr) conditions.push(sql`${prefixes.prefix} = ${cidr.text}::cidr`);
     if (within) conditions.push(sql`${prefixes.prefix} <<= ${within.text}::cidr`);
     if (contains) conditions.push(sql`${prefixes.prefix} >>= ${contains}::inet`);
+    conditions.push(prefixReadable(ctx));
     return pageOfPrefixes(ctx.db, conditions, query.limit, query.cursor);
   });
 }
@@ -154,8 +181,8 @@ export async function listPrefixes(ctx: Ctx, query: ListPrefixesQuery) {
 export async function listChildren(ctx: Ctx, id: string, page: { limit: number; cursor?: string }) {
   authorize(ctx, 'prefix.read');
   return read(async () => {
-    const parent = await loadPrefix(ctx.db, id);
-    return pageOfPrefixes(ctx.db, [eq(prefixes.parentId, parent.id)], page.limit, page.cursor);
+    const parent = await loadReadablePrefix(ctx, id);
+    return pageOfPrefixes(ctx.db, [eq(prefixes.parentId, parent.id), prefixReadable(ctx)], page.limit, page.cursor);
   });
 }
 
@@ -163,7 +190,7 @@ export async function listChildren(ctx: Ctx, id: string, page: { limit: number; 
 export async function listAvailable(ctx: Ctx, id: string, query: { prefixLength?: number; limit: number }) {
   authorize(ctx, 'prefix.read');
   return read(async () => {
-    const parent = await loadPrefix(ctx.db, id);
+    const parent = await loadReadablePrefix(ctx, id);
     const parentCidr = parseCidr(parent.prefix);
     if (parent.status === 'assigned') {
       throw ruleViolation('delegation_rule', `${parentCidr.text} is assigned: it holds addresses, not prefixes`);
@@ -400,6 +427,7 @@ export async function holderUtilization(ctx: Ctx, code: string) {
   authorize(ctx, 'prefix.read');
   return read(async () => {
     const holder = await loadUnit(ctx.db, code);
+    if (!unitReadable(ctx, holder)) throw notFound(`unit ${code}`);
     const sums = await ctx.db
       .select({ family: prefixes.family, used: sql<string>`sum(${prefixes.usedAddresses})::text`, total: sql<string>`sum(${prefixes.totalAddresses})::text`, n: sql<number>`count(*)::int` })
       .from(prefixes)
