@@ -72,15 +72,21 @@ export async function loadDomain(db: Executor, id: number, options: { forUpdate?
 
 /**
  * The zones a caller reads: those its scope holds, and for an operator also the zones above
- * them (a registered name that ends in `.` + this zone's name), so that it sees where its names
- * come from. Undefined for the admin and auditors.
+ * them (their parent chains), so that it sees where its names come from. Undefined for the
+ * admin and auditors.
  */
 export function domainReadable(ctx: Ctx): SQL | undefined {
   const scope = readScope(ctx);
   if (scope.kind === 'all') return undefined;
   const own = unitCodeIn(scope, domains.holderCode);
   if (scope.kind !== 'subtree') return own;
-  return sql`(${own} OR EXISTS (SELECT 1 FROM domains mine WHERE right(mine.name, length(${domains.name}) + 1) = '.' || ${domains.name} AND ${unitCodeIn(scope, sql.raw('mine.holder_code'))}))`;
+  // The zones above are the parent chains of the subtree's own zones, walked once per query.
+  return sql`(${own} OR ${domains.id} IN (
+    WITH RECURSIVE above(id) AS (
+      SELECT mine.parent_id FROM domains mine WHERE mine.parent_id IS NOT NULL AND ${unitCodeIn(scope, sql.raw('mine.holder_code'))}
+      UNION
+      SELECT d.parent_id FROM domains d JOIN above ON d.id = above.id WHERE d.parent_id IS NOT NULL)
+    SELECT id FROM above))`;
 }
 
 /**

@@ -106,8 +106,12 @@ export function prefixReadable(ctx: Ctx): SQL | undefined {
   if (scope.kind === 'all') return undefined;
   const own = unitCodeIn(scope, prefixes.holderCode);
   if (scope.kind !== 'subtree') return own;
-  // Containment in one VRF is ancestry in the tree (children lie inside their parent, siblings never overlap).
-  return sql`(${own} OR EXISTS (SELECT 1 FROM prefixes mine WHERE mine.vrf_id = ${prefixes.vrfId} AND mine.prefix << ${prefixes.prefix} AND ${unitCodeIn(scope, sql.raw('mine.holder_code'))}))`;
+  // Containment in one VRF is ancestry in the tree (children lie inside their parent, siblings
+  // never overlap). Uncorrelated, so it is computed once per query (from the subtree's own
+  // prefixes up, through the GiST index), not once per row listed.
+  return sql`(${own} OR ${prefixes.id} IN (
+    SELECT above.id FROM prefixes mine JOIN prefixes above ON above.vrf_id = mine.vrf_id AND above.prefix >> mine.prefix
+    WHERE ${unitCodeIn(scope, sql.raw('mine.holder_code'))}))`;
 }
 
 /** A prefix the caller may read, or 404: the same answer as for an id nobody has, so ids reveal nothing. */

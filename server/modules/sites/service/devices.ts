@@ -348,10 +348,10 @@ export function deviceReadable(ctx: Ctx): SQL | undefined {
   if (scope.kind === 'all') return undefined;
   const own = unitCodeIn(scope, devices.ownerUnitCode);
   if (scope.kind !== 'subtree') return own;
-  return sql`(${own} OR EXISTS (
-    SELECT 1 FROM links l JOIN devices ea ON ea.id = l.a_device_id JOIN devices ez ON ez.id = l.z_device_id
-    WHERE (l.a_device_id = ${devices.id} OR l.z_device_id = ${devices.id})
-      AND (${unitCodeIn(scope, sql.raw('l.paying_unit_code'))} OR ${unitCodeIn(scope, sql.raw('ea.owner_unit_code'))} OR ${unitCodeIn(scope, sql.raw('ez.owner_unit_code'))})))`;
+  // Uncorrelated subqueries: computed once per query, then a hash lookup per row.
+  const owned = sql`SELECT d.id FROM devices d WHERE ${unitCodeIn(scope, sql.raw('d.owner_unit_code'))}`;
+  const touching = sql`FROM links l WHERE ${unitCodeIn(scope, sql.raw('l.paying_unit_code'))} OR l.a_device_id IN (${owned}) OR l.z_device_id IN (${owned})`;
+  return sql`(${own} OR ${devices.id} IN (SELECT l.a_device_id ${touching}) OR ${devices.id} IN (SELECT l.z_device_id ${touching}))`;
 }
 
 /** A device the caller reads, or 404 (the same answer as for an id nobody has). */

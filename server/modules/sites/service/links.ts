@@ -61,8 +61,8 @@ function selectLinks(db: Executor) {
 export function linkReadable(ctx: Ctx): SQL | undefined {
   const scope = readScope(ctx);
   if (scope.kind === 'all') return undefined;
-  return sql`(${unitCodeIn(scope, links.payingUnitCode)} OR EXISTS (
-    SELECT 1 FROM devices e WHERE e.id IN (${links.aDeviceId}, ${links.zDeviceId}) AND ${unitCodeIn(scope, sql.raw('e.owner_unit_code'))}))`;
+  const owned = sql`SELECT d.id FROM devices d WHERE ${unitCodeIn(scope, sql.raw('d.owner_unit_code'))}`;
+  return sql`(${unitCodeIn(scope, links.payingUnitCode)} OR ${links.aDeviceId} IN (${owned}) OR ${links.zDeviceId} IN (${owned}))`;
 }
 
 async function linkViewById(db: Executor, id: number, readable?: SQL): Promise<LinkView> {
