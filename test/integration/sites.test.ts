@@ -487,7 +487,12 @@ describe.each(backends)('rooms, devices and links on %s', (backend) => {
     const owners = [...within.body.items, ...next.body.items].map((d: { ownerUnit: string }) => d.ownerUnit);
     expect(new Set(owners)).toEqual(new Set(['450102', countyDept]));
     const applicant = await t.userToken('applicant', dept);
-    expect((await t.call('GET', '/api/v1/devices', { token: applicant })).status).toBe(403);
+    // An applicant reads its own department's devices only (issue 13: reads are least-privilege).
+    const own = await t.call('GET', '/api/v1/devices?limit=1000', { token: applicant });
+    expect(own.status).toBe(200);
+    const everyDevice = (await t.call('GET', '/api/v1/devices?limit=1000', { token: auditor })).body.items as { id: string; ownerUnit: string }[];
+    expect(everyDevice.length).toBeGreaterThan(0);
+    expect(own.body.items.map((d: { id: string }) => d.id)).toEqual(everyDevice.filter((d) => d.ownerUnit === dept).map((d) => d.id));
     const doc = await t.call('GET', '/openapi.json', { token: null });
     for (const p of ['/api/v1/rooms', '/api/v1/devices/{id}', '/api/v1/links/{id}', '/api/v1/agent/targets']) expect(Object.keys(doc.body.paths)).toContain(p);
   });

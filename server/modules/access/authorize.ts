@@ -2,7 +2,9 @@
  * Who may do what: the rows live in each module's rules.ts, merged in server/rules.ts. `scoped`
  * actions act for a unit, and the actor must have that unit in its subtree (an operator of
  * 450100 acts for Nanning and everything below; an applicant's unit is its department, so its
- * subtree is itself).
+ * subtree is itself). For reads, authorize() is the role half only (their rows are not scoped):
+ * which objects of a kind a role reads is a condition of the read's own query (access/scope.ts),
+ * so lists filter silently and a get outside the scope answers 404.
  */
 import type { Ctx } from '../../context.js';
 import { forbidden } from '../../http/problem.js';

@@ -6,6 +6,7 @@ import { forbidden, invalid, notFound, ruleViolation } from '../../http/problem.
 import { units } from '../divisions/schema.js';
 import { assertActive, loadUnit } from '../divisions/service.js';
 import { authorize } from './authorize.js';
+import { unitInScope } from './scope.js';
 import type { CreateTokenInput, CreateUserInput, TokenView, UserView } from './inputs.js';
 import { apiTokens, users, type Role, type TokenRow, type UserRow } from './schema.js';
 import { hashPassword, maxTokenLength, minBootstrapTokenLength, newToken, tokenHash, verifyPassword } from './secrets.js';
@@ -65,7 +66,8 @@ export async function createUser(ctx: Ctx, input: CreateUserInput): Promise<User
 export async function listUsers(ctx: Ctx, query: { unit?: string; limit: number; cursor?: string }): Promise<{ items: UserView[]; nextCursor: string | null }> {
   authorize(ctx, 'user.read');
   return read(async () => {
-    const conditions = [];
+    // An operator lists the users of its subtree (the admin and auditors everyone).
+    const conditions = [unitInScope(ctx, users.unitCode)];
     if (query.unit) conditions.push(eq(users.unitCode, query.unit));
     if (query.cursor) conditions.push(gt(users.username, query.cursor));
     const found = await ctx.db.select().from(users).where(and(...conditions)).orderBy(asc(users.username)).limit(query.limit + 1);

@@ -1,8 +1,9 @@
-import { and, asc, eq, gt, isNotNull, isNull, like, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNotNull, isNull, like, or, sql } from 'drizzle-orm';
 import { mutate, read, type Ctx } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import { invalid, notFound, ruleViolation } from '../../http/problem.js';
 import { authorize } from '../access/authorize.js';
+import { unitInScope, unitReadable } from '../access/scope.js';
 import type { CreateUnitInput, ListUnitsQuery, UnitView, UpdateUnitInput } from './inputs.js';
 import { units, type UnitRow } from './schema.js';
 import { classifyDivision, DIVISION_TYPES_BY_LEVEL, type DivisionLevel, type DivisionType } from './types.js';
@@ -41,15 +42,29 @@ export function assertActive(unit: UnitRow): void {
 
 const nextLevel: Record<DivisionLevel, DivisionLevel | null> = { region: 'city', city: 'county', county: 'township', township: null };
 
+/**
+ * Divisions (names and codes of the official tree) are public statistical data, read by every
+ * role that reads units: they name recipients. Departments are read like any other object:
+ * an operator its subtree's, an applicant its own.
+ */
+function unitListed(ctx: Ctx) {
+  const scoped = unitInScope(ctx, units.code);
+  return scoped && or(eq(units.kind, 'division'), scoped);
+}
+
 export async function getUnit(ctx: Ctx, code: string): Promise<UnitView> {
   authorize(ctx, 'unit.read');
-  return read(async () => unitView(await loadUnit(ctx.db, code)));
+  return read(async () => {
+    const unit = await loadUnit(ctx.db, code);
+    if (unit.kind === 'department' && !unitReadable(ctx, unit)) throw notFound(`unit ${code}`);
+    return unitView(unit);
+  });
 }
 
 export async function listUnits(ctx: Ctx, query: ListUnitsQuery): Promise<{ items: UnitView[]; nextCursor: string | null }> {
   authorize(ctx, 'unit.read');
   return read(async () => {
-    const conditions = [];
+    const conditions = [unitListed(ctx)];
     if (query.level) conditions.push(eq(units.level, query.level));
     if (query.parent) conditions.push(eq(units.parentCode, query.parent));
     if (query.kind) conditions.push(eq(units.kind, query.kind));

@@ -13,7 +13,7 @@
  * RDAP answers by as well).
  */
 import { createHash } from 'node:crypto';
-import { inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import { read, type Ctx } from '../../context.js';
 import { rows, type Executor } from '../../db/client.js';
 import { Problem } from '../../http/problem.js';
@@ -21,21 +21,29 @@ import { AddressError, addressCount, containsCidr, readStoredAddress, readStored
 import { parseReverseName, parseReverseZone, reverseName, reverseZones } from '../../net/reverse.js';
 import { authorize } from '../access/authorize.js';
 import { ancestorsOf, loadVrf, mostSpecificPrefix, sharedVrfNames } from '../ipam/lookup.js';
-import { vrfs, type PrefixRow } from '../ipam/schema.js';
+import { prefixes, vrfs, type PrefixRow } from '../ipam/schema.js';
 import { asciiName, NameError } from './names.js';
 import type { DomainRow } from './schema.js';
 import { firstSerialOf } from './serial.js';
 import { renderZone, type ResourceRecord, type ZoneSection } from './zonefile.js';
-import { loadPrefix } from '../ipam/service.js';
+import { loadPrefix, loadReadablePrefix, prefixReadable } from '../ipam/service.js';
 
 type ServingDomain = Pick<DomainRow, 'name' | 'holderCode' | 'nameservers' | 'soa' | 'ttl'>;
 
 const missing = (sentence: string) => new Problem(404, 'not_found', sentence);
 
+/**
+ * Reverse zones are zone files like any other: an agent (a DNS server's pull job) reads them
+ * all; people read those of the prefixes they read (undefined: no condition).
+ */
+function reverseReadable(ctx: Ctx): SQL | undefined {
+  return ctx.actor.role === 'agent' ? undefined : prefixReadable(ctx);
+}
+
 export async function reverseZonesOfPrefix(ctx: Ctx, idText: string): Promise<{ items: { name: string }[] }> {
   authorize(ctx, 'zone.read');
   return read(async () => {
-    const row = await loadPrefix(ctx.db, idText);
+    const row = ctx.actor.role === 'agent' ? await loadPrefix(ctx.db, idText) : await loadReadablePrefix(ctx, idText);
     const enclosing = (await ancestorsOf(ctx.db, row)).map((p) => readStoredCidr(p.prefix));
     return { items: reverseZones(readStoredCidr(row.prefix), enclosing).map((name) => ({ name })) };
   });
@@ -83,7 +91,8 @@ function reverseNameProblem(err: AddressError): Problem {
   return new Problem(400, 'invalid_cidr', err.message, { field: 'name' });
 }
 
-export async function locateReverseZone(db: Executor, nameText: string, vrfIds: number[]): Promise<ReverseZone> {
+/** `among`: a condition on the prefixes that may own the zone (those the caller reads). */
+export async function locateReverseZone(db: Executor, nameText: string, vrfIds: number[], among?: SQL): Promise<ReverseZone> {
   let cidr: Cidr;
   let enclosing: Cidr[];
   try {
@@ -98,7 +107,10 @@ export async function locateReverseZone(db: Executor, nameText: string, vrfIds: 
     throw missing(`${name} is not a reverse zone name: zones sit at octet (in-addr.arpa /8, /16, /24) or nibble (ip6.arpa) boundaries, or are RFC 2317 names such as ${canonical}`);
   }
   const owner = await mostSpecificPrefix(db, vrfIds, cidr.text);
-  if (!owner) throw missing(`no registered prefix covers ${cidr.text}, so there is no reverse zone ${name}`);
+  const nothing = () => missing(`no registered prefix covers ${cidr.text}, so there is no reverse zone ${name}`);
+  if (!owner) throw nothing();
+  // Outside the caller's prefixes the zone is answered like one that does not exist.
+  if (among && (await db.select({ id: prefixes.id }).from(prefixes).where(and(eq(prefixes.id, owner.id), among))).length === 0) throw nothing();
   const ancestors = await ancestorsOf(db, owner);
   const ownerCidr = readStoredCidr(owner.prefix);
   const ownZones = reverseZones(ownerCidr, ancestors.map((p) => readStoredCidr(p.prefix)));
@@ -263,7 +275,8 @@ export async function reverseZoneFile(ctx: Ctx, nameText: string, vrfName?: stri
   authorize(ctx, 'zone.read');
   return read(() =>
     ctx.db.transaction(async (tx) => {
-      const zone = await locateReverseZone(tx, nameText, await vrfsFor(tx, vrfName));
+      // A zone belongs to the prefix that owns it: among the prefixes the caller does not read, it is not found.
+      const zone = await locateReverseZone(tx, nameText, await vrfsFor(tx, vrfName), reverseReadable(ctx));
       const sections = await reverseZoneSections(tx, zone);
       const soa = { mname: zone.serving.nameservers[0].name, ...zone.serving.soa };
       const digest = createHash('sha256').update(JSON.stringify({ soa, ttl: zone.serving.ttl, sections })).digest('hex');

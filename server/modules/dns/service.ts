@@ -6,6 +6,7 @@ import { idOf } from '../../http/params.js';
 import { conflict, invalid, notFound, Problem, ruleViolation } from '../../http/problem.js';
 import { AddressError, parseAddress } from '../../net/cidr.js';
 import { authorize } from '../access/authorize.js';
+import { readScope, unitCodeIn } from '../access/scope.js';
 import { units, type UnitRow } from '../divisions/schema.js';
 import { assertActive, loadUnit } from '../divisions/service.js';
 import type {
@@ -66,6 +67,41 @@ export function recordView(row: DnsRecordRow): RecordView {
 export async function loadDomain(db: Executor, id: number, options: { forUpdate?: boolean } = {}): Promise<DomainRow> {
   const query = db.select().from(domains).where(eq(domains.id, id));
   const [row] = options.forUpdate ? await query.for('update') : await query;
+  if (!row) throw notFound(`domain ${id}`);
+  return row;
+}
+
+/**
+ * The zones a caller reads: those its scope holds, and for an operator also the zones above
+ * them (their parent chains), so that it sees where its names come from. Undefined for the
+ * admin and auditors.
+ */
+export function domainReadable(ctx: Ctx): SQL | undefined {
+  const scope = readScope(ctx);
+  if (scope.kind === 'all') return undefined;
+  const own = unitCodeIn(scope, domains.holderCode);
+  if (scope.kind !== 'subtree') return own;
+  // The zones above are the parent chains of the subtree's own zones, walked once per query.
+  return sql`(${own} OR ${domains.id} IN (
+    WITH RECURSIVE above(id) AS (
+      SELECT mine.parent_id FROM domains mine WHERE mine.parent_id IS NOT NULL AND ${unitCodeIn(scope, sql.raw('mine.holder_code'))}
+      UNION
+      SELECT d.parent_id FROM domains d JOIN above ON d.id = above.id WHERE d.parent_id IS NOT NULL)
+    SELECT id FROM above))`;
+}
+
+/**
+ * Zone files are what DNS servers publish anyway; their pull jobs may run with an agent's
+ * token, and an agent pulls every zone. People read the zone files of the zones they read.
+ */
+function zoneReadable(ctx: Ctx): SQL | undefined {
+  return ctx.actor.role === 'agent' ? undefined : domainReadable(ctx);
+}
+
+/** A zone the condition allows, or 404 (the same answer as for an id nobody has). */
+async function loadReadableDomain(db: Executor, id: number, readable: SQL | undefined): Promise<DomainRow> {
+  if (!readable) return loadDomain(db, id);
+  const [row] = await db.select().from(domains).where(and(eq(domains.id, id), readable));
   if (!row) throw notFound(`domain ${id}`);
   return row;
 }
@@ -361,12 +397,12 @@ export async function reclaimDomain(ctx: Ctx, idText: string): Promise<void> {
 export async function getDomain(ctx: Ctx, idText: string): Promise<DomainView> {
   authorize(ctx, 'domain.read');
   const id = idOf(idText, 'domain');
-  return read(async () => viewOf(ctx.db, await loadDomain(ctx.db, id)));
+  return read(async () => viewOf(ctx.db, await loadReadableDomain(ctx.db, id, domainReadable(ctx))));
 }
 
 export async function listDomains(ctx: Ctx, query: ListDomainsQuery): Promise<{ items: DomainView[]; nextCursor: string | null }> {
   authorize(ctx, 'domain.read');
-  const conditions: SQL[] = [];
+  const conditions: (SQL | undefined)[] = [domainReadable(ctx)];
   if (query.name !== undefined) conditions.push(eq(domains.name, readName('name', JSON.stringify(query.name), () => asciiName(query.name!, 'host'))));
   if (query.holder) conditions.push(eq(domains.holderCode, query.holder));
   if (query.parent) conditions.push(eq(domains.parentId, Number(query.parent)));
@@ -496,7 +532,7 @@ export async function listRecords(ctx: Ctx, domainIdText: string, query: ListRec
   authorize(ctx, 'domain.read');
   const domainId = idOf(domainIdText, 'domain');
   return read(async () => {
-    const zone = await loadDomain(ctx.db, domainId);
+    const zone = await loadReadableDomain(ctx.db, domainId, domainReadable(ctx));
     const conditions = [eq(dnsRecords.domainId, zone.id)];
     if (query.name !== undefined) conditions.push(eq(dnsRecords.name, readName('name', JSON.stringify(query.name), () => nameInZone(query.name!, zone.name, 'service'))));
     if (query.type) conditions.push(eq(dnsRecords.type, query.type));
@@ -523,7 +559,10 @@ export async function currentZoneEtag(ctx: Ctx, idText: string): Promise<string>
   authorize(ctx, 'zone.read');
   const id = idOf(idText, 'domain');
   return read(async () => {
-    const [row] = await ctx.db.select({ id: domains.id, serial: domains.serial }).from(domains).where(eq(domains.id, id));
+    const [row] = await ctx.db
+      .select({ id: domains.id, serial: domains.serial })
+      .from(domains)
+      .where(and(eq(domains.id, id), zoneReadable(ctx)));
     if (!row) throw notFound(`domain ${id}`);
     return zoneEtag(row);
   });
@@ -537,7 +576,7 @@ export async function zoneFile(ctx: Ctx, idText: string): Promise<{ text: string
   return read(() =>
     ctx.db.transaction(
       async (tx) => {
-        const zone = await loadDomain(tx, id);
+        const zone = await loadReadableDomain(tx, id, zoneReadable(ctx));
         const children = await tx
           .select({ name: domains.name, holderCode: domains.holderCode, nameservers: domains.nameservers, ttl: domains.ttl })
           .from(domains)

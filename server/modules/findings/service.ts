@@ -5,6 +5,7 @@ import { conflict, notFound } from '../../http/problem.js';
 import { authorize } from '../access/authorize.js';
 import { units } from '../divisions/schema.js';
 import { devices } from '../sites/schema.js';
+import { deviceReadable } from '../sites/service/devices.js';
 import { emitEvent } from '../webhooks/events.js';
 import type { FindingView, ListFindingsQuery, ResolveFindingInput } from './inputs.js';
 import { findings, type FindingKind, type FindingRow } from './schema.js';
@@ -100,7 +101,8 @@ export async function resolveFindingAutomatically(
 export async function listFindings(ctx: Ctx, query: ListFindingsQuery): Promise<{ items: FindingView[]; nextCursor: string | null }> {
   authorize(ctx, 'finding.read');
   return read(async () => {
-    const conditions = [];
+    // The findings of the devices the caller reads (devices is joined: the condition applies to it).
+    const conditions = [deviceReadable(ctx)];
     if (query.status) conditions.push(eq(findings.status, query.status));
     if (query.device) conditions.push(eq(findings.deviceId, Number(query.device)));
     if (query.kind) conditions.push(eq(findings.kind, query.kind));

@@ -7,6 +7,7 @@ import { invalid, notFound, Problem, ruleViolation } from '../../http/problem.js
 import { isUsableHost, usableHosts } from '../../net/blocks.js';
 import { containsAddress, formatAddress, parseAddress, readStoredAddress, readStoredCidr } from '../../net/cidr.js';
 import { authorize } from '../access/authorize.js';
+import { unitInScope } from '../access/scope.js';
 import { assertActive, loadUnit } from '../divisions/service.js';
 import type { AddressView, CreateAddressInput, ListAddressesQuery } from './inputs.js';
 import { addresses, prefixes, vrfs, type AddressRow } from './schema.js';
@@ -110,7 +111,7 @@ export async function listAddresses(ctx: Ctx, query: ListAddressesQuery): Promis
   authorize(ctx, 'address.read');
   const wanted = query.address ? parseAddress(query.address) : undefined;
   return read(async () => {
-    const conditions: SQL[] = [];
+    const conditions: (SQL | undefined)[] = [unitInScope(ctx, addresses.holderCode)];
     if (query.vrf) {
       const [vrf] = await ctx.db.select().from(vrfs).where(eq(vrfs.name, query.vrf));
       if (!vrf) throw notFound(`VRF ${query.vrf}`);

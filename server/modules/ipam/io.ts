@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { z } from '@hono/zod-openapi';
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
 import { mutate, read, type Ctx } from '../../context.js';
 import { toProblem } from '../../http/errors.js';
@@ -10,7 +10,7 @@ import { parseCidr, readStoredCidr } from '../../net/cidr.js';
 import { authorize } from '../access/authorize.js';
 import { createPrefixInput, vrfName } from './inputs.js';
 import { prefixes, vrfs } from './schema.js';
-import { registerPrefix } from './service.js';
+import { prefixReadable, registerPrefix } from './service.js';
 
 /** The address plan's columns, in the order provinces keep them in Excel. */
 export const planColumns = ['vrf', 'cidr', 'holder', 'status', 'description'] as const;
@@ -168,7 +168,7 @@ export async function exportPrefixes(ctx: Ctx, query: z.infer<typeof exportQuery
       .select({ vrf: vrfs.name, prefix: prefixes.prefix, holder: prefixes.holderCode, status: prefixes.status, description: prefixes.description })
       .from(prefixes)
       .innerJoin(vrfs, eq(vrfs.id, prefixes.vrfId))
-      .where(query.vrf ? eq(vrfs.name, query.vrf) : undefined)
+      .where(and(query.vrf ? eq(vrfs.name, query.vrf) : undefined, prefixReadable(ctx)))
       .orderBy(asc(vrfs.id), asc(prefixes.family), asc(prefixes.prefix));
     const workbook = new ExcelJS.Workbook();
     const sheet = workbook.addWorksheet('address plan');

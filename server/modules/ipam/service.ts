@@ -7,6 +7,7 @@ import { idOf } from '../../http/params.js';
 import { invalid, notFound, Problem, ruleViolation } from '../../http/problem.js';
 import { addressCount, cidrOf, familyBits, parseAddress, parseCidr, readStoredCidr, type Cidr } from '../../net/cidr.js';
 import { authorize } from '../access/authorize.js';
+import { readScope, unitCodeIn, unitReadable } from '../access/scope.js';
 import { units, type UnitRow } from '../divisions/schema.js';
 import { assertActive, loadUnit } from '../divisions/service.js';
 import { prefixCursorParts, type AllocateInput, type CreatePrefixInput, type CreateVrfInput, type ListPrefixesQuery, type PrefixView, type UpdatePrefixInput } from './inputs.js';
@@ -96,9 +97,38 @@ export async function viewsOf(db: Executor, rows: PrefixRow[], cacheKey: object 
   return rows.map((r) => prefixView(r, ctx));
 }
 
+/**
+ * The prefixes a caller reads: those its scope holds, and for an operator also every prefix
+ * that contains one of them in the same VRF, so that it sees where its space comes from
+ * (article 21: space moves down one level at a time). Undefined for the admin and auditors,
+ * whose listings stay the plain index range they were.
+ */
+export function prefixReadable(ctx: Ctx): SQL | undefined {
+  const scope = readScope(ctx);
+  if (scope.kind === 'all') return undefined;
+  const own = unitCodeIn(scope, prefixes.holderCode);
+  if (scope.kind !== 'subtree') return own;
+  // Containment in one VRF is ancestry in the tree (children lie inside their parent, siblings
+  // never overlap). Uncorrelated, so it is computed once per query (from the subtree's own
+  // prefixes up, through the GiST index), not once per row listed.
+  return sql`(${own} OR ${prefixes.id} IN (
+    SELECT above.id FROM prefixes mine JOIN prefixes above ON above.vrf_id = mine.vrf_id AND above.prefix >> mine.prefix
+    WHERE ${unitCodeIn(scope, sql.raw('mine.holder_code'))}))`;
+}
+
+/** A prefix the caller may read, or 404: the same answer as for an id nobody has, so ids reveal nothing. */
+export async function loadReadablePrefix(ctx: Ctx, id: string | number, db: Executor = ctx.db): Promise<PrefixRow> {
+  const readable = prefixReadable(ctx);
+  if (!readable) return loadPrefix(db, id);
+  const n = typeof id === 'number' ? id : idOf(id, 'prefix');
+  const [row] = await db.select().from(prefixes).where(and(eq(prefixes.id, n), readable));
+  if (!row) throw notFound(`prefix ${id}`);
+  return row;
+}
+
 export async function getPrefix(ctx: Ctx, id: string): Promise<PrefixView> {
   authorize(ctx, 'prefix.read');
-  return read(async () => (await viewsOf(ctx.db, [await loadPrefix(ctx.db, id)], ctx.db))[0]);
+  return read(async () => (await viewsOf(ctx.db, [await loadReadablePrefix(ctx, id)], ctx.db))[0]);
 }
 
 async function pageOfPrefixes(db: Executor, conditions: (SQL | undefined)[], limit: number, cursor?: string) {
@@ -136,6 +166,7 @@ export async function listPrefixes(ctx: Ctx, query: ListPrefixesQuery) {
     if (cidr) conditions.push(sql`${prefixes.prefix} = ${cidr.text}::cidr`);
     if (within) conditions.push(sql`${prefixes.prefix} <<= ${within.text}::cidr`);
     if (contains) conditions.push(sql`${prefixes.prefix} >>= ${contains}::inet`);
+    conditions.push(prefixReadable(ctx));
     return pageOfPrefixes(ctx.db, conditions, query.limit, query.cursor);
   });
 }
@@ -143,8 +174,8 @@ export async function listPrefixes(ctx: Ctx, query: ListPrefixesQuery) {
 export async function listChildren(ctx: Ctx, id: string, page: { limit: number; cursor?: string }) {
   authorize(ctx, 'prefix.read');
   return read(async () => {
-    const parent = await loadPrefix(ctx.db, id);
-    return pageOfPrefixes(ctx.db, [eq(prefixes.parentId, parent.id)], page.limit, page.cursor);
+    const parent = await loadReadablePrefix(ctx, id);
+    return pageOfPrefixes(ctx.db, [eq(prefixes.parentId, parent.id), prefixReadable(ctx)], page.limit, page.cursor);
   });
 }
 
@@ -152,7 +183,7 @@ export async function listChildren(ctx: Ctx, id: string, page: { limit: number; 
 export async function listAvailable(ctx: Ctx, id: string, query: { prefixLength?: number; limit: number }) {
   authorize(ctx, 'prefix.read');
   return read(async () => {
-    const parent = await loadPrefix(ctx.db, id);
+    const parent = await loadReadablePrefix(ctx, id);
     const parentCidr = readStoredCidr(parent.prefix);
     if (parent.status === 'assigned') {
       throw ruleViolation('delegation_rule', `${parentCidr.text} is assigned: it holds addresses, not prefixes`);
@@ -389,6 +420,7 @@ export async function holderUtilization(ctx: Ctx, code: string) {
   authorize(ctx, 'prefix.read');
   return read(async () => {
     const holder = await loadUnit(ctx.db, code);
+    if (!unitReadable(ctx, holder)) throw notFound(`unit ${code}`);
     const sums = await ctx.db
       .select({ family: prefixes.family, used: sql<string>`sum(${prefixes.usedAddresses})::text`, total: sql<string>`sum(${prefixes.totalAddresses})::text`, n: sql<number>`count(*)::int` })
       .from(prefixes)

@@ -2,6 +2,8 @@ import type { RuleTable } from '../access/rule.js';
 
 const manage = ['admin', 'operator'] as const;
 const readers = ['admin', 'operator', 'auditor'] as const;
+/** An applicant reads its own department's devices and their links (access/scope.ts narrows every read). */
+const deviceReaders = [...readers, 'applicant'] as const;
 
 /**
  * Operators manage the rooms, devices and links of units in their subtree; auditors read;
@@ -12,11 +14,11 @@ export const rules = {
   'room.create': { roles: manage, scoped: true },
   'room.update': { roles: manage, scoped: true },
   'room.delete': { roles: manage, scoped: true },
-  'device.read': { roles: readers, scoped: false },
+  'device.read': { roles: deviceReaders, scoped: false },
   'device.create': { roles: manage, scoped: true },
   'device.update': { roles: manage, scoped: true },
   'device.delete': { roles: manage, scoped: true },
-  'link.read': { roles: readers, scoped: false },
+  'link.read': { roles: deviceReaders, scoped: false },
   'link.create': { roles: manage, scoped: true },
   'link.update': { roles: manage, scoped: true },
   'link.delete': { roles: manage, scoped: true },

@@ -1,9 +1,11 @@
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
 import { mutate, read, type Ctx } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import { conflict, notFound } from '../../http/problem.js';
 import { authorize } from '../access/authorize.js';
+import { readScope, unitCodeIn } from '../access/scope.js';
 import { links } from '../sites/schema.js';
+import { linkReadable } from '../sites/service/links.js';
 import { emitEvent } from '../webhooks/events.js';
 import type { DecisionInput, EvidenceView, ExpansionRequestView, ListExpansionQuery } from './inputs.js';
 import { unitPath } from './reporting.js';
@@ -45,10 +47,18 @@ export async function loadExpansionView(db: Executor, id: number): Promise<Expan
   return found && expansionView(found.request, { name: found.linkName, capacityMbps: found.capacityMbps }, found.status);
 }
 
+/** The requests of the links a caller reads; for an operator also those its subtree pays for. */
+function expansionReadable(ctx: Ctx): SQL | undefined {
+  const scope = readScope(ctx);
+  if (scope.kind === 'all') return undefined;
+  const ofLink = sql`${expansionRequests.linkId} IN (SELECT ${links.id} FROM ${links} WHERE ${linkReadable(ctx)})`;
+  return scope.kind === 'subtree' ? or(ofLink, unitCodeIn(scope, expansionRequests.unitCode)) : ofLink;
+}
+
 export async function listExpansionRequests(ctx: Ctx, query: ListExpansionQuery): Promise<{ items: ExpansionRequestView[]; nextCursor: string | null }> {
   authorize(ctx, 'expansion.read');
   return read(async () => {
-    const conditions = [];
+    const conditions = [expansionReadable(ctx)];
     if (query.status) conditions.push(sql`${shownStatus} = ${query.status}`);
     if (query.unit) conditions.push(eq(expansionRequests.unitCode, query.unit));
     if (query.link) conditions.push(eq(expansionRequests.linkId, Number(query.link)));

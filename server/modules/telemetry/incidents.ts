@@ -1,7 +1,11 @@
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
 import { mutate, read, type Audit, type Ctx } from '../../context.js';
 import { rows, type Tx } from '../../db/client.js';
 import { authorize } from '../access/authorize.js';
+import { readScope, unitCodeIn } from '../access/scope.js';
+import { devices, links } from '../sites/schema.js';
+import { deviceReadable } from '../sites/service/devices.js';
+import { linkReadable } from '../sites/service/links.js';
 import { emitEvent } from '../webhooks/events.js';
 import { arrayParam } from './arrays.js';
 import type { IncidentView, ListIncidentsQuery } from './inputs.js';
@@ -222,10 +226,23 @@ export async function checkSilentDevices(ctx: Ctx, settings: TelemetrySettings):
   });
 }
 
+/**
+ * The incidents a caller reads: those of the devices and links it reads; for an operator also
+ * those reported to, or paid for by, a unit of its subtree (the device or link may be gone).
+ */
+function incidentReadable(ctx: Ctx): SQL | undefined {
+  const scope = readScope(ctx);
+  if (scope.kind === 'all') return undefined;
+  const ofDevice = sql`${incidents.deviceId} IN (SELECT ${devices.id} FROM ${devices} WHERE ${deviceReadable(ctx)})`;
+  const ofLink = sql`${incidents.linkId} IN (SELECT ${links.id} FROM ${links} WHERE ${linkReadable(ctx)})`;
+  if (scope.kind !== 'subtree') return or(ofDevice, ofLink);
+  return or(ofDevice, ofLink, unitCodeIn(scope, incidents.reportedTo), unitCodeIn(scope, incidents.payingUnitCode));
+}
+
 export async function listIncidents(ctx: Ctx, query: ListIncidentsQuery): Promise<{ items: IncidentView[]; nextCursor: string | null }> {
   authorize(ctx, 'incident.read');
   return read(async () => {
-    const conditions = [];
+    const conditions = [incidentReadable(ctx)];
     if (query.status) conditions.push(eq(incidents.status, query.status));
     if (query.kind) conditions.push(eq(incidents.kind, query.kind));
     if (query.reportedTo) conditions.push(eq(incidents.reportedTo, query.reportedTo));

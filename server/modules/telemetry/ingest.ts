@@ -5,6 +5,7 @@ import { cursorParts, decodeCursor, encodeCursor } from '../../http/paging.js';
 import { forbidden, invalid, notFound, Problem } from '../../http/problem.js';
 import { authorize } from '../access/authorize.js';
 import { deviceInterfaces, devices } from '../sites/schema.js';
+import { deviceReadable } from '../sites/service/devices.js';
 import { agentMayReport } from '../sites/service/targets.js';
 import { arrayParam, idArray } from './arrays.js';
 import { judgeLinksAfterReadings, resolveDevicesHeardFrom } from './incidents.js';
@@ -163,7 +164,11 @@ export async function listReadings(ctx: Ctx, query: ListReadingsQuery): Promise<
   authorize(ctx, 'reading.read');
   return read(async () => {
     const deviceId = Number(query.device);
-    const [device] = await ctx.db.select({ id: devices.id }).from(devices).where(eq(devices.id, deviceId));
+    // The readings of a device the caller does not read are not found, like the device.
+    const [device] = await ctx.db
+      .select({ id: devices.id })
+      .from(devices)
+      .where(and(eq(devices.id, deviceId), deviceReadable(ctx)));
     if (!device) throw notFound(`device ${query.device}`);
     const to = query.to ? new Date(query.to) : ctx.now();
     const from = query.from ? new Date(query.from) : new Date(to.getTime() - 86_400_000);

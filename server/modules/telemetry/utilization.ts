@@ -1,9 +1,10 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { read, type Ctx } from '../../context.js';
 import { rows } from '../../db/client.js';
 import { invalid, notFound } from '../../http/problem.js';
 import { authorize } from '../access/authorize.js';
 import { links } from '../sites/schema.js';
+import { linkReadable } from '../sites/service/links.js';
 import type { UtilizationQuery, UtilizationView } from './inputs.js';
 import { linkRollups } from './schema.js';
 
@@ -47,7 +48,10 @@ interface Point {
 export async function getUtilization(ctx: Ctx, id: string, query: UtilizationQuery): Promise<UtilizationView> {
   authorize(ctx, 'utilization.read');
   return read(async () => {
-    const [link] = await ctx.db.select({ id: links.id, capacityMbps: links.capacityMbps }).from(links).where(eq(links.id, Number(id)));
+    const [link] = await ctx.db
+      .select({ id: links.id, capacityMbps: links.capacityMbps })
+      .from(links)
+      .where(and(eq(links.id, Number(id)), linkReadable(ctx)));
     if (!link) throw notFound(`link ${id}`);
     const to = query.to ? new Date(query.to) : ctx.now();
     const from = query.from ? new Date(query.from) : new Date(to.getTime() - 86_400_000);

@@ -1,9 +1,9 @@
-import { and, asc, desc, eq, gt, inArray, like, lt, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, type SQL } from 'drizzle-orm';
 import { mutate, read, type Ctx } from '../../context.js';
 import { nextSerialId, type Executor } from '../../db/client.js';
 import { invalid, notFound } from '../../http/problem.js';
 import { assertRole, authorize } from '../access/authorize.js';
-import { units } from '../divisions/schema.js';
+import { unitInScope } from '../access/scope.js';
 import { assertActive, loadUnit } from '../divisions/service.js';
 import { ownerOf, seal, secretKey } from '../../crypto/secret-box.js';
 import type { CreateWebhookInput, DeliveryView, ListDeliveriesQuery, ListWebhooksQuery, UpdateWebhookInput, WebhookView } from './inputs.js';
@@ -74,35 +74,36 @@ export async function createWebhook(ctx: Ctx, input: CreateWebhookInput): Promis
   });
 }
 
+/** A webhook the caller reads (its unit in the caller's subtree), or 404: ids reveal nothing. */
+async function loadReadableWebhook(ctx: Ctx, id: string): Promise<WebhookRow> {
+  const [row] = await ctx.db
+    .select()
+    .from(webhooks)
+    .where(and(eq(webhooks.id, Number(id)), unitInScope(ctx, webhooks.unitCode)));
+  if (!row) throw notFound(`webhook ${id}`);
+  return row;
+}
+
 export async function getWebhook(ctx: Ctx, id: string): Promise<WebhookView> {
-  assertRole(ctx, 'webhook.read');
-  return read(async () => {
-    const row = await loadWebhook(ctx.db, id);
-    authorize(ctx, 'webhook.read', { unit: await loadUnit(ctx.db, row.unitCode) });
-    return webhookView(row);
-  });
+  authorize(ctx, 'webhook.read');
+  return read(async () => webhookView(await loadReadableWebhook(ctx, id)));
 }
 
 export async function listWebhooks(ctx: Ctx, query: ListWebhooksQuery): Promise<{ items: WebhookView[]; nextCursor: string | null }> {
-  assertRole(ctx, 'webhook.read');
+  authorize(ctx, 'webhook.read');
   return read(async () => {
-    const conditions: SQL[] = [];
-    if (query.unit) {
-      authorize(ctx, 'webhook.read', { unit: await loadUnit(ctx.db, query.unit) });
-      conditions.push(eq(webhooks.unitCode, query.unit));
-    }
-    // Outside one's subtree a webhook is not even listed.
-    if (ctx.actor.role !== 'admin') conditions.push(like(units.path, `${ctx.actor.unitPath}%`));
+    // Outside one's subtree a webhook is not even listed (a unit outside it lists nothing).
+    const conditions: (SQL | undefined)[] = [unitInScope(ctx, webhooks.unitCode)];
+    if (query.unit) conditions.push(eq(webhooks.unitCode, query.unit));
     if (query.cursor) conditions.push(gt(webhooks.id, Number(query.cursor)));
     const found = await ctx.db
-      .select({ webhook: webhooks })
+      .select()
       .from(webhooks)
-      .innerJoin(units, eq(units.code, webhooks.unitCode))
       .where(and(...conditions))
       .orderBy(asc(webhooks.id))
       .limit(query.limit + 1);
     const page = found.slice(0, query.limit);
-    return { items: page.map((r) => webhookView(r.webhook)), nextCursor: found.length > query.limit ? String(page[page.length - 1].webhook.id) : null };
+    return { items: page.map(webhookView), nextCursor: found.length > query.limit ? String(page[page.length - 1].id) : null };
   });
 }
 
@@ -152,10 +153,9 @@ export async function deleteWebhook(ctx: Ctx, id: string): Promise<void> {
 
 /** The delivery log, newest first, each delivery with all its attempts. */
 export async function listDeliveries(ctx: Ctx, id: string, query: ListDeliveriesQuery): Promise<{ items: DeliveryView[]; nextCursor: string | null }> {
-  assertRole(ctx, 'webhook.read');
+  authorize(ctx, 'webhook.read');
   return read(async () => {
-    const hook = await loadWebhook(ctx.db, id);
-    authorize(ctx, 'webhook.read', { unit: await loadUnit(ctx.db, hook.unitCode) });
+    const hook = await loadReadableWebhook(ctx, id);
     const conditions: SQL[] = [eq(webhookDeliveries.webhookId, hook.id)];
     if (query.status) conditions.push(eq(webhookDeliveries.status, query.status));
     if (query.cursor) conditions.push(lt(webhookDeliveries.id, Number(query.cursor)));

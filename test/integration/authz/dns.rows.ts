@@ -69,11 +69,11 @@ async function prefix(f: AuthzFixtures): Promise<{ id: string; reverseZone: stri
 
 export const rows: AuthzRow[] = [
   ...forRoles({ name: 'list domains', method: 'GET', path: '/api/v1/domains', scope: '-' }, readers),
-  ...forRoles({ name: 'read a domain', method: 'GET', path: async (f) => `/api/v1/domains/${await targetZone(f)}`, scope: 'out' }, readers),
-  ...forRoles({ name: 'list records', method: 'GET', path: async (f) => `/api/v1/domains/${await targetZone(f)}/records`, scope: 'out' }, readers),
-  ...forRoles({ name: 'zone file', method: 'GET', path: async (f) => `/api/v1/domains/${await targetZone(f)}/zone`, scope: 'out' }, zoneReaders),
-  ...forRoles({ name: 'reverse zones of a prefix', method: 'GET', path: async (f) => `/api/v1/prefixes/${(await prefix(f)).id}/reverse-zones`, scope: '-' }, zoneReaders),
-  ...forRoles({ name: 'reverse zone file', method: 'GET', path: async (f) => `/api/v1/reverse-zones/${(await prefix(f)).reverseZone}`, scope: '-' }, zoneReaders),
+  ...forRoles({ name: 'read a domain', method: 'GET', path: async (f) => `/api/v1/domains/${await targetZone(f)}`, scope: 'out' }, { ...readers, operator: 404, applicant: 404 }),
+  ...forRoles({ name: 'list records', method: 'GET', path: async (f) => `/api/v1/domains/${await targetZone(f)}/records`, scope: 'out' }, { ...readers, operator: 404, applicant: 404 }),
+  ...forRoles({ name: 'zone file', method: 'GET', path: async (f) => `/api/v1/domains/${await targetZone(f)}/zone`, scope: 'out' }, { ...zoneReaders, operator: 404, applicant: 404 }),
+  ...forRoles({ name: 'reverse zones of a prefix', method: 'GET', path: async (f) => `/api/v1/prefixes/${(await prefix(f)).id}/reverse-zones`, scope: '-' }, { ...zoneReaders, operator: 404, applicant: 404 }),
+  ...forRoles({ name: 'reverse zone file', method: 'GET', path: async (f) => `/api/v1/reverse-zones/${(await prefix(f)).reverseZone}`, scope: '-' }, { ...zoneReaders, operator: 404, applicant: 404 }),
 
   ...forRoles(
     { name: 'register a root zone', method: 'POST', path: '/api/v1/domains', body: (f: AuthzFixtures) => ({ name: `${label(f)}.example`, holder: '450000', nameservers: [{ name: 'ns.authz.example.net' }] }), scope: '-' },

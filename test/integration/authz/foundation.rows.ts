@@ -38,7 +38,7 @@ export const rows: AuthzRow[] = [
   // units: everyone but agents reads the whole tree; writes follow the subtree
   ...forRoles({ name: 'list units', method: 'GET', path: '/api/v1/units?parent=450100', scope: '-' }, readers),
   ...forRoles({ name: 'read a unit', method: 'GET', path: (f) => `/api/v1/units/${f.target.division}`, scope: 'in' }, readers),
-  ...forRoles({ name: 'read a unit', method: 'GET', path: (f) => `/api/v1/units/${f.target.department}`, scope: 'out' }, readers),
+  ...forRoles({ name: 'read a unit', method: 'GET', path: (f) => `/api/v1/units/${f.target.department}`, scope: 'out' }, { ...readers, operator: 404, applicant: 404 }),
   ...forRoles({ name: 'create a department', method: 'POST', path: '/api/v1/units', body: department, scope: 'in' }, adminAndOperators(201)),
   ...forRoles({ name: 'create a department', method: 'POST', path: '/api/v1/units', body: department, scope: 'out' }, { admin: 201, operator: 403 }),
   ...acrossCounties({ name: 'create a department', method: 'POST', path: '/api/v1/units', body: department }, 201),

@@ -67,7 +67,7 @@ const webhook = async (f: AuthzFixtures) => (await asAdmin(f, 'POST', '/api/v1/w
 export const rows: AuthzRow[] = [
   // rooms
   ...forRoles({ name: 'list rooms', method: 'GET', path: '/api/v1/rooms', scope: '-' }, readers),
-  ...forRoles({ name: 'read a room', method: 'GET', path: async (f) => `/api/v1/rooms/${await room(f)}`, scope: 'out' }, readers),
+  ...forRoles({ name: 'read a room', method: 'GET', path: async (f) => `/api/v1/rooms/${await room(f)}`, scope: 'out' }, { ...readers, operator: 404 }),
   ...forRoles({ name: 'create a room', method: 'POST', path: '/api/v1/rooms', body: roomBody, scope: 'in' }, managers(201)),
   ...forRoles({ name: 'create a room', method: 'POST', path: '/api/v1/rooms', body: roomBody, scope: 'out' }, outOfScope(201)),
   ...forRoles({ name: 'change a room', method: 'PATCH', path: async (f) => `/api/v1/rooms/${await room(f)}`, body: { address: '新地址' }, scope: 'in' }, managers(200)),
@@ -79,8 +79,8 @@ export const rows: AuthzRow[] = [
   ...acrossCounties({ name: 'delete a room', method: 'DELETE', path: async (f) => `/api/v1/rooms/${await room(f)}` }, 204),
 
   // devices
-  ...forRoles({ name: 'list devices', method: 'GET', path: '/api/v1/devices', scope: '-' }, readers),
-  ...forRoles({ name: 'read a device', method: 'GET', path: async (f) => `/api/v1/devices/${(await device(f)).id}`, scope: 'out' }, readers),
+  ...forRoles({ name: 'list devices', method: 'GET', path: '/api/v1/devices', scope: '-' }, { ...readers, applicant: 200 }),
+  ...forRoles({ name: 'read a device', method: 'GET', path: async (f) => `/api/v1/devices/${(await device(f)).id}`, scope: 'out' }, { ...readers, operator: 404, applicant: 404 }),
   ...forRoles({ name: 'register a device', method: 'POST', path: '/api/v1/devices', body: deviceBody, scope: 'in' }, managers(201)),
   ...forRoles({ name: 'register a device', method: 'POST', path: '/api/v1/devices', body: deviceBody, scope: 'out' }, outOfScope(201)),
   ...forRoles({ name: 'change a device', method: 'PATCH', path: async (f) => `/api/v1/devices/${(await device(f)).id}`, body: { model: 'S6850' }, scope: 'in' }, managers(200)),
@@ -104,8 +104,8 @@ export const rows: AuthzRow[] = [
   ]),
 
   // links
-  ...forRoles({ name: 'list links', method: 'GET', path: '/api/v1/links', scope: '-' }, readers),
-  ...forRoles({ name: 'read a link', method: 'GET', path: async (f) => `/api/v1/links/${await link(f)}`, scope: 'out' }, readers),
+  ...forRoles({ name: 'list links', method: 'GET', path: '/api/v1/links', scope: '-' }, { ...readers, applicant: 200 }),
+  ...forRoles({ name: 'read a link', method: 'GET', path: async (f) => `/api/v1/links/${await link(f)}`, scope: 'out' }, { ...readers, operator: 404, applicant: 404 }),
   ...forRoles({ name: 'register a link', method: 'POST', path: '/api/v1/links', body: linkBody, scope: 'in' }, managers(201)),
   ...forRoles({ name: 'register a link', method: 'POST', path: '/api/v1/links', body: linkBody, scope: 'out' }, outOfScope(201)),
   ...forRoles({ name: 'raise a link’s capacity', method: 'PATCH', path: async (f) => `/api/v1/links/${await link(f)}`, body: { capacityMbps: 200 }, scope: 'in' }, managers(200)),
@@ -131,7 +131,7 @@ export const rows: AuthzRow[] = [
   ...forRoles({ name: 'create a webhook', method: 'POST', path: '/api/v1/webhooks', body: webhookBody, scope: 'in' }, managers(201)),
   ...forRoles({ name: 'create a webhook', method: 'POST', path: '/api/v1/webhooks', body: webhookBody, scope: 'out' }, outOfScope(201)),
   ...forRoles({ name: 'read a webhook’s deliveries', method: 'GET', path: async (f) => `/api/v1/webhooks/${await webhook(f)}/deliveries`, scope: 'in' }, readers),
-  ...forRoles({ name: 'read a webhook’s deliveries', method: 'GET', path: async (f) => `/api/v1/webhooks/${await webhook(f)}/deliveries`, scope: 'out' }, { admin: 200, auditor: 200, operator: 403 }),
+  ...forRoles({ name: 'read a webhook’s deliveries', method: 'GET', path: async (f) => `/api/v1/webhooks/${await webhook(f)}/deliveries`, scope: 'out' }, { admin: 200, auditor: 200, operator: 404 }),
   ...forRoles({ name: 'change a webhook', method: 'PATCH', path: async (f) => `/api/v1/webhooks/${await webhook(f)}`, body: { active: false }, scope: 'in' }, managers(200)),
   ...forRoles({ name: 'change a webhook', method: 'PATCH', path: async (f) => `/api/v1/webhooks/${await webhook(f)}`, body: { active: false }, scope: 'out' }, outOfScope(200)),
   ...forRoles({ name: 'delete a webhook', method: 'DELETE', path: async (f) => `/api/v1/webhooks/${await webhook(f)}`, scope: 'in' }, managers(204)),

@@ -119,8 +119,8 @@ export const rows: AuthzRow[] = [
       { agent: 403, admin: 200, operator: 403, countyOperator: 403 },
     ),
   ),
-  ...forRoles({ name: 'read raw readings', method: 'GET', path: async (f) => `/api/v1/readings?device=${(await sharedLink(f)).ceId}`, scope: '-' }, readers),
-  ...forRoles({ name: 'read link utilization', method: 'GET', path: async (f) => `/api/v1/links/${(await sharedLink(f)).linkId}/utilization`, scope: '-' }, readers),
+  ...forRoles({ name: 'read raw readings', method: 'GET', path: async (f) => `/api/v1/readings?device=${(await sharedLink(f)).ceId}`, scope: '-' }, { ...readers, applicant: 404 }),
+  ...forRoles({ name: 'read link utilization', method: 'GET', path: async (f) => `/api/v1/links/${(await sharedLink(f)).linkId}/utilization`, scope: '-' }, { ...readers, applicant: 404 }),
 
   // the expansion policy: everyone who reads sees it, the admin sets it, operators may evaluate now
   ...forRoles({ name: 'read the expansion policy', method: 'GET', path: '/api/v1/policies/expansion', scope: '-' }, readers),
@@ -134,7 +134,7 @@ export const rows: AuthzRow[] = [
   ),
 
   // expansion requests: decided within the paying unit's subtree
-  ...forRoles({ name: 'list expansion requests', method: 'GET', path: '/api/v1/expansion-requests?status=open', scope: '-' }, readers),
+  ...forRoles({ name: 'list expansion requests', method: 'GET', path: '/api/v1/expansion-requests?status=open', scope: '-' }, { ...readers, applicant: 200 }),
   ...forRoles(
     {
       name: 'decide an expansion request',
@@ -161,10 +161,10 @@ export const rows: AuthzRow[] = [
   ),
 
   // incidents
-  ...forRoles({ name: 'list incidents', method: 'GET', path: '/api/v1/incidents?status=open', scope: '-' }, readers),
+  ...forRoles({ name: 'list incidents', method: 'GET', path: '/api/v1/incidents?status=open', scope: '-' }, { ...readers, applicant: 200 }),
 
   // findings: resolved within the device owner's subtree
-  ...forRoles({ name: 'list findings', method: 'GET', path: '/api/v1/findings?status=open', scope: '-' }, readers),
+  ...forRoles({ name: 'list findings', method: 'GET', path: '/api/v1/findings?status=open', scope: '-' }, { ...readers, applicant: 200 }),
   ...forRoles(
     { name: 'resolve a finding', method: 'POST', path: async (f) => `/api/v1/findings/${await openFinding(f)}/resolve`, body: { comment: '已处理' }, scope: 'in' },
     { admin: 200, operator: 200, auditor: 403, applicant: 403, agent: 403, none: 401 },

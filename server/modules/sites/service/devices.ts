@@ -4,6 +4,7 @@ import { nextSerialId, type Executor, type Tx } from '../../../db/client.js';
 import { invalid, notFound, Problem, ruleViolation } from '../../../http/problem.js';
 import { AddressError, parseAddress, parseInterfaceAddress, readStoredCidr, type InterfaceAddress } from '../../../net/cidr.js';
 import { assertInScope, assertRole, authorize } from '../../access/authorize.js';
+import { readScope, unitCodeIn } from '../../access/scope.js';
 import '../constraints.js';
 import { users, type UserRow } from '../../access/schema.js';
 import { units, type UnitRow } from '../../divisions/schema.js';
@@ -347,15 +348,42 @@ export async function createDevice(ctx: Ctx, input: CreateDeviceInput): Promise<
   });
 }
 
+/**
+ * The devices a caller reads: those its scope owns; an operator also reads the devices at the
+ * ends of every link that touches its subtree (a link with an end, or its paying unit, in the
+ * subtree), such as the upper level's PE its county hangs on. An applicant reads its own
+ * department's devices only, never the far end's responsible person. Undefined: everything.
+ */
+export function deviceReadable(ctx: Ctx): SQL | undefined {
+  const scope = readScope(ctx);
+  if (scope.kind === 'all') return undefined;
+  const own = unitCodeIn(scope, devices.ownerUnitCode);
+  if (scope.kind !== 'subtree') return own;
+  // Uncorrelated subqueries: computed once per query, then a hash lookup per row.
+  const owned = sql`SELECT d.id FROM devices d WHERE ${unitCodeIn(scope, sql.raw('d.owner_unit_code'))}`;
+  const touching = sql`FROM links l WHERE ${unitCodeIn(scope, sql.raw('l.paying_unit_code'))} OR l.a_device_id IN (${owned}) OR l.z_device_id IN (${owned})`;
+  return sql`(${own} OR ${devices.id} IN (SELECT l.a_device_id ${touching}) OR ${devices.id} IN (SELECT l.z_device_id ${touching}))`;
+}
+
+/** A device the caller reads, or 404 (the same answer as for an id nobody has). */
+export async function loadReadableDevice(ctx: Ctx, id: number | string): Promise<DeviceRow> {
+  const [row] = await ctx.db
+    .select()
+    .from(devices)
+    .where(and(eq(devices.id, Number(id)), deviceReadable(ctx)));
+  if (!row) throw notFound(`device ${id}`);
+  return row;
+}
+
 export async function getDevice(ctx: Ctx, id: string): Promise<DeviceView> {
   authorize(ctx, 'device.read');
-  return read(async () => (await deviceViews(ctx.db, [await loadDevice(ctx.db, id)]))[0]);
+  return read(async () => (await deviceViews(ctx.db, [await loadReadableDevice(ctx, id)]))[0]);
 }
 
 export async function listDevices(ctx: Ctx, query: ListDevicesQuery): Promise<{ items: DeviceView[]; nextCursor: string | null }> {
   authorize(ctx, 'device.read');
   return read(async () => {
-    const conditions: SQL[] = [];
+    const conditions: (SQL | undefined)[] = [deviceReadable(ctx)];
     if (query.owner) conditions.push(eq(devices.ownerUnitCode, query.owner));
     if (query.room) conditions.push(eq(devices.roomId, Number(query.room)));
     if (query.role) conditions.push(eq(devices.role, query.role));

@@ -2,8 +2,9 @@ import { and, asc, eq, gt, like, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { mutate, read, type Ctx } from '../../../context.js';
 import type { Executor } from '../../../db/client.js';
-import { notFound, ruleViolation } from '../../../http/problem.js';
-import { assertInScope, assertRole, authorize } from '../../access/authorize.js';
+import { forbidden, notFound, ruleViolation } from '../../../http/problem.js';
+import { assertInScope, assertRole, authorize, inScope } from '../../access/authorize.js';
+import { readScope, unitCodeIn } from '../../access/scope.js';
 import '../constraints.js';
 import { units, type UnitRow } from '../../divisions/schema.js';
 import { assertActive, loadUnit } from '../../divisions/service.js';
@@ -53,8 +54,19 @@ function selectLinks(db: Executor) {
     .innerJoin(zInterfaces, eq(zInterfaces.id, links.zInterfaceId));
 }
 
-async function linkViewById(db: Executor, id: number): Promise<LinkView> {
-  const [row] = await selectLinks(db).where(eq(links.id, id));
+/**
+ * The links a caller reads: those with an end device, or the paying unit, in its scope (for an
+ * applicant: the links of its own department's devices). Undefined: everything.
+ */
+export function linkReadable(ctx: Ctx): SQL | undefined {
+  const scope = readScope(ctx);
+  if (scope.kind === 'all') return undefined;
+  const owned = sql`SELECT d.id FROM devices d WHERE ${unitCodeIn(scope, sql.raw('d.owner_unit_code'))}`;
+  return sql`(${unitCodeIn(scope, links.payingUnitCode)} OR ${links.aDeviceId} IN (${owned}) OR ${links.zDeviceId} IN (${owned}))`;
+}
+
+async function linkViewById(db: Executor, id: number, readable?: SQL): Promise<LinkView> {
+  const [row] = await selectLinks(db).where(and(eq(links.id, id), readable));
   if (!row) throw notFound(`link ${id}`);
   return linkView(row);
 }
@@ -161,13 +173,13 @@ export async function createLink(ctx: Ctx, input: CreateLinkInput): Promise<Link
 
 export async function getLink(ctx: Ctx, id: string): Promise<LinkView> {
   authorize(ctx, 'link.read');
-  return read(() => linkViewById(ctx.db, Number(id)));
+  return read(() => linkViewById(ctx.db, Number(id), linkReadable(ctx)));
 }
 
 export async function listLinks(ctx: Ctx, query: ListLinksQuery): Promise<{ items: LinkView[]; nextCursor: string | null }> {
   authorize(ctx, 'link.read');
   return read(async () => {
-    const conditions: SQL[] = [];
+    const conditions: (SQL | undefined)[] = [linkReadable(ctx)];
     if (query.device) conditions.push(or(eq(links.aDeviceId, Number(query.device)), eq(links.zDeviceId, Number(query.device)))!);
     if (query.payingUnit) conditions.push(eq(links.payingUnitCode, query.payingUnit));
     if (query.within) {

@@ -3,6 +3,7 @@ import { mutate, read, type Ctx } from '../../../context.js';
 import type { Executor } from '../../../db/client.js';
 import { notFound, ruleViolation } from '../../../http/problem.js';
 import { assertInScope, assertRole, authorize } from '../../access/authorize.js';
+import { unitInScope } from '../../access/scope.js';
 import '../constraints.js';
 import { units, type UnitRow } from '../../divisions/schema.js';
 import { assertActive, loadUnit } from '../../divisions/service.js';
@@ -63,15 +64,21 @@ export async function createRoom(ctx: Ctx, input: CreateRoomInput): Promise<Room
 export async function getRoom(ctx: Ctx, id: string): Promise<RoomView> {
   authorize(ctx, 'room.read');
   return read(async () => {
-    const room = await loadRoom(ctx.db, id);
-    return roomView(room, await loadUnit(ctx.db, room.unitCode));
+    // Outside the caller's subtree a room is not found: ids reveal nothing.
+    const [found] = await ctx.db
+      .select({ room: rooms, unitName: units.name })
+      .from(rooms)
+      .innerJoin(units, eq(units.code, rooms.unitCode))
+      .where(and(eq(rooms.id, Number(id)), unitInScope(ctx, rooms.unitCode)));
+    if (!found) throw notFound(`machine room ${id}`);
+    return roomView(found.room, { name: found.unitName });
   });
 }
 
 export async function listRooms(ctx: Ctx, query: ListRoomsQuery): Promise<{ items: RoomView[]; nextCursor: string | null }> {
   authorize(ctx, 'room.read');
   return read(async () => {
-    const conditions: SQL[] = [];
+    const conditions: (SQL | undefined)[] = [unitInScope(ctx, rooms.unitCode)];
     if (query.unit) conditions.push(eq(rooms.unitCode, query.unit));
     if (query.within) conditions.push(like(units.path, `${(await loadUnit(ctx.db, query.within)).path}%`));
     if (query.cursor) conditions.push(gt(rooms.id, Number(query.cursor)));
