@@ -62,3 +62,28 @@ export function cursorQuery(...parts: readonly CursorPart<unknown>[]) {
 
 /** The query parameter of a cursor that is the last row's id. */
 export const idCursor = objectId.openapi({ description: 'nextCursor of the previous page' });
+
+/** A list answer: the API's `{items, nextCursor}` shape. */
+export interface Page<Item> {
+  items: Item[];
+  nextCursor: string | null;
+}
+
+/**
+ * One keyset page from rows a query fetched with `LIMIT limit + 1`: the extra row only says that
+ * a next page exists; the cursor is the key of the page's last row (`cursorOf`, written with
+ * encodeCursor or as a plain id). `view` turns the page's rows into items, at once or async.
+ */
+export function keysetPage<Row, Item>(found: readonly Row[], limit: number, cursorOf: (last: Row) => string, view: (rows: Row[]) => Item[]): Page<Item>;
+export function keysetPage<Row, Item>(found: readonly Row[], limit: number, cursorOf: (last: Row) => string, view: (rows: Row[]) => Promise<Item[]>): Promise<Page<Item>>;
+export function keysetPage<Row, Item>(
+  found: readonly Row[],
+  limit: number,
+  cursorOf: (last: Row) => string,
+  view: (rows: Row[]) => Item[] | Promise<Item[]>,
+): Page<Item> | Promise<Page<Item>> {
+  const rows = found.slice(0, limit);
+  const nextCursor = found.length > limit ? cursorOf(rows[rows.length - 1]) : null;
+  const items = view(rows);
+  return items instanceof Promise ? items.then((resolved) => ({ items: resolved, nextCursor })) : { items, nextCursor };
+}

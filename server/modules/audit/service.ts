@@ -1,5 +1,6 @@
 import { and, desc, eq, lt } from 'drizzle-orm';
 import { read, type Ctx } from '../../context.js';
+import { keysetPage } from '../../http/paging.js';
 import { authorize } from '../access/authorize.js';
 import { auditEntries, type AuditEntryRow } from './schema.js';
 import { verifyChain, type Verification } from './verify.js';
@@ -44,8 +45,7 @@ export async function listAudit(ctx: Ctx, query: AuditQuery) {
     if (query.action) conditions.push(eq(auditEntries.action, query.action));
     if (query.cursor) conditions.push(lt(auditEntries.id, Number(query.cursor)));
     const found = await ctx.db.select().from(auditEntries).where(and(...conditions)).orderBy(desc(auditEntries.id)).limit(query.limit + 1);
-    const page = found.slice(0, query.limit);
-    return { items: page.map(entryView), nextCursor: found.length > query.limit ? String(page[page.length - 1].id) : null };
+    return keysetPage(found, query.limit, (last) => String(last.id), (page) => page.map(entryView));
   });
 }
 
