@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { loadTelemetrySettings, type TelemetrySettings } from './modules/telemetry/settings.js';
 
 export interface Config {
   port: number;
@@ -14,6 +15,8 @@ export interface Config {
   auditHash: 'sm3' | 'sha256';
   auditSealIntervalMs: number;
   logLevel: string;
+  /** Retention, polling interval and job period of the telemetry module (its settings.ts). */
+  telemetry: TelemetrySettings;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -37,5 +40,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditHash,
     auditSealIntervalMs: Number(env.WAIWANG_AUDIT_SEAL_MS || 1000),
     logLevel: env.LOG_LEVEL || 'info',
+    telemetry: loadTelemetrySettings(env),
   };
 }

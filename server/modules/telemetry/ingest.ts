@@ -10,7 +10,6 @@ import { judgeLinksAfterReadings, resolveDevicesHeardFrom } from './incidents.js
 import { MAX_READINGS_PER_BATCH, type ListReadingsQuery, type ReadingBatchInput, type ReadingBatchResult, type ReadingView } from './inputs.js';
 import './constraints.js';
 import { readings } from './schema.js';
-import { telemetrySettings } from './settings.js';
 
 const futureSlackMs = 5 * 60_000;
 const counter32Max = 2n ** 32n - 1n;
@@ -126,7 +125,7 @@ export async function postReadings(ctx: Ctx, input: ReadingBatchInput): Promise<
     const heard = (typeof result.heard === 'string' ? JSON.parse(result.heard) : (result.heard ?? [])) as [string | number, number][];
     const firstReadings = new Map(heard.map(([device, ms]) => [Number(device), new Date(Number(ms))]));
     const resolved = await resolveDevicesHeardFrom(tx, audit, firstReadings);
-    const judged = await judgeLinksAfterReadings(tx, ctx, audit, { downInterfaceIds: idArray(result.down), openLinkIds: idArray(result.reopened) }, telemetrySettings());
+    const judged = await judgeLinksAfterReadings(tx, ctx, audit, { downInterfaceIds: idArray(result.down), openLinkIds: idArray(result.reopened) }, ctx.config.telemetry);
     await audit({
       action: 'reading.ingest',
       objectType: 'readings',
