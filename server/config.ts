@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseAddress, parseCidr } from './net/cidr.js';
+import { loadTelemetrySettings, type TelemetrySettings } from './modules/telemetry/settings.js';
 
 export interface Config {
   port: number;
@@ -22,6 +23,8 @@ export interface Config {
    */
   webhookAllowPrivateTargets: string[];
   logLevel: string;
+  /** Retention, polling interval and job period of the telemetry module (its settings.ts). */
+  telemetry: TelemetrySettings;
 }
 
 function parseAllowedTargets(text: string | undefined): string[] {
@@ -63,5 +66,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditSealIntervalMs: Number(env.WAIWANG_AUDIT_SEAL_MS || 1000),
     webhookAllowPrivateTargets: parseAllowedTargets(env.WAIWANG_WEBHOOK_ALLOW_PRIVATE_TARGETS),
     logLevel: env.LOG_LEVEL || 'info',
+    telemetry: loadTelemetrySettings(env),
   };
 }

@@ -1,13 +1,13 @@
 import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
 import { mutate, read, type Audit, type Ctx } from '../../context.js';
 import { rows, type Tx } from '../../db/client.js';
+import { jsonIds, jsonRows } from '../../db/json-rows.js';
 import { authorize } from '../access/authorize.js';
 import { readScope, unitCodeIn } from '../access/scope.js';
 import { devices, links } from '../sites/schema.js';
 import { deviceReadable } from '../sites/service/devices.js';
 import { linkReadable } from '../sites/service/links.js';
 import { emitEvent } from '../webhooks/events.js';
-import { arrayParam } from './arrays.js';
 import type { IncidentView, ListIncidentsQuery } from './inputs.js';
 import { upperLevelUnits } from './reporting.js';
 import { incidents, type IncidentRow, type OperStatus } from './schema.js';
@@ -90,6 +90,7 @@ export async function judgeLinksAfterReadings(
   settings: TelemetrySettings,
 ): Promise<IncidentView[]> {
   if (batch.downInterfaceIds.length === 0 && batch.openLinkIds.length === 0) return [];
+  const down = jsonIds(batch.downInterfaceIds);
   const candidates = await rows<{
     id: string | number;
     name: string;
@@ -105,16 +106,18 @@ export async function judgeLinksAfterReadings(
         JOIN devices dz ON dz.id = l.z_device_id
         LEFT JOIN incidents inc ON inc.link_id = l.id AND inc.kind = 'link_down' AND inc.status = 'open'
         WHERE (da.role = 'boundary' OR dz.role = 'boundary')
-          AND (l.a_interface_id = ANY(${arrayParam(batch.downInterfaceIds, 'bigint')})
-               OR l.z_interface_id = ANY(${arrayParam(batch.downInterfaceIds, 'bigint')})
-               OR l.id = ANY(${arrayParam(batch.openLinkIds, 'bigint')}))`,
+          AND (l.a_interface_id = ANY(${down}) OR l.z_interface_id = ANY(${down}) OR l.id = ANY(${jsonIds(batch.openLinkIds)}))`,
   );
   if (candidates.length === 0) return [];
   const ends = [...new Set(candidates.flatMap((l) => [Number(l.a_interface_id), Number(l.z_interface_id)]))];
   const recent = await rows<{ interface_id: string | number; at_ms: number; oper_status: string }>(
     tx,
     sql`SELECT r.interface_id, (extract(epoch FROM r.at) * 1000)::float8 AS at_ms, r.oper_status
-        FROM unnest(${arrayParam(ends, 'bigint')}) AS e(id)
+        FROM ${jsonRows(
+          'e',
+          { id: 'bigint' },
+          ends.map((id) => ({ id })),
+        )}
         CROSS JOIN LATERAL (SELECT interface_id, at, oper_status FROM readings WHERE interface_id = e.id ORDER BY at DESC LIMIT 2) r`,
   );
   const lastTwo = new Map<number, EndReading[]>();
@@ -167,7 +170,7 @@ export async function resolveDevicesHeardFrom(tx: Tx, audit: Audit, firstReading
   const open = await tx
     .select()
     .from(incidents)
-    .where(and(eq(incidents.kind, 'device_down'), eq(incidents.status, 'open'), sql`${incidents.deviceId} = ANY(${arrayParam([...firstReadingByDevice.keys()], 'bigint')})`))
+    .where(and(eq(incidents.kind, 'device_down'), eq(incidents.status, 'open'), sql`${incidents.deviceId} = ANY(${jsonIds([...firstReadingByDevice.keys()])})`))
     .for('update');
   const resolved: IncidentView[] = [];
   for (const before of open) {

@@ -1,18 +1,17 @@
 import { and, eq, gte, lte, sql } from 'drizzle-orm';
 import { mutate, read, type Ctx } from '../../context.js';
 import { rows } from '../../db/client.js';
+import { jsonIds, jsonRows } from '../../db/json-rows.js';
 import { cursorParts, decodeCursor, encodeCursor } from '../../http/paging.js';
 import { forbidden, invalid, notFound, Problem } from '../../http/problem.js';
 import { authorize } from '../access/authorize.js';
 import { deviceInterfaces, devices } from '../sites/schema.js';
 import { deviceReadable } from '../sites/service/devices.js';
 import { agentMayReport } from '../sites/service/targets.js';
-import { arrayParam, idArray } from './arrays.js';
 import { judgeLinksAfterReadings, resolveDevicesHeardFrom } from './incidents.js';
 import { MAX_READINGS_PER_BATCH, type ListReadingsQuery, type ReadingBatchInput, type ReadingBatchResult, type ReadingView } from './inputs.js';
 import './constraints.js';
 import { readings } from './schema.js';
-import { telemetrySettings } from './settings.js';
 
 const futureSlackMs = 5 * 60_000;
 const counter32Max = 2n ** 32n - 1n;
@@ -59,7 +58,7 @@ export async function postReadings(ctx: Ctx, input: ReadingBatchInput): Promise<
   return mutate(ctx, async (tx, audit) => {
     const known = await rows<{ id: string | number; hostname: string; snmp_agent_user_id: string | number | null }>(
       tx,
-      sql`SELECT id, hostname, snmp_agent_user_id FROM devices WHERE id = ANY(${arrayParam([...deviceIds], 'bigint')})`,
+      sql`SELECT id, hostname, snmp_agent_user_id FROM devices WHERE id = ANY(${jsonIds([...deviceIds])})`,
     );
     const byId = new Map(known.map((d) => [Number(d.id), d]));
     for (let i = 0; i < list.length; i++) {
@@ -73,18 +72,36 @@ export async function postReadings(ctx: Ctx, input: ReadingBatchInput): Promise<
 
     // One statement: interfaces resolved by (device, name), the new readings stored, the rollup
     // backlog marked from the earliest new reading per interface (in interface order, the order
-    // the rollup takes its locks in), and what the incident checks need.
-    const column = <T extends string | number | null>(pick: (r: (typeof list)[number], i: number) => T, type: string) => arrayParam(list.map(pick), type);
+    // the rollup takes its locks in), and what the incident checks need. The octets stay the
+    // decimal strings they came as: numeric parses them exactly, a JS number would not past 2^53.
     const [result] = await rows<{ resolved: number; accepted: number; heard: unknown; down: unknown; reopened: unknown }>(
       tx,
       sql`WITH input AS (
-            SELECT * FROM unnest(
-              ${column((r) => Number(r.device), 'bigint')}, ${column((r) => r.ifName, 'text')},
-              ${column((_, i) => new Date(times[i]).toISOString(), 'timestamptz')}, ${column((r) => r.sysUpTime, 'bigint')},
-              ${column((r) => r.inOctets, 'numeric')}, ${column((r) => r.outOctets, 'numeric')},
-              ${column((r) => r.counterBits, 'smallint')}, ${column((r) => r.highSpeedMbps ?? null, 'integer')},
-              ${column((r) => r.operStatus, 'text')}
-            ) AS u(device_id, if_name, at, sys_up_time, in_octets, out_octets, counter_bits, high_speed_mbps, oper_status)
+            SELECT * FROM ${jsonRows(
+              'u',
+              {
+                device_id: 'bigint',
+                if_name: 'text',
+                at: 'timestamptz',
+                sys_up_time: 'bigint',
+                in_octets: 'numeric',
+                out_octets: 'numeric',
+                counter_bits: 'smallint',
+                high_speed_mbps: 'integer',
+                oper_status: 'text',
+              },
+              list.map((r, i) => ({
+                device_id: Number(r.device),
+                if_name: r.ifName,
+                at: new Date(times[i]).toISOString(),
+                sys_up_time: r.sysUpTime,
+                in_octets: r.inOctets,
+                out_octets: r.outOctets,
+                counter_bits: r.counterBits,
+                high_speed_mbps: r.highSpeedMbps ?? null,
+                oper_status: r.operStatus,
+              })),
+            )}
           ), resolved AS (
             SELECT i.id AS interface_id, i.device_id, u.at, u.sys_up_time, u.in_octets, u.out_octets, u.counter_bits, u.high_speed_mbps, u.oper_status
             FROM input u JOIN device_interfaces i ON i.device_id = u.device_id AND i.name = u.if_name
@@ -104,8 +121,8 @@ export async function postReadings(ctx: Ctx, input: ReadingBatchInput): Promise<
                     SELECT r.device_id, (extract(epoch FROM min(x.at)) * 1000)::float8 AS first_ms
                     FROM inserted x JOIN resolved r ON r.interface_id = x.interface_id AND r.at = x.at
                     GROUP BY r.device_id) h) AS heard,
-                 (SELECT array_agg(DISTINCT interface_id) FROM resolved WHERE oper_status IN ('down', 'lowerLayerDown')) AS down,
-                 (SELECT array_agg(inc.link_id) FROM incidents inc JOIN links l ON l.id = inc.link_id
+                 (SELECT json_agg(DISTINCT interface_id) FROM resolved WHERE oper_status IN ('down', 'lowerLayerDown')) AS down,
+                 (SELECT json_agg(inc.link_id) FROM incidents inc JOIN links l ON l.id = inc.link_id
                   WHERE inc.kind = 'link_down' AND inc.status = 'open'
                     AND EXISTS (SELECT 1 FROM resolved r WHERE r.interface_id IN (l.a_interface_id, l.z_interface_id))) AS reopened`,
     );
@@ -113,7 +130,11 @@ export async function postReadings(ctx: Ctx, input: ReadingBatchInput): Promise<
       // Some reading names an interface its device does not have; find the first, for the answer (the transaction rolls back).
       const [missing] = await rows<{ ord: string | number }>(
         tx,
-        sql`SELECT u.ord FROM unnest(${column((r) => Number(r.device), 'bigint')}, ${column((r) => r.ifName, 'text')}) WITH ORDINALITY AS u(device_id, if_name, ord)
+        sql`SELECT u.ord FROM ${jsonRows(
+          'u',
+          { device_id: 'bigint', if_name: 'text', ord: 'integer' },
+          list.map((r, i) => ({ device_id: Number(r.device), if_name: r.ifName, ord: i + 1 })),
+        )}
             WHERE NOT EXISTS (SELECT 1 FROM device_interfaces i WHERE i.device_id = u.device_id AND i.name = u.if_name)
             ORDER BY u.ord LIMIT 1`,
       );
@@ -125,10 +146,14 @@ export async function postReadings(ctx: Ctx, input: ReadingBatchInput): Promise<
     const outcome = { received: list.length, accepted: Number(result.accepted), duplicates: list.length - Number(result.accepted) };
     if (outcome.accepted === 0) return outcome;
 
-    const heard = (typeof result.heard === 'string' ? JSON.parse(result.heard) : (result.heard ?? [])) as [string | number, number][];
+    // json columns: NULL when nothing matched; parsed by both drivers, text when one is set to leave json alone.
+    const json = <T>(value: unknown): T[] => (typeof value === 'string' ? JSON.parse(value) : (value ?? [])) as T[];
+    const heard = json<[string | number, number]>(result.heard);
     const firstReadings = new Map(heard.map(([device, ms]) => [Number(device), new Date(Number(ms))]));
     const resolved = await resolveDevicesHeardFrom(tx, audit, firstReadings);
-    const judged = await judgeLinksAfterReadings(tx, ctx, audit, { downInterfaceIds: idArray(result.down), openLinkIds: idArray(result.reopened) }, telemetrySettings());
+    const judged = await judgeLinksAfterReadings(tx, ctx, audit, { downInterfaceIds: json<number>(result.down).map(Number), openLinkIds: json<number>(result.reopened).map(Number) },
+      ctx.config.telemetry,
+    );
     await audit({
       action: 'reading.ingest',
       objectType: 'readings',

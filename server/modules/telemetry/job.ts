@@ -9,8 +9,7 @@ import { checkSilentDevices } from './incidents.js';
 import type { EvaluationView, IncidentView } from './inputs.js';
 import { evaluateExpansion } from './policy.js';
 import { rollUp, type RollupResult } from './rollup.js';
-import './rules.js';
-import { telemetrySettings, type TelemetrySettings } from './settings.js';
+import type { TelemetrySettings } from './settings.js';
 import { Repeating } from '../../jobs.js';
 
 export interface TelemetryPassResult {
@@ -37,12 +36,12 @@ export class TelemetryJob {
     private readonly config: Config,
     private readonly options: { log?: Logger; now?: () => Date; settings?: TelemetrySettings } = {},
   ) {
-    this.settings = options.settings ?? telemetrySettings();
+    this.settings = options.settings ?? config.telemetry;
     this.schedule = new Repeating('telemetry pass', () => this.pass(), options.log);
   }
 
   private ctx(): Ctx {
-    return { db: this.db, actor: systemActor, now: this.options.now ?? (() => new Date()), config: this.config, requestId: 'telemetry-job' };
+    return { db: this.db, actor: systemActor, now: this.options.now ?? (() => new Date()), config: { ...this.config, telemetry: this.settings }, requestId: 'telemetry-job' };
   }
 
   start(intervalMs = this.settings.jobIntervalMs): void {
@@ -58,7 +57,7 @@ export class TelemetryJob {
     const pruned = await pruneTelemetry(ctx, this.settings);
     const rolledUp = await rollUp(ctx, this.settings, { wait: false });
     const devicesDown = await checkSilentDevices(ctx, this.settings);
-    const evaluation = await evaluateExpansion(ctx, { wait: false, summaryAudit: false, settings: this.settings });
+    const evaluation = await evaluateExpansion(ctx, { wait: false, summaryAudit: false });
     const result = { pruned, rolledUp, devicesDown, evaluation };
     if (rolledUp.interfaces || devicesDown.length || evaluation?.raised.length || evaluation?.fulfilled.length || pruned.readings) {
       this.options.log?.info(

@@ -10,7 +10,6 @@ import type { EvaluationView, EvidenceView, ExpansionPolicyInput, ExpansionPolic
 import { recommendTier } from './rates.js';
 import { rollUp } from './rollup.js';
 import { expansionPolicy, expansionRequests, type ExpansionRequestRow } from './schema.js';
-import { telemetrySettings, type TelemetrySettings } from './settings.js';
 
 /** Arbitrary but fixed: the advisory lock that lets one server at a time evaluate the policy. */
 const evaluateLockKey = 4_500_000_005;
@@ -162,9 +161,9 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
  * With several servers one evaluates at a time (advisory lock): `wait` queues behind the
  * other (the endpoint); otherwise the pass is skipped and null returned (the job).
  */
-export async function evaluateExpansion(ctx: Ctx, options: { wait: boolean; summaryAudit: boolean; settings?: TelemetrySettings }): Promise<EvaluationView | null> {
+export async function evaluateExpansion(ctx: Ctx, options: { wait: boolean; summaryAudit: boolean }): Promise<EvaluationView | null> {
   authorize(ctx, 'policy.evaluate');
-  const settings = options.settings ?? telemetrySettings();
+  const settings = ctx.config.telemetry;
   const rolledUp = await rollUp(ctx, settings, { wait: options.wait });
   return mutate(ctx, async (tx, audit) => {
     const [{ locked }] = await rows<{ locked: boolean }>(

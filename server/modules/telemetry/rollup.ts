@@ -1,36 +1,18 @@
 import { sql } from 'drizzle-orm';
 import { mutate, type Audit, type Ctx } from '../../context.js';
 import { rows, type Tx } from '../../db/client.js';
+import { jsonIds, jsonRows } from '../../db/json-rows.js';
 import { openFinding, openFindingKeys, resolveFindingAutomatically } from '../findings/service.js';
-import { arrayParam } from './arrays.js';
-import { BUCKET_SECONDS, bucketize, bucketStart, counter32WrapSpeed, intervals, type Bucket, type CounterReading, type Interval } from './rates.js';
+import { counterFindingKinds } from './judgements.js';
+import { computeRollup, rebuildStart, type RollupInput, type RollupPlan, type RollupTarget, type StoredReading } from './rollup-compute.js';
 import type { TelemetrySettings } from './settings.js';
 
 /** Interfaces taken from the backlog per transaction: bounded work and lock time. */
 const chunkSize = 200;
 
-/** Three polling intervals, with 10 % slack for jitter: longer silences are gaps (the device-down threshold is the same three). */
-export function heartbeatSeconds(settings: TelemetrySettings): number {
-  return 3.3 * settings.pollIntervalSeconds;
-}
-
 export interface RollupResult {
   interfaces: number;
   buckets: number;
-}
-
-interface Target {
-  interfaceId: number;
-  deviceId: number;
-  name: string;
-  /** Rebuild buckets from here (epoch ms, a bucket start). */
-  start: number;
-  links: { id: number; name: string; capacityMbps: number }[];
-}
-
-interface StoredReading extends CounterReading {
-  highSpeedMbps: number | null;
-  operStatus: string;
 }
 
 /**
@@ -51,7 +33,22 @@ export async function rollUp(ctx: Ctx, settings: TelemetrySettings, options: { w
   return total;
 }
 
+/** One chunk of the backlog, in three steps: load its state, compute (rollup-compute.ts, pure), write. */
 async function rollUpChunk(tx: Tx, ctx: Ctx, audit: Audit, settings: TelemetrySettings, wait: boolean): Promise<RollupResult | null> {
+  const loaded = await loadChunk(tx, ctx, settings, wait);
+  if (!loaded) return null;
+  const plan = computeRollup(loaded.input);
+  await writeChunk(tx, audit, loaded.input.targets, plan);
+  await tx.execute(sql`DELETE FROM rollup_backlog WHERE interface_id = ANY(${jsonIds(loaded.backlog)})`);
+  return { interfaces: loaded.backlog.length, buckets: plan.buckets.length };
+}
+
+/**
+ * Takes (locks) up to `chunkSize` interfaces from the backlog and loads what their rollup
+ * needs: their links, their readings from the one before each start on, and the open counter
+ * findings of their devices. Null when the backlog is empty (or, without `wait`, all locked).
+ */
+async function loadChunk(tx: Tx, ctx: Ctx, settings: TelemetrySettings, wait: boolean): Promise<{ backlog: number[]; input: RollupInput } | null> {
   const backlog = await rows<{ interface_id: string | number; since_ms: number; prev_ms: number | null }>(
     tx,
     sql`SELECT b.interface_id, (extract(epoch FROM b.since) * 1000)::float8 AS since_ms,
@@ -60,21 +57,20 @@ async function rollUpChunk(tx: Tx, ctx: Ctx, audit: Audit, settings: TelemetrySe
   );
   if (backlog.length === 0) return null;
   const ids = backlog.map((b) => Number(b.interface_id));
-  // Buckets older than the raw retention cannot be rebuilt (their readings are pruned): a spool
-  // replayed from beyond it must not wipe them. The bucket straddling the cutoff is left alone too.
-  const floor = bucketStart(ctx.now().getTime() - settings.readingsRetentionDays * 86_400_000) + BUCKET_SECONDS * 1000;
-  // A new reading changes the interval that ends at it, which began at the reading before.
-  const starts = new Map(backlog.map((b) => [Number(b.interface_id), Math.max(floor, bucketStart(Number(b.prev_ms ?? b.since_ms)))]));
+  const now = ctx.now();
+  const starts = new Map(
+    backlog.map((b) => [Number(b.interface_id), rebuildStart(Number(b.since_ms), b.prev_ms === null ? null : Number(b.prev_ms), now.getTime(), settings)]),
+  );
 
   const info = await rows<{ id: string | number; device_id: string | number; name: string; link_id: string | number | null; link_name: string | null; capacity_mbps: number | null }>(
     tx,
     sql`SELECT i.id, i.device_id, i.name, l.id AS link_id, l.name AS link_name, l.capacity_mbps
         FROM device_interfaces i
         LEFT JOIN links l ON l.a_interface_id = i.id OR l.z_interface_id = i.id
-        WHERE i.id = ANY(${arrayParam(ids, 'bigint')})
+        WHERE i.id = ANY(${jsonIds(ids)})
         ORDER BY i.id, l.id`,
   );
-  const targets = new Map<number, Target>();
+  const targets = new Map<number, RollupTarget>();
   for (const row of info) {
     const id = Number(row.id);
     let target = targets.get(id);
@@ -82,13 +78,8 @@ async function rollUpChunk(tx: Tx, ctx: Ctx, audit: Audit, settings: TelemetrySe
     if (row.link_id !== null) target.links.push({ id: Number(row.link_id), name: row.link_name!, capacityMbps: Number(row.capacity_mbps) });
   }
   const present = [...targets.values()];
-  const startParam = (list: Target[]) =>
-    arrayParam(
-      list.map((t) => new Date(t.start).toISOString()),
-      'timestamptz',
-    );
 
-  const loaded = await rows<{
+  const found = await rows<{
     interface_id: string | number;
     at_ms: number;
     sys_up_time: string | number;
@@ -101,10 +92,7 @@ async function rollUpChunk(tx: Tx, ctx: Ctx, audit: Audit, settings: TelemetrySe
     tx,
     sql`SELECT s.id AS interface_id, (extract(epoch FROM r.at) * 1000)::float8 AS at_ms, r.sys_up_time, r.in_octets::text AS in_octets, r.out_octets::text AS out_octets,
                r.counter_bits, r.high_speed_mbps, r.oper_status
-        FROM unnest(${arrayParam(
-          present.map((t) => t.interfaceId),
-          'bigint',
-        )}, ${startParam(present)}) AS s(id, start)
+        FROM ${targetStarts(present)}
         CROSS JOIN LATERAL (
           SELECT * FROM readings r
           WHERE r.interface_id = s.id
@@ -112,10 +100,10 @@ async function rollUpChunk(tx: Tx, ctx: Ctx, audit: Audit, settings: TelemetrySe
           ORDER BY r.at
         ) r`,
   );
-  const byInterface = new Map<number, StoredReading[]>();
-  for (const r of loaded) {
+  const readings = new Map<number, StoredReading[]>();
+  for (const r of found) {
     const id = Number(r.interface_id);
-    const list = byInterface.get(id) ?? [];
+    const list = readings.get(id) ?? [];
     list.push({
       at: Number(r.at_ms),
       sysUpTime: Number(r.sys_up_time),
@@ -125,71 +113,51 @@ async function rollUpChunk(tx: Tx, ctx: Ctx, audit: Audit, settings: TelemetrySe
       highSpeedMbps: r.high_speed_mbps === null ? null : Number(r.high_speed_mbps),
       operStatus: r.oper_status,
     });
-    byInterface.set(id, list);
+    readings.set(id, list);
   }
 
-  const bucketRows: { interfaceId: number; bucket: Bucket }[] = [];
-  const verdicts = new Map<number, Interval[]>();
-  for (const target of present) {
-    const list = byInterface.get(target.interfaceId) ?? [];
-    const latest = list[list.length - 1];
-    const capacity = target.links.length ? Math.min(...target.links.map((l) => l.capacityMbps)) : null;
-    const speedMbps = capacity ?? (latest?.highSpeedMbps ? latest.highSpeedMbps : null);
-    const computed = intervals(list, { speedBps: speedMbps === null ? null : speedMbps * 1e6, maxIntervalSeconds: heartbeatSeconds(settings) });
-    verdicts.set(target.interfaceId, computed);
-    for (const bucket of bucketize(computed, target.start)) bucketRows.push({ interfaceId: target.interfaceId, bucket });
-  }
+  const openFindings = await openFindingKeys(tx, [...new Set(present.map((t) => t.deviceId))], [...counterFindingKinds]);
+  return { backlog: ids, input: { targets: present, readings, openFindings, settings, now } };
+}
 
+/** Each target's interface id and start, as the row set `s(id, start)`. */
+function targetStarts(targets: readonly RollupTarget[]) {
+  return jsonRows(
+    's',
+    { id: 'bigint', start: 'timestamptz' },
+    targets.map((t) => ({ id: t.interfaceId, start: new Date(t.start).toISOString() })),
+  );
+}
+
+/** Replaces the targets' buckets from their starts on, rebuilds their links, opens and resolves the counter findings. */
+async function writeChunk(tx: Tx, audit: Audit, targets: readonly RollupTarget[], plan: RollupPlan): Promise<void> {
   await tx.execute(sql`
     DELETE FROM interface_rollups ir
-    USING unnest(${arrayParam(
-      present.map((t) => t.interfaceId),
-      'bigint',
-    )}, ${startParam(present)}) AS s(id, start)
+    USING ${targetStarts(targets)}
     WHERE ir.interface_id = s.id AND ir.bucket_at >= s.start`);
-  if (bucketRows.length) {
+  if (plan.buckets.length) {
     await tx.execute(sql`
       INSERT INTO interface_rollups (interface_id, bucket_at, in_bps, out_bps, sample_seconds, spikes, invalid)
-      SELECT * FROM unnest(
-        ${arrayParam(
-          bucketRows.map((b) => b.interfaceId),
-          'bigint',
-        )},
-        ${arrayParam(
-          bucketRows.map((b) => new Date(b.bucket.at).toISOString()),
-          'timestamptz',
-        )},
-        ${arrayParam(
-          bucketRows.map((b) => b.bucket.inBps),
-          'float8',
-        )},
-        ${arrayParam(
-          bucketRows.map((b) => b.bucket.outBps),
-          'float8',
-        )},
-        ${arrayParam(
-          bucketRows.map((b) => b.bucket.sampleSeconds),
-          'float8',
-        )},
-        ${arrayParam(
-          bucketRows.map((b) => b.bucket.spikes),
-          'integer',
-        )},
-        ${arrayParam(
-          bucketRows.map((b) => b.bucket.invalid),
-          'integer',
-        )})`);
+      SELECT interface_id, bucket_at, in_bps, out_bps, sample_seconds, spikes, invalid
+      FROM ${jsonRows(
+        'b',
+        { interface_id: 'bigint', bucket_at: 'timestamptz', in_bps: 'float8', out_bps: 'float8', sample_seconds: 'float8', spikes: 'integer', invalid: 'integer' },
+        plan.buckets.map(({ interfaceId, bucket }) => ({
+          interface_id: interfaceId,
+          bucket_at: new Date(bucket.at).toISOString(),
+          in_bps: bucket.inBps,
+          out_bps: bucket.outBps,
+          sample_seconds: bucket.sampleSeconds,
+          spikes: bucket.spikes,
+          invalid: bucket.invalid,
+        })),
+      )}`);
   }
-
-  // Each link touched is rebuilt from the earliest start of its touched ends.
-  const linkStarts = new Map<number, number>();
-  for (const t of present) for (const l of t.links) linkStarts.set(l.id, Math.min(linkStarts.get(l.id) ?? Infinity, t.start));
-  if (linkStarts.size) await rebuildLinks(tx, linkStarts);
-
-  await judgeCounters(tx, ctx, audit, present, byInterface, verdicts, settings);
-
-  await tx.execute(sql`DELETE FROM rollup_backlog WHERE interface_id = ANY(${arrayParam(ids, 'bigint')})`);
-  return { interfaces: ids.length, buckets: bucketRows.length };
+  if (plan.linkStarts.size) await rebuildLinks(tx, plan.linkStarts);
+  for (const judgement of plan.findings) {
+    if (judgement.action === 'open') await openFinding(tx, audit, judgement.finding);
+    else await resolveFindingAutomatically(tx, audit, judgement.resolution);
+  }
 }
 
 /**
@@ -214,13 +182,14 @@ async function adoptNewLinks(tx: Tx): Promise<void> {
  * interval), from the Z end with in and out swapped: what leaves Z enters A.
  */
 async function rebuildLinks(tx: Tx, starts: Map<number, number>): Promise<void> {
-  const ids = arrayParam([...starts.keys()], 'bigint');
-  const from = arrayParam(
-    [...starts.values()].map((t) => new Date(t).toISOString()),
-    'timestamptz',
-  );
+  const linkStarts = () =>
+    jsonRows(
+      's',
+      { id: 'bigint', start: 'timestamptz' },
+      [...starts].map(([id, start]) => ({ id, start: new Date(start).toISOString() })),
+    );
   await tx.execute(sql`
-    DELETE FROM link_rollups lr USING unnest(${ids}, ${from}) AS s(id, start)
+    DELETE FROM link_rollups lr USING ${linkStarts()}
     WHERE lr.link_id = s.id AND lr.bucket_at >= s.start`);
   await tx.execute(sql`
     INSERT INTO link_rollups (link_id, bucket_at, in_bps, out_bps, in_percent, out_percent, capacity_mbps, sample_seconds, spikes, source)
@@ -245,7 +214,7 @@ async function rebuildLinks(tx: Tx, starts: Map<number, number>): Promise<void> 
                  max(e.out_bps) FILTER (WHERE e.side = 'z') AS z_out,
                  max(e.sample_seconds) FILTER (WHERE e.side = 'z') AS z_seconds,
                  max(e.spikes) FILTER (WHERE e.side = 'z') AS z_spikes
-          FROM unnest(${ids}, ${from}) AS s(id, start)
+          FROM ${linkStarts()}
           JOIN links l ON l.id = s.id
           CROSS JOIN LATERAL (
             SELECT 'a' AS side, ir.bucket_at, ir.in_bps, ir.out_bps, ir.sample_seconds, ir.spikes
@@ -258,80 +227,4 @@ async function rebuildLinks(tx: Tx, starts: Map<number, number>): Promise<void> 
         ) g
       ) m
     ) chosen`);
-}
-
-/**
- * Findings the counters themselves reveal, judged on each interface's latest reading:
- * 32-bit counters on a link that wraps them more than once per polling interval, and a port
- * slower than the circuit registered on it (a faster port is normal: a 100 Mbps circuit on a
- * GE port). Both close by themselves once the readings show them cured.
- */
-async function judgeCounters(
-  tx: Tx,
-  ctx: Ctx,
-  audit: Audit,
-  targets: Target[],
-  byInterface: Map<number, StoredReading[]>,
-  verdicts: Map<number, Interval[]>,
-  settings: TelemetrySettings,
-): Promise<void> {
-  const open = await openFindingKeys(
-    tx,
-    [...new Set(targets.map((t) => t.deviceId))],
-    ['counter32_on_fast_link', 'speed_mismatch'],
-  );
-  const now = ctx.now();
-  const wrapMbps = counter32WrapSpeed(settings.pollIntervalSeconds) / 1e6;
-  for (const target of targets) {
-    const list = byInterface.get(target.interfaceId) ?? [];
-    const latest = list[list.length - 1];
-    if (!latest) continue;
-    const key = (kind: string) => `${target.deviceId}|${kind}|${target.name}`;
-    const link = target.links[0];
-    const speedMbps = link?.capacityMbps ?? latest.highSpeedMbps ?? null;
-
-    const fast = latest.counterBits === 32 && speedMbps !== null && speedMbps > wrapMbps;
-    if (fast && !open.has(key('counter32_on_fast_link'))) {
-      const dropped = (verdicts.get(target.interfaceId) ?? []).filter((i) => i.verdict === 'counter32_on_fast_link').length;
-      await openFinding(tx, audit, {
-        deviceId: target.deviceId,
-        kind: 'counter32_on_fast_link',
-        subject: target.name,
-        detail:
-          `${target.name} is read with 32-bit counters, which can wrap more than once per ${settings.pollIntervalSeconds}-second poll ` +
-          `at ${speedMbps} Mbps (anything above ${wrapMbps.toFixed(1)} Mbps): its rates cannot be trusted and ${dropped} interval(s) were dropped. ` +
-          `Read the 64-bit ifHCInOctets/ifHCOutOctets counters (SNMP v2c or v3) instead.`,
-        at: now,
-      });
-    } else if (latest.counterBits === 64 && open.has(key('counter32_on_fast_link'))) {
-      await resolveFindingAutomatically(tx, audit, {
-        deviceId: target.deviceId,
-        kind: 'counter32_on_fast_link',
-        subject: target.name,
-        comment: `the agent reads 64-bit counters since ${new Date(latest.at).toISOString()}`,
-        at: now,
-      });
-    }
-
-    const portMbps = latest.highSpeedMbps;
-    if (!link || portMbps === null || portMbps <= 0 || latest.operStatus !== 'up') continue;
-    if (portMbps < link.capacityMbps && !open.has(key('speed_mismatch'))) {
-      await openFinding(tx, audit, {
-        deviceId: target.deviceId,
-        kind: 'speed_mismatch',
-        subject: target.name,
-        detail: `${target.name} runs at ${portMbps} Mbps (ifHighSpeed), below the ${link.capacityMbps} Mbps registered for link ${link.name}: the port cannot carry the circuit; fix the port or the registered capacity`,
-        diff: { ifHighSpeedMbps: portMbps, capacityMbps: link.capacityMbps },
-        at: now,
-      });
-    } else if (portMbps >= link.capacityMbps && open.has(key('speed_mismatch'))) {
-      await resolveFindingAutomatically(tx, audit, {
-        deviceId: target.deviceId,
-        kind: 'speed_mismatch',
-        subject: target.name,
-        comment: `the port reads ${portMbps} Mbps, enough for the ${link.capacityMbps} Mbps circuit`,
-        at: now,
-      });
-    }
-  }
 }

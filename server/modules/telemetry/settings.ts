@@ -1,5 +1,7 @@
 /**
- * Telemetry's own knobs, read from the environment beside the shared config:
+ * Telemetry's own knobs, read from the environment with the shared config (`config.telemetry`,
+ * loaded by loadConfig): the verbs read them from `ctx.config`, the job from the config it is
+ * given (a test may hand it others).
  *   WAIWANG_READINGS_RETENTION_DAYS  raw readings kept (default 35)
  *   WAIWANG_ROLLUPS_RETENTION_DAYS   5-minute rollups kept (default 730, two years)
  *   WAIWANG_POLL_INTERVAL_SECONDS    the agents' polling interval (default 300): a device with no
@@ -34,15 +36,4 @@ export function loadTelemetrySettings(env: NodeJS.ProcessEnv = process.env): Tel
     pollIntervalSeconds: number('WAIWANG_POLL_INTERVAL_SECONDS', defaultTelemetrySettings.pollIntervalSeconds, 10),
     jobIntervalMs: number('WAIWANG_TELEMETRY_JOB_MS', defaultTelemetrySettings.jobIntervalMs, 1000),
   };
-}
-
-let current: TelemetrySettings | undefined;
-
-/** The settings the service verbs use: the environment's, unless the process set others (main.ts, tests). */
-export function telemetrySettings(): TelemetrySettings {
-  return (current ??= loadTelemetrySettings());
-}
-
-export function useTelemetrySettings(settings: TelemetrySettings): void {
-  current = settings;
 }
