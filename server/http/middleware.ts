@@ -31,8 +31,8 @@ export const limitBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   // bodyLimit returns its refusal, or what next() returned (the context) when it let the request through.
   if (answer instanceof Response) c.res = answer;
   if (bodyLeftUnread(c)) {
-    // An answer given before the body was read to its end (413, and also 401 or 415, which refuse
-    // before reading) leaves the rest of the body on the connection. @hono/node-server then drains
+    // An answer given before the body was read to its end (413; 415; 401 for a CSV or XLSX body,
+    // which only its route reads) leaves the rest of the body on the connection. @hono/node-server then drains
     // it for at most 500 ms and destroys the socket, so a keep-alive client (undici's fetch, curl
     // reusing a connection) that sends its next request there gets "other side closed". Measured
     // on loopback: 2 MiB bodies already lost the next request. `Connection: close` tells the
