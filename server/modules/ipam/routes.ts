@@ -3,7 +3,7 @@ import { ctxOf } from '../../http/middleware.js';
 import { errorResponses, jsonBody, jsonResponse, listOf, router, security } from '../../http/openapi.js';
 import { idParam } from '../../http/params.js';
 import { unitCode } from '../divisions/inputs.js';
-import { listAddresses, registerAddress, releaseAddress } from './addresses.js';
+import { listAddresses, registerAddress, releaseAddress } from './service/addresses.js';
 import {
   addressView,
   allocateInput,
@@ -21,8 +21,9 @@ import {
   vrfView,
   zoneView,
 } from './inputs.js';
-import { exportPrefixes, exportQuery, importPrefixes, importQuery, importResult } from './io.js';
-import { allocate, createPrefix, createVrf, getPrefix, holderUtilization, listAvailable, listChildren, listPrefixes, listVrfs, listZones, reclaimPrefix, updatePrefix } from './service.js';
+import { exportPrefixes, exportQuery, importPrefixes, importQuery, importResult } from './service/io.js';
+import { allocate, createPrefix, getPrefix, holderUtilization, listAvailable, listChildren, listPrefixes, reclaimPrefix, updatePrefix } from './service/prefixes.js';
+import { createVrf, listVrfs, listZones } from './service/vrfs.js';
 
 const tags = ['ipam'];
 

@@ -2,15 +2,15 @@ import { Readable } from 'node:stream';
 import { z } from '@hono/zod-openapi';
 import { and, asc, eq } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
-import { mutate, read, type Ctx } from '../../context.js';
-import { toProblem } from '../../http/errors.js';
-import { invalid, Problem } from '../../http/problem.js';
-import { findTextFault } from '../../http/text.js';
-import { parseCidr, readStoredCidr } from '../../net/cidr.js';
-import { authorize } from '../access/authorize.js';
-import { createPrefixInput, vrfName } from './inputs.js';
-import { prefixes, vrfs } from './schema.js';
-import { prefixReadable, registerPrefix } from './service.js';
+import { mutate, read, type Ctx } from '../../../context.js';
+import { toProblem } from '../../../http/errors.js';
+import { invalid, Problem } from '../../../http/problem.js';
+import { findTextFault } from '../../../http/text.js';
+import { parseCidr, readStoredCidr } from '../../../net/cidr.js';
+import { authorize } from '../../access/authorize.js';
+import { createPrefixInput, vrfName } from '../inputs.js';
+import { prefixes, vrfs } from '../schema.js';
+import { prefixReadable, registerPrefix } from './prefixes.js';
 
 /** The address plan's columns, in the order provinces keep them in Excel. */
 export const planColumns = ['vrf', 'cidr', 'holder', 'status', 'description'] as const;

@@ -1,18 +1,20 @@
 import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
-import { mutate, read, type Ctx } from '../../context.js';
-import { rows, type Executor } from '../../db/client.js';
-import { explainConstraint } from '../../db/errors.js';
-import { idOf } from '../../http/params.js';
-import { invalid, notFound, Problem, ruleViolation } from '../../http/problem.js';
-import { isUsableHost, usableHosts } from '../../net/blocks.js';
-import { containsAddress, formatAddress, parseAddress, readStoredAddress, readStoredCidr } from '../../net/cidr.js';
-import { authorize } from '../access/authorize.js';
-import { unitInScope } from '../access/scope.js';
-import { assertActive, loadUnit } from '../divisions/service.js';
-import type { AddressView, CreateAddressInput, ListAddressesQuery } from './inputs.js';
-import { addresses, prefixes, vrfs, type AddressRow } from './schema.js';
-import { loadPrefix, vrfMap } from './service.js';
-import { addressView } from './views.js';
+import { mutate, read, type Ctx } from '../../../context.js';
+import { rows, type Executor } from '../../../db/client.js';
+import { explainConstraint } from '../../../db/errors.js';
+import { idOf } from '../../../http/params.js';
+import { invalid, notFound, Problem, ruleViolation } from '../../../http/problem.js';
+import { isUsableHost, usableHosts } from '../../../net/blocks.js';
+import { containsAddress, formatAddress, parseAddress, readStoredAddress, readStoredCidr } from '../../../net/cidr.js';
+import { authorize } from '../../access/authorize.js';
+import { unitInScope } from '../../access/scope.js';
+import { assertActive, loadUnit } from '../../divisions/service.js';
+import type { AddressView, CreateAddressInput, ListAddressesQuery } from '../inputs.js';
+import { loadVrf } from '../lookup.js';
+import { addresses, prefixes, type AddressRow } from '../schema.js';
+import { addressView } from '../views.js';
+import { loadPrefix } from './prefixes.js';
+import { vrfMap } from './vrfs.js';
 
 explainConstraint('addresses_vrf_address_key', () => new Problem(409, 'conflict', 'that address is already registered in this VRF'));
 explainConstraint('addresses_inside_prefix', () => new Problem(422, 'outside_parent', 'the address lies outside its prefix'));
@@ -113,9 +115,7 @@ export async function listAddresses(ctx: Ctx, query: ListAddressesQuery): Promis
   return read(async () => {
     const conditions: (SQL | undefined)[] = [unitInScope(ctx, addresses.holderCode)];
     if (query.vrf) {
-      const [vrf] = await ctx.db.select().from(vrfs).where(eq(vrfs.name, query.vrf));
-      if (!vrf) throw notFound(`VRF ${query.vrf}`);
-      conditions.push(eq(addresses.vrfId, vrf.id));
+      conditions.push(eq(addresses.vrfId, (await loadVrf(ctx.db, query.vrf)).id));
     }
     if (wanted) conditions.push(sql`${addresses.address} = ${wanted.text}::inet`);
     if (query.holder) conditions.push(eq(addresses.holderCode, query.holder));
