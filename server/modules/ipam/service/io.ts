@@ -5,7 +5,7 @@ import ExcelJS from 'exceljs';
 import { mutate, read, type Ctx } from '../../../context.js';
 import { toProblem } from '../../../http/errors.js';
 import { invalid, Problem } from '../../../http/problem.js';
-import { findTextFault } from '../../../http/text.js';
+import { findTextFault } from '../../../text.js';
 import { parseCidr, readStoredCidr } from '../../../net/cidr.js';
 import { authorize } from '../../access/authorize.js';
 import { createPrefixInput, vrfName } from '../inputs.js';
