@@ -2,6 +2,7 @@ import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import { mutate, read, type Ctx } from '../../../context.js';
 import { rows, type Executor } from '../../../db/client.js';
 import { explainConstraint } from '../../../db/errors.js';
+import { keysetPage, type Page } from '../../../http/paging.js';
 import { idOf } from '../../../http/params.js';
 import { invalid, notFound, Problem, ruleViolation } from '../../../http/problem.js';
 import { isUsableHost, usableHosts } from '../../../net/blocks.js';
@@ -109,7 +110,7 @@ export async function releaseAddress(ctx: Ctx, id: string): Promise<void> {
   });
 }
 
-export async function listAddresses(ctx: Ctx, query: ListAddressesQuery): Promise<{ items: AddressView[]; nextCursor: string | null }> {
+export async function listAddresses(ctx: Ctx, query: ListAddressesQuery): Promise<Page<AddressView>> {
   authorize(ctx, 'address.read');
   const wanted = query.address ? parseAddress(query.address) : undefined;
   return read(async () => {
@@ -122,8 +123,9 @@ export async function listAddresses(ctx: Ctx, query: ListAddressesQuery): Promis
     if (query.prefix) conditions.push(eq(addresses.prefixId, Number(query.prefix)));
     if (query.cursor) conditions.push(gt(addresses.id, Number(query.cursor)));
     const found: AddressRow[] = await ctx.db.select().from(addresses).where(and(...conditions)).orderBy(asc(addresses.id)).limit(query.limit + 1);
-    const page = found.slice(0, query.limit);
-    const map = await vrfMap(ctx.db, ctx.db, page.map((r) => r.vrfId));
-    return { items: page.map((r) => addressView(r, map.get(r.vrfId)!)), nextCursor: found.length > query.limit ? String(page[page.length - 1].id) : null };
+    return keysetPage(found, query.limit, (last) => String(last.id), async (page) => {
+      const map = await vrfMap(ctx.db, ctx.db, page.map((r) => r.vrfId));
+      return page.map((r) => addressView(r, map.get(r.vrfId)!));
+    });
   });
 }

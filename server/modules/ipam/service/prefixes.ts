@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, like, sql, type SQL } from 'drizzle-orm';
 import { mutate, read, type Audit, type Ctx } from '../../../context.js';
 import { rows, type Executor, type Tx } from '../../../db/client.js';
 import { explainConstraint } from '../../../db/errors.js';
-import { decodeCursor, encodeCursor } from '../../../http/paging.js';
+import { decodeCursor, encodeCursor, keysetPage } from '../../../http/paging.js';
 import { idOf } from '../../../http/params.js';
 import { invalid, notFound, Problem, ruleViolation } from '../../../http/problem.js';
 import { addressCount, cidrOf, familyBits, parseAddress, parseCidr, readStoredCidr, type Cidr } from '../../../net/cidr.js';
@@ -94,9 +94,7 @@ async function pageOfPrefixes(db: Executor, conditions: (SQL | undefined)[], lim
     sql`SELECT ${prefixColumns} FROM prefixes WHERE ${and(...conditions) ?? sql`TRUE`}
         ORDER BY prefixes.vrf_id, prefixes.prefix, prefixes.id LIMIT ${limit + 1}`,
   );
-  const found = raw.map(prefixFromRaw);
-  const page = found.slice(0, limit);
-  return { items: await viewsOf(db, page), nextCursor: found.length > limit ? encodeCursor(page[page.length - 1].vrfId, page[page.length - 1].prefix, page[page.length - 1].id) : null };
+  return keysetPage(raw.map(prefixFromRaw), limit, (last) => encodeCursor(last.vrfId, last.prefix, last.id), (page) => viewsOf(db, page));
 }
 
 export async function listPrefixes(ctx: Ctx, query: ListPrefixesQuery) {
