@@ -32,11 +32,11 @@ export async function listZones(ctx: Ctx) {
   });
 }
 
-const vrfOut = (v: VrfRow) => ({ name: v.name, zone: v.zoneCode, description: v.description, createdAt: v.createdAt.toISOString() });
+const vrfView = (v: VrfRow) => ({ name: v.name, zone: v.zoneCode, description: v.description, createdAt: v.createdAt.toISOString() });
 
 export async function listVrfs(ctx: Ctx) {
   authorize(ctx, 'vrf.read');
-  return read(async () => ({ items: (await ctx.db.select().from(vrfs).orderBy(asc(vrfs.id))).map(vrfOut), nextCursor: null }));
+  return read(async () => ({ items: (await ctx.db.select().from(vrfs).orderBy(asc(vrfs.id))).map(vrfView), nextCursor: null }));
 }
 
 export async function createVrf(ctx: Ctx, input: CreateVrfInput) {
@@ -46,7 +46,7 @@ export async function createVrf(ctx: Ctx, input: CreateVrfInput) {
   }
   return mutate(ctx, async (tx, audit) => {
     const [row] = await tx.insert(vrfs).values({ name: input.name, zoneCode: input.zone, description: input.description }).returning();
-    await audit({ action: 'vrf.create', objectType: 'vrf', objectId: row.name, after: vrfOut(row) });
-    return vrfOut(row);
+    await audit({ action: 'vrf.create', objectType: 'vrf', objectId: row.name, after: vrfView(row) });
+    return vrfView(row);
   });
 }
