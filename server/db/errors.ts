@@ -66,7 +66,7 @@ export function translateDbError(err: unknown): unknown {
     // Text PostgreSQL cannot store or read as the type asked for: NUL or bytes that are not UTF-8
     // (22021), a \u0000 or lone-surrogate escape in jsonb (22P05), a malformed number, inet or cidr
     // (22P02), an impossible or unreadable time (22008, 22007). Validation refuses all of these
-    // first (server/http/text.ts, params.ts, paging.ts); this is the backstop, so that one it
+    // first (server/text.ts, server/http/params.ts, paging.ts); this is the backstop, so that one it
     // misses is still the client's 400 rather than a 500. Not 22003 (out of range): that one can
     // also come from the server's own arithmetic, a fault to see, not to blame on the client.
     case '22021':

@@ -5,7 +5,7 @@ import { translateDbError } from '../db/errors.js';
 import { AddressError } from '../net/cidr.js';
 import type { AppEnv } from './env.js';
 import { Problem } from './problem.js';
-import { findTextFault } from './text.js';
+import { findTextFault } from '../text.js';
 
 export function problemResponse(c: Context, problem: Problem): Response {
   return c.body(JSON.stringify(problem.toJSON()), problem.status as 400, { 'Content-Type': 'application/problem+json' });
@@ -33,7 +33,7 @@ export function validationProblem(error: ZodError, where: string): Problem {
 
 /**
  * The hook @hono/zod-openapi calls after validating each request part (query, path, JSON body) of
- * every route, also on success: so the text rule (text.ts) is checked here, once for all modules.
+ * every route, also on success: so the text rule (../text.ts) is checked here, once for all modules.
  * It reads the strings as the client sent them, not as validation left them, so that no schema
  * step (trim, URL normalisation, a transform) can launder a control character into a 2xx.
  */

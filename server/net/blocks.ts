@@ -4,23 +4,14 @@
  * blocks are then buddies, so the decomposition is unique, and a free row can be found by
  * an index lookup on its length instead of by rescanning the siblings.
  *
- * Allocation: {@link chooseFreeBlock} → {@link pickWithin} → {@link carve} (the free block
- * is replaced by the buddies along the path down to the new block).
- * Release: {@link buddyPath} names every row that could merge, {@link planRelease} says
- * which of them to delete and which block to insert; {@link mergeFree} does both in memory.
+ * The rows live in prefix_free_blocks (server/modules/ipam/freespace.ts, which also chooses the
+ * free block by strategy with an index lookup); this file is the pure arithmetic on blocks.
+ * Allocation: {@link pickWithin} → {@link carve} (the free block is replaced by the buddies
+ * along the path down to the new block). Release: {@link buddyPath} names every row that could
+ * merge, {@link planRelease} says which of them to delete and which block to insert.
+ * Addresses: {@link usableHosts}, {@link isUsableHost}.
  */
-import {
-  type Cidr,
-  type Family,
-  addressCount,
-  blockContaining,
-  cidrOf,
-  compareCidr,
-  containsCidr,
-  familyBits,
-  lastAddress,
-  overlaps,
-} from './cidr.js';
+import { type Cidr, addressCount, blockContaining, cidrOf, compareCidr, containsCidr, familyBits, lastAddress } from './cidr.js';
 
 export type AllocationStrategy = 'first' | 'best' | 'last';
 
@@ -32,38 +23,6 @@ export function buddyOf(block: Cidr): Cidr | null {
 export function parentBlockOf(block: Cidr): Cidr | null {
   if (block.length === 0) return null;
   return blockContaining(block.family, block.network, block.length - 1);
-}
-
-/** The fewest aligned blocks that exactly cover the addresses `first`..`last` (none when first > last). */
-export function blocksOfRange(family: Family, first: bigint, last: bigint): Cidr[] {
-  const bits = familyBits(family);
-  const blocks: Cidr[] = [];
-  for (let start = first; start <= last; ) {
-    // The lowest set bit of `start` bounds how large a block may begin there; the span left bounds it too.
-    const alignment = start === 0n ? bits : (start & -start).toString(2).length - 1;
-    const fit = (last - start + 1n).toString(2).length - 1;
-    const hostBits = Math.min(alignment, fit);
-    blocks.push(cidrOf(family, start, bits - hostBits));
-    start += 1n << BigInt(hostBits);
-  }
-  return blocks;
-}
-
-/**
- * The free blocks of `parent` once `taken` (its children: inside it, not overlapping)
- * are removed, sorted. One pass over the gaps between children: O(n log n + n · bits).
- */
-export function complement(parent: Cidr, taken: readonly Cidr[]): Cidr[] {
-  const free: Cidr[] = [];
-  let cursor = parent.network;
-  for (const child of [...taken].sort(compareCidr)) {
-    if (!containsCidr(parent, child)) throw new RangeError(`${child.text} is not inside ${parent.text}`);
-    if (child.network < cursor) throw new RangeError(`${child.text} overlaps another taken block`);
-    free.push(...blocksOfRange(parent.family, cursor, child.network - 1n));
-    cursor = lastAddress(child) + 1n;
-  }
-  free.push(...blocksOfRange(parent.family, cursor, lastAddress(parent)));
-  return free;
 }
 
 /**
@@ -84,26 +43,6 @@ export function buddyPath(block: Cidr, ancestor: Cidr): Cidr[] {
 /** The free blocks left when `taken` is cut out of the free block `free`, sorted. */
 export function carve(free: Cidr, taken: Cidr): Cidr[] {
   return buddyPath(taken, free).sort(compareCidr);
-}
-
-/**
- * Which free block to cut a /length from: `first` the lowest address, `last` the highest,
- * `best` the smallest block that fits (lowest address among equals), which keeps large
- * blocks whole. Null when nothing fits.
- */
-export function chooseFreeBlock(free: readonly Cidr[], length: number, strategy: AllocationStrategy): Cidr | null {
-  let chosen: Cidr | null = null;
-  for (const block of free) {
-    if (block.length > length) continue;
-    const better =
-      chosen === null ||
-      (strategy === 'first' && block.network < chosen.network) ||
-      (strategy === 'last' && block.network > chosen.network) ||
-      (strategy === 'best' &&
-        (block.length > chosen.length || (block.length === chosen.length && block.network < chosen.network)));
-    if (better) chosen = block;
-  }
-  return chosen;
 }
 
 /** The /length to allocate from the chosen free block: its lowest address for first and best, its highest for last. */
@@ -136,18 +75,6 @@ export function planRelease(released: Cidr, isFree: (block: Cidr) => boolean): R
     merged = parentBlockOf(merged)!;
   }
   return { remove, insert: merged };
-}
-
-/** `free` (a canonical decomposition) with `released` added back, again canonical and sorted. */
-export function mergeFree(free: readonly Cidr[], released: Cidr): Cidr[] {
-  const byText = new Map(free.map((block) => [block.text, block]));
-  for (const block of free) {
-    if (overlaps(block, released)) throw new RangeError(`${released.text} overlaps the free block ${block.text}; is it released twice?`);
-  }
-  const { remove, insert } = planRelease(released, (block) => byText.has(block.text));
-  for (const block of remove) byText.delete(block.text);
-  byText.set(insert.text, insert);
-  return [...byText.values()].sort(compareCidr);
 }
 
 export interface UsableHosts {

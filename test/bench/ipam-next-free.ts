@@ -7,12 +7,29 @@
  *   npx tsx test/bench/ipam-next-free.ts            (PGlite; PostgreSQL too when TEST_DATABASE_URL is set)
  */
 import { eq, sql } from 'drizzle-orm';
-import { complement } from '../../server/net/blocks.js';
-import { addressCount, cidrOf, parseCidr, type Cidr } from '../../server/net/cidr.js';
+import { addressCount, cidrOf, familyBits, lastAddress, parseCidr, type Cidr, type Family } from '../../server/net/cidr.js';
 import { freeBlocks, prefixes } from '../../server/db/schema.js';
 import { call, fmt, openRegistry, serverUrl, summary, table } from './support.js';
 
 const allocations = Number(process.env.BENCH_ALLOCATIONS || 200);
+
+/**
+ * The fewest aligned blocks that exactly cover the addresses `first`..`last`: the free space a
+ * parent keeps (its canonical decomposition) when its children fill it from its first address.
+ */
+function blocksOfRange(family: Family, first: bigint, last: bigint): Cidr[] {
+  const bits = familyBits(family);
+  const blocks: Cidr[] = [];
+  for (let start = first; start <= last; ) {
+    // The lowest set bit of `start` bounds how large a block may begin there; the span left bounds it too.
+    const alignment = start === 0n ? bits : (start & -start).toString(2).length - 1;
+    const fit = (last - start + 1n).toString(2).length - 1;
+    const hostBits = Math.min(alignment, fit);
+    blocks.push(cidrOf(family, start, bits - hostBits));
+    start += 1n << BigInt(hostBits);
+  }
+  return blocks;
+}
 
 async function scenario(backend: 'pglite' | 'postgres', poolText: string, childLength: number, siblings: number) {
   const reg = await openRegistry(backend);
@@ -31,7 +48,8 @@ async function scenario(backend: 'pglite' | 'postgres', poolText: string, childL
       );
     }
     await db.delete(freeBlocks).where(eq(freeBlocks.parentId, parentId));
-    const free = complement(parent, children);
+    // The children fill the pool from its first address, so the free space is the rest of it.
+    const free = blocksOfRange(parent.family, parent.network + step * BigInt(siblings), lastAddress(parent));
     for (let i = 0; i < free.length; i += 2000) await db.insert(freeBlocks).values(free.slice(i, i + 2000).map((b) => ({ parentId, block: b.text, length: b.length })));
     await db
       .update(prefixes)

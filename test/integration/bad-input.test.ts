@@ -67,7 +67,7 @@ function withValue<T>(body: T, path: FieldPath, value: string): T {
 }
 
 /** The bad characters, put in the middle of a value that is otherwise valid. */
-// (server/http/text.test.ts goes through every control character; here, one of each kind per field.)
+// (server/text.test.ts goes through every control character; here, one of each kind per field.)
 const poisons: [string, string][] = [
   ['NUL', '\u0000'],
   ['a lone high surrogate', '\ud800'],

@@ -26,7 +26,7 @@ import { asciiName, NameError } from './names.js';
 import type { DomainRow } from './schema.js';
 import { firstSerialOf } from './serial.js';
 import { renderZone, type ResourceRecord, type ZoneSection } from './zonefile.js';
-import { loadPrefix, loadReadablePrefix, prefixReadable } from '../ipam/service.js';
+import { loadPrefix, loadReadablePrefix, prefixReadable } from '../ipam/service/prefixes.js';
 
 type ServingDomain = Pick<DomainRow, 'name' | 'holderCode' | 'nameservers' | 'soa' | 'ttl'>;
 

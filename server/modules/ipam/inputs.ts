@@ -21,8 +21,8 @@ export const createVrfInput = z
   .openapi('CreateVrf');
 export type CreateVrfInput = z.infer<typeof createVrfInput>;
 
-export const vrfView = z.object({ name: z.string(), zone: z.string(), description: z.string(), createdAt: z.string() }).openapi('Vrf');
-export const zoneView = z.object({ code: z.string(), name: z.string(), vrfs: z.array(z.string()) }).openapi('Zone');
+export const vrfSchema = z.object({ name: z.string(), zone: z.string(), description: z.string(), createdAt: z.string() }).openapi('Vrf');
+export const zoneSchema = z.object({ code: z.string(), name: z.string(), vrfs: z.array(z.string()) }).openapi('Zone');
 
 const delegatedStatus = z.enum(['allocated', 'assigned', 'reserved']);
 // CIDR text is checked by server/net/cidr.ts (strict, with "did you mean"); zod only bounds it.
@@ -99,7 +99,7 @@ export const availableQuery = z
   .object({ prefixLength: z.coerce.number().int().min(1).max(128).optional(), limit })
   .strict();
 
-const utilization = z
+const utilizationSchema = z
   .object({
     percent: z.number(),
     usedAddresses: z.string().openapi({ description: 'decimal string: may exceed 2^53' }),
@@ -107,7 +107,7 @@ const utilization = z
   })
   .openapi('Utilization');
 
-export const prefixView = z
+export const prefixSchema = z
   .object({
     id: z.string(),
     vrf: z.string(),
@@ -118,16 +118,16 @@ export const prefixView = z
     holder: z.object({ code: z.string(), name: z.string() }),
     parentId: z.string().nullable(),
     description: z.string(),
-    utilization,
+    utilization: utilizationSchema,
     childCount: z.number().int(),
     addressCount: z.number().int(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
   .openapi('Prefix');
-export type PrefixView = z.infer<typeof prefixView>;
+export type PrefixView = z.infer<typeof prefixSchema>;
 
-export const freeBlockView = z.object({ cidr: z.string(), addresses: z.string() }).openapi('FreeBlock');
+export const freeBlockSchema = z.object({ cidr: z.string(), addresses: z.string() }).openapi('FreeBlock');
 
 export const createAddressInput = z
   .object({
@@ -145,7 +145,7 @@ export const createAddressInput = z
   .openapi('CreateAddress');
 export type CreateAddressInput = z.infer<typeof createAddressInput>;
 
-export const addressView = z
+export const addressSchema = z
   .object({
     id: z.string(),
     address: z.string(),
@@ -158,13 +158,13 @@ export const addressView = z
     createdAt: z.string(),
   })
   .openapi('Address');
-export type AddressView = z.infer<typeof addressView>;
+export type AddressView = z.infer<typeof addressSchema>;
 
 export const listAddressesQuery = z
   .object({ vrf: vrfName.optional(), address: z.string().max(64).optional(), holder: unitCode.optional(), prefix: objectId.optional(), limit, cursor: idCursor.optional() })
   .strict();
 export type ListAddressesQuery = z.infer<typeof listAddressesQuery>;
 
-export const holderUtilizationView = z
-  .object({ holder: z.object({ code: z.string(), name: z.string() }), ipv4: utilization.extend({ prefixes: z.number().int() }), ipv6: utilization.extend({ prefixes: z.number().int() }) })
+export const holderUtilizationSchema = z
+  .object({ holder: z.object({ code: z.string(), name: z.string() }), ipv4: utilizationSchema.extend({ prefixes: z.number().int() }), ipv6: utilizationSchema.extend({ prefixes: z.number().int() }) })
   .openapi('HolderUtilization');

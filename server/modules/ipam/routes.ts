@@ -3,34 +3,35 @@ import { ctxOf } from '../../http/middleware.js';
 import { errorResponses, jsonBody, jsonResponse, listOf, router, security } from '../../http/openapi.js';
 import { idParam } from '../../http/params.js';
 import { unitCode } from '../divisions/inputs.js';
-import { listAddresses, registerAddress, releaseAddress } from './addresses.js';
+import { listAddresses, registerAddress, releaseAddress } from './service/addresses.js';
 import {
-  addressView,
+  addressSchema,
   allocateInput,
   availableQuery,
   createAddressInput,
   createPrefixInput,
   createVrfInput,
-  freeBlockView,
-  holderUtilizationView,
+  freeBlockSchema,
+  holderUtilizationSchema,
   listAddressesQuery,
   listPrefixesQuery,
   pageQuery,
-  prefixView,
+  prefixSchema,
   updatePrefixInput,
-  vrfView,
-  zoneView,
+  vrfSchema,
+  zoneSchema,
 } from './inputs.js';
-import { exportPrefixes, exportQuery, importPrefixes, importQuery, importResult } from './io.js';
-import { allocate, createPrefix, createVrf, getPrefix, holderUtilization, listAvailable, listChildren, listPrefixes, listVrfs, listZones, reclaimPrefix, updatePrefix } from './service.js';
+import { exportPrefixes, exportQuery, importPrefixes, importQuery, importResultSchema } from './service/io.js';
+import { allocate, createPrefix, getPrefix, holderUtilization, listAvailable, listChildren, listPrefixes, reclaimPrefix, updatePrefix } from './service/prefixes.js';
+import { createVrf, listVrfs, listZones } from './service/vrfs.js';
 
 const tags = ['ipam'];
 
 export const ipamRoutes = router()
-  .openapi(createRoute({ method: 'get', path: '/zones', tags, security, responses: { 200: jsonResponse(listOf(zoneView)), ...errorResponses } }), async (c) => c.json(await listZones(ctxOf(c)), 200))
-  .openapi(createRoute({ method: 'get', path: '/vrfs', tags, security, responses: { 200: jsonResponse(listOf(vrfView)), ...errorResponses } }), async (c) => c.json(await listVrfs(ctxOf(c)), 200))
+  .openapi(createRoute({ method: 'get', path: '/zones', tags, security, responses: { 200: jsonResponse(listOf(zoneSchema)), ...errorResponses } }), async (c) => c.json(await listZones(ctxOf(c)), 200))
+  .openapi(createRoute({ method: 'get', path: '/vrfs', tags, security, responses: { 200: jsonResponse(listOf(vrfSchema)), ...errorResponses } }), async (c) => c.json(await listVrfs(ctxOf(c)), 200))
   .openapi(
-    createRoute({ method: 'post', path: '/vrfs', tags, security, summary: 'a VRF in the dedicated zone (one per department VPN)', request: jsonBody(createVrfInput), responses: { 201: jsonResponse(vrfView, 'created'), ...errorResponses } }),
+    createRoute({ method: 'post', path: '/vrfs', tags, security, summary: 'a VRF in the dedicated zone (one per department VPN)', request: jsonBody(createVrfInput), responses: { 201: jsonResponse(vrfSchema, 'created'), ...errorResponses } }),
     async (c) => c.json(await createVrf(ctxOf(c), c.req.valid('json')), 201),
   )
   // Import and export come before /prefixes/{id} so that their paths are not read as ids.
@@ -51,7 +52,7 @@ export const ipamRoutes = router()
           },
         },
       },
-      responses: { 200: jsonResponse(importResult, 'dry run verdicts'), 201: jsonResponse(importResult, 'imported'), ...errorResponses },
+      responses: { 200: jsonResponse(importResultSchema, 'dry run verdicts'), 201: jsonResponse(importResultSchema, 'imported'), ...errorResponses },
     }),
     async (c) => {
       const { dryRun } = c.req.valid('query');
@@ -78,7 +79,7 @@ export const ipamRoutes = router()
     },
   )
   .openapi(
-    createRoute({ method: 'get', path: '/prefixes', tags, security, request: { query: listPrefixesQuery }, responses: { 200: jsonResponse(listOf(prefixView)), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/prefixes', tags, security, request: { query: listPrefixesQuery }, responses: { 200: jsonResponse(listOf(prefixSchema)), ...errorResponses } }),
     async (c) => c.json(await listPrefixes(ctxOf(c), c.req.valid('query')), 200),
   )
   .openapi(
@@ -89,16 +90,16 @@ export const ipamRoutes = router()
       security,
       summary: 'a root pool (admin) or an explicit child under the smallest prefix that contains it',
       request: jsonBody(createPrefixInput),
-      responses: { 201: jsonResponse(prefixView, 'created'), ...errorResponses },
+      responses: { 201: jsonResponse(prefixSchema, 'created'), ...errorResponses },
     }),
     async (c) => c.json(await createPrefix(ctxOf(c), c.req.valid('json')), 201),
   )
   .openapi(
-    createRoute({ method: 'get', path: '/prefixes/{id}', tags, security, request: { params: idParam }, responses: { 200: jsonResponse(prefixView), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/prefixes/{id}', tags, security, request: { params: idParam }, responses: { 200: jsonResponse(prefixSchema), ...errorResponses } }),
     async (c) => c.json(await getPrefix(ctxOf(c), c.req.valid('param').id), 200),
   )
   .openapi(
-    createRoute({ method: 'patch', path: '/prefixes/{id}', tags, security, request: { params: idParam, ...jsonBody(updatePrefixInput) }, responses: { 200: jsonResponse(prefixView), ...errorResponses } }),
+    createRoute({ method: 'patch', path: '/prefixes/{id}', tags, security, request: { params: idParam, ...jsonBody(updatePrefixInput) }, responses: { 200: jsonResponse(prefixSchema), ...errorResponses } }),
     async (c) => c.json(await updatePrefix(ctxOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
   )
   .openapi(
@@ -116,7 +117,7 @@ export const ipamRoutes = router()
       security,
       summary: 'the next free aligned block(s) of prefixLength, by strategy; count > 1 answers {items}',
       request: { params: idParam, ...jsonBody(allocateInput) },
-      responses: { 201: jsonResponse(z.union([prefixView, listOf(prefixView)]), 'created'), ...errorResponses },
+      responses: { 201: jsonResponse(z.union([prefixSchema, listOf(prefixSchema)]), 'created'), ...errorResponses },
     }),
     async (c) => {
       const input = c.req.valid('json');
@@ -125,19 +126,19 @@ export const ipamRoutes = router()
     },
   )
   .openapi(
-    createRoute({ method: 'get', path: '/prefixes/{id}/children', tags, security, request: { params: idParam, query: pageQuery }, responses: { 200: jsonResponse(listOf(prefixView)), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/prefixes/{id}/children', tags, security, request: { params: idParam, query: pageQuery }, responses: { 200: jsonResponse(listOf(prefixSchema)), ...errorResponses } }),
     async (c) => c.json(await listChildren(ctxOf(c), c.req.valid('param').id, c.req.valid('query')), 200),
   )
   .openapi(
-    createRoute({ method: 'get', path: '/prefixes/{id}/available', tags, security, request: { params: idParam, query: availableQuery }, responses: { 200: jsonResponse(listOf(freeBlockView)), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/prefixes/{id}/available', tags, security, request: { params: idParam, query: availableQuery }, responses: { 200: jsonResponse(listOf(freeBlockSchema)), ...errorResponses } }),
     async (c) => c.json(await listAvailable(ctxOf(c), c.req.valid('param').id, c.req.valid('query')), 200),
   )
   .openapi(
-    createRoute({ method: 'post', path: '/prefixes/{id}/addresses', tags, security, request: { params: idParam, ...jsonBody(createAddressInput) }, responses: { 201: jsonResponse(addressView, 'created'), ...errorResponses } }),
+    createRoute({ method: 'post', path: '/prefixes/{id}/addresses', tags, security, request: { params: idParam, ...jsonBody(createAddressInput) }, responses: { 201: jsonResponse(addressSchema, 'created'), ...errorResponses } }),
     async (c) => c.json(await registerAddress(ctxOf(c), c.req.valid('param').id, c.req.valid('json')), 201),
   )
   .openapi(
-    createRoute({ method: 'get', path: '/addresses', tags, security, request: { query: listAddressesQuery }, responses: { 200: jsonResponse(listOf(addressView)), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/addresses', tags, security, request: { query: listAddressesQuery }, responses: { 200: jsonResponse(listOf(addressSchema)), ...errorResponses } }),
     async (c) => c.json(await listAddresses(ctxOf(c), c.req.valid('query')), 200),
   )
   .openapi(
@@ -155,7 +156,7 @@ export const ipamRoutes = router()
       security,
       summary: 'address space held by a unit and how much of it is used, per family',
       request: { params: z.object({ code: unitCode.openapi({ param: { name: 'code', in: 'path' } }) }) },
-      responses: { 200: jsonResponse(holderUtilizationView), ...errorResponses },
+      responses: { 200: jsonResponse(holderUtilizationSchema), ...errorResponses },
     }),
     async (c) => c.json(await holderUtilization(ctxOf(c), c.req.valid('param').code), 200),
   );

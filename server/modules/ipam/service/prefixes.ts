@@ -1,20 +1,22 @@
 import { and, asc, desc, eq, inArray, like, sql, type SQL } from 'drizzle-orm';
-import { mutate, read, type Audit, type Ctx } from '../../context.js';
-import { rows, type Executor, type Tx } from '../../db/client.js';
-import { explainConstraint } from '../../db/errors.js';
-import { decodeCursor, encodeCursor } from '../../http/paging.js';
-import { idOf } from '../../http/params.js';
-import { invalid, notFound, Problem, ruleViolation } from '../../http/problem.js';
-import { addressCount, cidrOf, familyBits, parseAddress, parseCidr, readStoredCidr, type Cidr } from '../../net/cidr.js';
-import { authorize } from '../access/authorize.js';
-import { readScope, unitCodeIn, unitReadable } from '../access/scope.js';
-import { units, type UnitRow } from '../divisions/schema.js';
-import { assertActive, loadUnit } from '../divisions/service.js';
-import { prefixCursorParts, type AllocateInput, type CreatePrefixInput, type CreateVrfInput, type ListPrefixesQuery, type PrefixView, type UpdatePrefixInput } from './inputs.js';
-import { allocateBlock, freeBlockContaining, initFree, listFree, release, takeFrom } from './freespace.js';
-import { checkDelegation, defaultStatus } from './delegation.js';
-import { prefixes, vrfs, zones, type PrefixRow, type PrefixStatus, type VrfRow } from './schema.js';
-import { percentOf, prefixColumns, prefixFromRaw, prefixView, viewContext, type RawPrefix } from './views.js';
+import { mutate, read, type Audit, type Ctx } from '../../../context.js';
+import { rows, type Executor, type Tx } from '../../../db/client.js';
+import { explainConstraint } from '../../../db/errors.js';
+import { decodeCursor, encodeCursor, keysetPage } from '../../../http/paging.js';
+import { idOf } from '../../../http/params.js';
+import { invalid, notFound, Problem, ruleViolation } from '../../../http/problem.js';
+import { addressCount, cidrOf, familyBits, parseAddress, parseCidr, readStoredCidr, type Cidr } from '../../../net/cidr.js';
+import { authorize } from '../../access/authorize.js';
+import { readScope, unitCodeIn, unitReadable } from '../../access/scope.js';
+import { units, type UnitRow } from '../../divisions/schema.js';
+import { assertActive, loadUnit } from '../../divisions/service.js';
+import { prefixCursorParts, type AllocateInput, type CreatePrefixInput, type ListPrefixesQuery, type PrefixView, type UpdatePrefixInput } from '../inputs.js';
+import { allocateBlock, freeBlockContaining, initFree, listFree, release, takeFrom } from '../freespace.js';
+import { checkDelegation, defaultStatus } from '../delegation.js';
+import { loadVrf } from '../lookup.js';
+import { prefixes, type PrefixRow, type PrefixStatus, type VrfRow } from '../schema.js';
+import { percentOf, prefixColumns, prefixFromRaw, prefixView, viewContext, type RawPrefix } from '../views.js';
+import { vrfMap } from './vrfs.js';
 
 explainConstraint('prefixes_no_overlap', (err) => new Problem(409, 'overlap', `the prefix overlaps an existing prefix: ${pgDetail(err)}`));
 explainConstraint('prefixes_inside_parent', (err) => new Problem(422, 'outside_parent', pgMessage(err)));
@@ -28,57 +30,6 @@ function pgMessage(err: unknown): string {
 function pgDetail(err: unknown): string {
   const e = err as { cause?: { detail?: string } };
   return e.cause?.detail ?? pgMessage(err);
-}
-
-// ---- VRFs and zones ----------------------------------------------------------------------
-
-/**
- * VRF rows never change once created (there is no rename), so each database's id → VRF map is
- * kept in process and reloaded only when an id is missing (a VRF created since, perhaps by
- * another server process).
- */
-const vrfCache = new WeakMap<object, Map<number, VrfRow>>();
-
-export async function vrfMap(db: Executor, cacheKey: object = db, needed: number[] = []): Promise<Map<number, VrfRow>> {
-  const cached = vrfCache.get(cacheKey);
-  if (cached && needed.every((id) => cached.has(id))) return cached;
-  const fresh = new Map((await db.select().from(vrfs)).map((v) => [v.id, v]));
-  vrfCache.set(cacheKey, fresh);
-  return fresh;
-}
-
-async function vrfByName(db: Executor, name: string): Promise<VrfRow> {
-  const [row] = await db.select().from(vrfs).where(eq(vrfs.name, name));
-  if (!row) throw notFound(`VRF ${name}`);
-  return row;
-}
-
-export async function listZones(ctx: Ctx) {
-  authorize(ctx, 'vrf.read');
-  return read(async () => {
-    const all = await ctx.db.select().from(vrfs).orderBy(asc(vrfs.id));
-    const found = await ctx.db.select().from(zones).orderBy(asc(zones.code));
-    return { items: found.map((z) => ({ code: z.code, name: z.name, vrfs: all.filter((v) => v.zoneCode === z.code).map((v) => v.name) })), nextCursor: null };
-  });
-}
-
-const vrfOut = (v: VrfRow) => ({ name: v.name, zone: v.zoneCode, description: v.description, createdAt: v.createdAt.toISOString() });
-
-export async function listVrfs(ctx: Ctx) {
-  authorize(ctx, 'vrf.read');
-  return read(async () => ({ items: (await ctx.db.select().from(vrfs).orderBy(asc(vrfs.id))).map(vrfOut), nextCursor: null }));
-}
-
-export async function createVrf(ctx: Ctx, input: CreateVrfInput) {
-  authorize(ctx, 'vrf.create');
-  if (input.zone !== 'dedicated') {
-    throw ruleViolation('rule_violation', `the ${input.zone} zone has one address space; further VRFs belong to the dedicated zone (one per department VPN, article 18)`);
-  }
-  return mutate(ctx, async (tx, audit) => {
-    const [row] = await tx.insert(vrfs).values({ name: input.name, zoneCode: input.zone, description: input.description }).returning();
-    await audit({ action: 'vrf.create', objectType: 'vrf', objectId: row.name, after: vrfOut(row) });
-    return vrfOut(row);
-  });
 }
 
 // ---- reading prefixes --------------------------------------------------------------------
@@ -143,9 +94,7 @@ async function pageOfPrefixes(db: Executor, conditions: (SQL | undefined)[], lim
     sql`SELECT ${prefixColumns} FROM prefixes WHERE ${and(...conditions) ?? sql`TRUE`}
         ORDER BY prefixes.vrf_id, prefixes.prefix, prefixes.id LIMIT ${limit + 1}`,
   );
-  const found = raw.map(prefixFromRaw);
-  const page = found.slice(0, limit);
-  return { items: await viewsOf(db, page), nextCursor: found.length > limit ? encodeCursor(page[page.length - 1].vrfId, page[page.length - 1].prefix, page[page.length - 1].id) : null };
+  return keysetPage(raw.map(prefixFromRaw), limit, (last) => encodeCursor(last.vrfId, last.prefix, last.id), (page) => viewsOf(db, page));
 }
 
 export async function listPrefixes(ctx: Ctx, query: ListPrefixesQuery) {
@@ -155,7 +104,7 @@ export async function listPrefixes(ctx: Ctx, query: ListPrefixesQuery) {
   const contains = query.contains ? (query.contains.includes('/') ? parseCidr(query.contains).text : parseAddress(query.contains).text) : undefined;
   return read(async () => {
     const conditions: (SQL | undefined)[] = [];
-    if (query.vrf) conditions.push(eq(prefixes.vrfId, (await vrfByName(ctx.db, query.vrf)).id));
+    if (query.vrf) conditions.push(eq(prefixes.vrfId, (await loadVrf(ctx.db, query.vrf)).id));
     if (query.holder) conditions.push(eq(prefixes.holderCode, query.holder));
     if (query.holderWithin) {
       const scope = await loadUnit(ctx.db, query.holderWithin);
@@ -260,7 +209,7 @@ async function insertChild(tx: Tx, parent: PrefixRow, block: Cidr, holder: strin
  */
 export async function registerPrefix(ctx: Ctx, tx: Tx, audit: Audit, input: CreatePrefixInput): Promise<PrefixRow> {
   const block = parseCidr(input.cidr);
-  const vrf = await vrfByName(tx, input.vrf);
+  const vrf = await loadVrf(tx, input.vrf);
   const [parent] = await tx
     .select()
     .from(prefixes)

@@ -2,15 +2,15 @@ import { Readable } from 'node:stream';
 import { z } from '@hono/zod-openapi';
 import { and, asc, eq } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
-import { mutate, read, type Ctx } from '../../context.js';
-import { toProblem } from '../../http/errors.js';
-import { invalid, Problem } from '../../http/problem.js';
-import { findTextFault } from '../../http/text.js';
-import { parseCidr, readStoredCidr } from '../../net/cidr.js';
-import { authorize } from '../access/authorize.js';
-import { createPrefixInput, vrfName } from './inputs.js';
-import { prefixes, vrfs } from './schema.js';
-import { prefixReadable, registerPrefix } from './service.js';
+import { mutate, read, type Ctx } from '../../../context.js';
+import { toProblem } from '../../../http/errors.js';
+import { invalid, Problem } from '../../../http/problem.js';
+import { findTextFault } from '../../../text.js';
+import { parseCidr, readStoredCidr } from '../../../net/cidr.js';
+import { authorize } from '../../access/authorize.js';
+import { createPrefixInput, vrfName } from '../inputs.js';
+import { prefixes, vrfs } from '../schema.js';
+import { prefixReadable, registerPrefix } from './prefixes.js';
 
 /** The address plan's columns, in the order provinces keep them in Excel. */
 export const planColumns = ['vrf', 'cidr', 'holder', 'status', 'description'] as const;
@@ -18,7 +18,7 @@ const xlsxType = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sh
 
 export const importQuery = z.object({ dryRun: z.enum(['true', 'false']).default('false') }).strict();
 export const exportQuery = z.object({ format: z.enum(['csv', 'xlsx']).default('csv'), vrf: vrfName.optional() }).strict();
-export const importResult = z
+export const importResultSchema = z
   .object({
     imported: z.number().int(),
     rows: z.array(z.object({ line: z.number().int(), ok: z.boolean(), code: z.string().nullable(), message: z.string(), id: z.string().nullable() })),
@@ -91,7 +91,7 @@ async function readPlan(contentType: string, body: Uint8Array): Promise<PlanRow[
 }
 
 class Verdicts extends Error {
-  constructor(readonly rows: z.infer<typeof importResult>['rows']) {
+  constructor(readonly rows: z.infer<typeof importResultSchema>['rows']) {
     super('import verdicts');
   }
 }
@@ -119,7 +119,7 @@ export async function importPrefixes(ctx: Ctx, input: { contentType: string; bod
     });
   try {
     const rows = await mutate(ctx, async (tx, audit) => {
-      const verdicts: z.infer<typeof importResult>['rows'] = [];
+      const verdicts: z.infer<typeof importResultSchema>['rows'] = [];
       for (const { row } of ordered) {
         // The same text rule as every JSON request (a NUL or control character in a cell).
         const fault = findTextFault(row.cells);

@@ -1,18 +1,21 @@
 import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
-import { mutate, read, type Ctx } from '../../context.js';
-import { rows, type Executor } from '../../db/client.js';
-import { explainConstraint } from '../../db/errors.js';
-import { idOf } from '../../http/params.js';
-import { invalid, notFound, Problem, ruleViolation } from '../../http/problem.js';
-import { isUsableHost, usableHosts } from '../../net/blocks.js';
-import { containsAddress, formatAddress, parseAddress, readStoredAddress, readStoredCidr } from '../../net/cidr.js';
-import { authorize } from '../access/authorize.js';
-import { unitInScope } from '../access/scope.js';
-import { assertActive, loadUnit } from '../divisions/service.js';
-import type { AddressView, CreateAddressInput, ListAddressesQuery } from './inputs.js';
-import { addresses, prefixes, vrfs, type AddressRow } from './schema.js';
-import { loadPrefix, vrfMap } from './service.js';
-import { addressView } from './views.js';
+import { mutate, read, type Ctx } from '../../../context.js';
+import { rows, type Executor } from '../../../db/client.js';
+import { explainConstraint } from '../../../db/errors.js';
+import { keysetPage, type Page } from '../../../http/paging.js';
+import { idOf } from '../../../http/params.js';
+import { invalid, notFound, Problem, ruleViolation } from '../../../http/problem.js';
+import { isUsableHost, usableHosts } from '../../../net/blocks.js';
+import { containsAddress, formatAddress, parseAddress, readStoredAddress, readStoredCidr } from '../../../net/cidr.js';
+import { authorize } from '../../access/authorize.js';
+import { unitInScope } from '../../access/scope.js';
+import { assertActive, loadUnit } from '../../divisions/service.js';
+import type { AddressView, CreateAddressInput, ListAddressesQuery } from '../inputs.js';
+import { loadVrf } from '../lookup.js';
+import { addresses, prefixes, type AddressRow } from '../schema.js';
+import { addressView } from '../views.js';
+import { loadPrefix } from './prefixes.js';
+import { vrfMap } from './vrfs.js';
 
 explainConstraint('addresses_vrf_address_key', () => new Problem(409, 'conflict', 'that address is already registered in this VRF'));
 explainConstraint('addresses_inside_prefix', () => new Problem(422, 'outside_parent', 'the address lies outside its prefix'));
@@ -107,23 +110,22 @@ export async function releaseAddress(ctx: Ctx, id: string): Promise<void> {
   });
 }
 
-export async function listAddresses(ctx: Ctx, query: ListAddressesQuery): Promise<{ items: AddressView[]; nextCursor: string | null }> {
+export async function listAddresses(ctx: Ctx, query: ListAddressesQuery): Promise<Page<AddressView>> {
   authorize(ctx, 'address.read');
   const wanted = query.address ? parseAddress(query.address) : undefined;
   return read(async () => {
     const conditions: (SQL | undefined)[] = [unitInScope(ctx, addresses.holderCode)];
     if (query.vrf) {
-      const [vrf] = await ctx.db.select().from(vrfs).where(eq(vrfs.name, query.vrf));
-      if (!vrf) throw notFound(`VRF ${query.vrf}`);
-      conditions.push(eq(addresses.vrfId, vrf.id));
+      conditions.push(eq(addresses.vrfId, (await loadVrf(ctx.db, query.vrf)).id));
     }
     if (wanted) conditions.push(sql`${addresses.address} = ${wanted.text}::inet`);
     if (query.holder) conditions.push(eq(addresses.holderCode, query.holder));
     if (query.prefix) conditions.push(eq(addresses.prefixId, Number(query.prefix)));
     if (query.cursor) conditions.push(gt(addresses.id, Number(query.cursor)));
     const found: AddressRow[] = await ctx.db.select().from(addresses).where(and(...conditions)).orderBy(asc(addresses.id)).limit(query.limit + 1);
-    const page = found.slice(0, query.limit);
-    const map = await vrfMap(ctx.db, ctx.db, page.map((r) => r.vrfId));
-    return { items: page.map((r) => addressView(r, map.get(r.vrfId)!)), nextCursor: found.length > query.limit ? String(page[page.length - 1].id) : null };
+    return keysetPage(found, query.limit, (last) => String(last.id), async (page) => {
+      const map = await vrfMap(ctx.db, ctx.db, page.map((r) => r.vrfId));
+      return page.map((r) => addressView(r, map.get(r.vrfId)!));
+    });
   });
 }
