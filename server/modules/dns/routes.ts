@@ -17,20 +17,10 @@ import {
   reverseZoneQuery,
   updateDomainInput,
 } from './inputs.js';
-import { reverseZoneFile, reverseZonesOfPrefix } from './reverse.js';
-import {
-  createDomain,
-  createRecord,
-  currentZoneEtag,
-  delegateDomain,
-  deleteRecord,
-  getDomain,
-  listDomains,
-  listRecords,
-  reclaimDomain,
-  updateDomain,
-  zoneFile,
-} from './service.js';
+import { createDomain, delegateDomain, getDomain, listDomains, reclaimDomain, updateDomain } from './service/domains.js';
+import { createRecord, deleteRecord, listRecords } from './service/records.js';
+import { reverseZoneFile, reverseZonesOfPrefix } from './service/reverse.js';
+import { currentZoneEtag, zoneFile } from './service/zone.js';
 
 const tags = ['domains'];
 

@@ -11,7 +11,8 @@ import { unitInScope } from '../access/scope.js';
 import { assertActive, loadUnit } from '../divisions/service.js';
 import type { AddressView, CreateAddressInput, ListAddressesQuery } from './inputs.js';
 import { addresses, prefixes, vrfs, type AddressRow } from './schema.js';
-import { loadPrefix, vrfMap } from './service.js';
+import { loadPrefix } from './lookup.js';
+import { vrfMap } from './service.js';
 import { addressView } from './views.js';
 
 explainConstraint('addresses_vrf_address_key', () => new Problem(409, 'conflict', 'that address is already registered in this VRF'));

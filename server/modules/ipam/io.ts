@@ -10,7 +10,8 @@ import { parseCidr, readStoredCidr } from '../../net/cidr.js';
 import { authorize } from '../access/authorize.js';
 import { createPrefixInput, vrfName } from './inputs.js';
 import { prefixes, vrfs } from './schema.js';
-import { prefixReadable, registerPrefix } from './service.js';
+import { prefixReadable } from './lookup.js';
+import { registerPrefix } from './service.js';
 
 /** The address plan's columns, in the order provinces keep them in Excel. */
 export const planColumns = ['vrf', 'cidr', 'holder', 'status', 'description'] as const;
