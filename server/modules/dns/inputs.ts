@@ -107,16 +107,16 @@ export const reverseZoneQuery = z
   })
   .strict();
 
-export const nameserverView = z.object({ name: z.string(), unicodeName: z.string(), addresses: z.array(z.string()) }).openapi('NameserverView');
+export const nameserverSchema = z.object({ name: z.string(), unicodeName: z.string(), addresses: z.array(z.string()) }).openapi('NameserverView');
 
-export const domainView = z
+export const domainSchema = z
   .object({
     id: z.string(),
     name: z.string().openapi({ description: 'ASCII (punycode) form, without the final dot' }),
     unicodeName: z.string(),
     holder: z.object({ code: z.string(), name: z.string() }),
     parentId: z.string().nullable(),
-    nameservers: z.array(nameserverView),
+    nameservers: z.array(nameserverSchema),
     soa: z.object({ mname: z.string(), rname: z.string(), refresh: z.number(), retry: z.number(), expire: z.number(), minimum: z.number() }),
     ttl: z.number(),
     serial: z.number(),
@@ -124,11 +124,11 @@ export const domainView = z
     updatedAt: z.string(),
   })
   .openapi('Domain');
-export type DomainView = z.infer<typeof domainView>;
+export type DomainView = z.infer<typeof domainSchema>;
 
-export const warning = z.object({ code: z.string(), message: z.string() }).openapi('Warning');
+export const warningSchema = z.object({ code: z.string(), message: z.string() }).openapi('Warning');
 
-export const recordView = z
+export const recordSchema = z
   .object({
     id: z.string(),
     domainId: z.string(),
@@ -140,14 +140,14 @@ export const recordView = z
     createdAt: z.string(),
   })
   .openapi('Record');
-export type RecordView = z.infer<typeof recordView>;
+export type RecordView = z.infer<typeof recordSchema>;
 
-export const createdRecordView = recordView
+export const createdRecordSchema = recordSchema
   .extend({
     serial: z.number().openapi({ description: 'the zone’s serial after this change' }),
-    warnings: z.array(warning).openapi({ description: 'where registry and DNS disagree (an address the registry does not hold for the zone’s holder)' }),
+    warnings: z.array(warningSchema).openapi({ description: 'where registry and DNS disagree (an address the registry does not hold for the zone’s holder)' }),
   })
   .openapi('CreatedRecord');
-export type CreatedRecordView = z.infer<typeof createdRecordView>;
+export type CreatedRecordView = z.infer<typeof createdRecordSchema>;
 
-export const reverseZoneList = z.object({ items: z.array(z.object({ name: z.string() })) }).openapi('ReverseZoneNames');
+export const reverseZoneListSchema = z.object({ items: z.array(z.object({ name: z.string() })) }).openapi('ReverseZoneNames');

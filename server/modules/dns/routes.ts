@@ -6,31 +6,21 @@ import { errorResponses, jsonBody, jsonResponse, listOf, router, security } from
 import { idParam } from '../../http/params.js';
 import {
   createDomainInput,
-  createdRecordView,
+  createdRecordSchema,
   delegateInput,
-  domainView,
+  domainSchema,
   listDomainsQuery,
   listRecordsQuery,
   recordInput,
-  recordView,
-  reverseZoneList,
+  recordSchema,
+  reverseZoneListSchema,
   reverseZoneQuery,
   updateDomainInput,
 } from './inputs.js';
-import { reverseZoneFile, reverseZonesOfPrefix } from './reverse.js';
-import {
-  createDomain,
-  createRecord,
-  currentZoneEtag,
-  delegateDomain,
-  deleteRecord,
-  getDomain,
-  listDomains,
-  listRecords,
-  reclaimDomain,
-  updateDomain,
-  zoneFile,
-} from './service.js';
+import { createDomain, delegateDomain, getDomain, listDomains, reclaimDomain, updateDomain } from './service/domains.js';
+import { createRecord, deleteRecord, listRecords } from './service/records.js';
+import { reverseZoneFile, reverseZonesOfPrefix } from './service/reverse.js';
+import { currentZoneEtag, zoneFile } from './service/zone.js';
 
 const tags = ['domains'];
 
@@ -79,16 +69,16 @@ export const dnsRoutes = router()
       security,
       summary: 'register a root zone (admin); its name is the deployment’s extranet suffix',
       request: jsonBody(createDomainInput),
-      responses: { 201: jsonResponse(domainView, 'created'), ...errorResponses },
+      responses: { 201: jsonResponse(domainSchema, 'created'), ...errorResponses },
     }),
     async (c) => c.json(await createDomain(ctxOf(c), c.req.valid('json')), 201),
   )
   .openapi(
-    createRoute({ method: 'get', path: '/domains', tags, security, request: { query: listDomainsQuery }, responses: { 200: jsonResponse(listOf(domainView)), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/domains', tags, security, request: { query: listDomainsQuery }, responses: { 200: jsonResponse(listOf(domainSchema)), ...errorResponses } }),
     async (c) => c.json(await listDomains(ctxOf(c), c.req.valid('query')), 200),
   )
   .openapi(
-    createRoute({ method: 'get', path: '/domains/{id}', tags, security, request: { params: idParam }, responses: { 200: jsonResponse(domainView), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/domains/{id}', tags, security, request: { params: idParam }, responses: { 200: jsonResponse(domainSchema), ...errorResponses } }),
     async (c) => c.json(await getDomain(ctxOf(c), c.req.valid('param').id), 200),
   )
   .openapi(
@@ -99,7 +89,7 @@ export const dnsRoutes = router()
       security,
       summary: 'change a zone’s name servers, SOA values or TTL (its holder’s operators); bumps the serials of the zone and of the zone that delegates it',
       request: { params: idParam, ...jsonBody(updateDomainInput) },
-      responses: { 200: jsonResponse(domainView), ...errorResponses },
+      responses: { 200: jsonResponse(domainSchema), ...errorResponses },
     }),
     async (c) => c.json(await updateDomain(ctxOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
   )
@@ -126,7 +116,7 @@ export const dnsRoutes = router()
       security,
       summary: 'delegate label.parent to the level below: cities under the region, counties under their city, townships under their county, departments under their own division',
       request: { params: idParam, ...jsonBody(delegateInput) },
-      responses: { 201: jsonResponse(domainView, 'delegated'), ...errorResponses },
+      responses: { 201: jsonResponse(domainSchema, 'delegated'), ...errorResponses },
     }),
     async (c) => c.json(await delegateDomain(ctxOf(c), c.req.valid('param').id, c.req.valid('json')), 201),
   )
@@ -137,7 +127,7 @@ export const dnsRoutes = router()
       tags,
       security,
       request: { params: idParam, query: listRecordsQuery },
-      responses: { 200: jsonResponse(listOf(recordView)), ...errorResponses },
+      responses: { 200: jsonResponse(listOf(recordSchema)), ...errorResponses },
     }),
     async (c) => c.json(await listRecords(ctxOf(c), c.req.valid('param').id, c.req.valid('query')), 200),
   )
@@ -149,7 +139,7 @@ export const dnsRoutes = router()
       security,
       summary: 'add a record; A/AAAA values the registry does not hold for the zone’s holder are accepted with a warning',
       request: { params: idParam, ...jsonBody(recordInput) },
-      responses: { 201: jsonResponse(createdRecordView, 'created'), ...errorResponses },
+      responses: { 201: jsonResponse(createdRecordSchema, 'created'), ...errorResponses },
     }),
     async (c) => c.json(await createRecord(ctxOf(c), c.req.valid('param').id, c.req.valid('json')), 201),
   )
@@ -188,7 +178,7 @@ export const dnsRoutes = router()
       security,
       summary: 'the reverse zone names a prefix spans (octet or nibble boundaries; RFC 2317 names below /24)',
       request: { params: idParam },
-      responses: { 200: jsonResponse(reverseZoneList), ...errorResponses },
+      responses: { 200: jsonResponse(reverseZoneListSchema), ...errorResponses },
     }),
     async (c) => c.json(await reverseZonesOfPrefix(ctxOf(c), c.req.valid('param').id), 200),
   )

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderForwardZone } from './service.js';
+import { renderForwardZone } from './service/zone.js';
 import { mailboxName } from './zonefile.js';
 
 describe('forward zone files', () => {

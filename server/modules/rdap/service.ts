@@ -10,7 +10,7 @@ import { Problem } from '../../http/problem.js';
 import { AddressError, familyBits, formatAddress, lastAddress, parseAddress, parseCidr, readStoredCidr, type Cidr } from '../../net/cidr.js';
 import { units, type UnitRow } from '../divisions/schema.js';
 import { asciiName, NameError, unicodeName } from '../dns/names.js';
-import { locateReverseZone, vrfsFor } from '../dns/reverse.js';
+import { locateReverseZone, vrfsFor } from '../dns/service/reverse.js';
 import { domains, type DomainRow, type Nameserver } from '../dns/schema.js';
 import { mostSpecificPrefix } from '../ipam/lookup.js';
 import { prefixes, vrfs, type PrefixRow } from '../ipam/schema.js';

@@ -11,10 +11,9 @@ import { authorize } from '../../access/authorize.js';
 import { unitInScope } from '../../access/scope.js';
 import { assertActive, loadUnit } from '../../divisions/service.js';
 import type { AddressView, CreateAddressInput, ListAddressesQuery } from '../inputs.js';
-import { loadVrf } from '../lookup.js';
+import { loadPrefix, loadVrf } from '../lookup.js';
 import { addresses, prefixes, type AddressRow } from '../schema.js';
 import { addressView } from '../views.js';
-import { loadPrefix } from './prefixes.js';
 import { vrfMap } from './vrfs.js';
 
 explainConstraint('addresses_vrf_address_key', () => new Problem(409, 'conflict', 'that address is already registered in this VRF'));

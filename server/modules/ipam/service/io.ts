@@ -10,7 +10,8 @@ import { parseCidr, readStoredCidr } from '../../../net/cidr.js';
 import { authorize } from '../../access/authorize.js';
 import { createPrefixInput, vrfName } from '../inputs.js';
 import { prefixes, vrfs } from '../schema.js';
-import { prefixReadable, registerPrefix } from './prefixes.js';
+import { prefixReadable } from '../lookup.js';
+import { registerPrefix } from './prefixes.js';
 
 /** The address plan's columns, in the order provinces keep them in Excel. */
 export const planColumns = ['vrf', 'cidr', 'holder', 'status', 'description'] as const;

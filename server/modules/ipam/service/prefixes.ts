@@ -13,7 +13,7 @@ import { assertActive, loadUnit } from '../../divisions/service.js';
 import { prefixCursorParts, type AllocateInput, type CreatePrefixInput, type ListPrefixesQuery, type PrefixView, type UpdatePrefixInput } from '../inputs.js';
 import { allocateBlock, freeBlockContaining, initFree, listFree, release, takeFrom } from '../freespace.js';
 import { checkDelegation, defaultStatus } from '../delegation.js';
-import { loadVrf } from '../lookup.js';
+import { loadPrefix, loadReadablePrefix, loadVrf, prefixReadable } from '../lookup.js';
 import { prefixes, type PrefixRow, type PrefixStatus, type VrfRow } from '../schema.js';
 import { percentOf, prefixColumns, prefixFromRaw, prefixView, viewContext, type RawPrefix } from '../views.js';
 import { vrfMap } from './vrfs.js';
@@ -34,47 +34,10 @@ function pgDetail(err: unknown): string {
 
 // ---- reading prefixes --------------------------------------------------------------------
 
-export async function loadPrefix(db: Executor, id: string | number, options: { forUpdate?: boolean } = {}): Promise<PrefixRow> {
-  const n = typeof id === 'number' ? id : idOf(id, 'prefix');
-  const query = db.select().from(prefixes).where(eq(prefixes.id, n));
-  const [row] = options.forUpdate ? await query.for('update') : await query;
-  if (!row) throw notFound(`prefix ${id}`);
-  return row;
-}
-
 /** `cacheKey`: the request's database (not a transaction), under which VRFs are cached. */
 export async function viewsOf(db: Executor, rows: PrefixRow[], cacheKey: object = db, known: UnitRow[] = []): Promise<PrefixView[]> {
   const ctx = await viewContext(db, rows, await vrfMap(db, cacheKey, rows.map((r) => r.vrfId)), known);
   return rows.map((r) => prefixView(r, ctx));
-}
-
-/**
- * The prefixes a caller reads: those its scope holds, and for an operator also every prefix
- * that contains one of them in the same VRF, so that it sees where its space comes from
- * (article 21: space moves down one level at a time). Undefined for the admin and auditors,
- * whose listings stay the plain index range they were.
- */
-export function prefixReadable(ctx: Ctx): SQL | undefined {
-  const scope = readScope(ctx);
-  if (scope.kind === 'all') return undefined;
-  const own = unitCodeIn(scope, prefixes.holderCode);
-  if (scope.kind !== 'subtree') return own;
-  // Containment in one VRF is ancestry in the tree (children lie inside their parent, siblings
-  // never overlap). Uncorrelated, so it is computed once per query (from the subtree's own
-  // prefixes up, through the GiST index), not once per row listed.
-  return sql`(${own} OR ${prefixes.id} IN (
-    SELECT above.id FROM prefixes mine JOIN prefixes above ON above.vrf_id = mine.vrf_id AND above.prefix >> mine.prefix
-    WHERE ${unitCodeIn(scope, sql.raw('mine.holder_code'))}))`;
-}
-
-/** A prefix the caller may read, or 404: the same answer as for an id nobody has, so ids reveal nothing. */
-export async function loadReadablePrefix(ctx: Ctx, id: string | number, db: Executor = ctx.db): Promise<PrefixRow> {
-  const readable = prefixReadable(ctx);
-  if (!readable) return loadPrefix(db, id);
-  const n = typeof id === 'number' ? id : idOf(id, 'prefix');
-  const [row] = await db.select().from(prefixes).where(and(eq(prefixes.id, n), readable));
-  if (!row) throw notFound(`prefix ${id}`);
-  return row;
 }
 
 export async function getPrefix(ctx: Ctx, id: string): Promise<PrefixView> {

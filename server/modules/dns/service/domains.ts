@@ -1,39 +1,33 @@
 import { and, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
-import { mutate, read, type Ctx } from '../../context.js';
-import { rows, type Executor, type Tx } from '../../db/client.js';
-import { explainConstraint } from '../../db/errors.js';
-import { idOf } from '../../http/params.js';
-import { conflict, invalid, notFound, Problem, ruleViolation } from '../../http/problem.js';
-import { AddressError, parseAddress } from '../../net/cidr.js';
-import { authorize } from '../access/authorize.js';
-import { readScope, unitCodeIn } from '../access/scope.js';
-import { units, type UnitRow } from '../divisions/schema.js';
-import { assertActive, loadUnit } from '../divisions/service.js';
-import type {
-  CreateDomainInput,
-  CreatedRecordView,
-  DelegateInput,
-  DomainView,
-  ListDomainsQuery,
-  ListRecordsQuery,
-  RecordInput,
-  RecordView,
-  UpdateDomainInput,
-} from './inputs.js';
-import { asciiLabel, asciiName, isWithin, nameInZone, NameError, readName, unicodeName } from './names.js';
-import { delegationRefusal } from './delegation.js';
-import { domains, dnsRecords, zoneSerials, type DnsRecordRow, type DomainRow, type Nameserver, type Soa } from './schema.js';
-import { firstSerialOf, nextSerial } from './serial.js';
-import { dnsDefaults } from './settings.js';
-import { canonicalValue, hostOwnerTypes, ValueError, type RecordType } from './values.js';
-import { mailboxName, renderZone, type ResourceRecord, type ZoneSection } from './zonefile.js';
+import { mutate, read, type Ctx } from '../../../context.js';
+import { rows, type Executor, type Tx } from '../../../db/client.js';
+import { explainConstraint } from '../../../db/errors.js';
+import { keysetPage, type Page } from '../../../http/paging.js';
+import { idOf } from '../../../http/params.js';
+import { conflict, invalid, notFound, Problem, ruleViolation } from '../../../http/problem.js';
+import { AddressError, parseAddress } from '../../../net/cidr.js';
+import { authorize } from '../../access/authorize.js';
+import { readScope, unitCodeIn } from '../../access/scope.js';
+import { units } from '../../divisions/schema.js';
+import { assertActive, loadUnit } from '../../divisions/service.js';
+import type { CreateDomainInput, DelegateInput, DomainView, ListDomainsQuery, UpdateDomainInput } from '../inputs.js';
+import { asciiLabel, asciiName, isWithin, NameError, readName, unicodeName } from '../names.js';
+import { delegationRefusal } from '../delegation.js';
+import { domains, dnsRecords, zoneSerials, type DomainRow, type Nameserver, type Soa } from '../schema.js';
+import { firstSerialOf, nextSerial } from '../serial.js';
+import { dnsDefaults } from '../settings.js';
+import { mailboxName } from '../zonefile.js';
+
+/**
+ * Domains: registering, delegating, changing and reclaiming zones, and what the other verb
+ * files share about them (loading, who reads which zone, the serial, the glue a zone publishes).
+ */
 
 explainConstraint('domains_name_key', () => conflict('a domain with this name is already registered'));
-explainConstraint('dns_records_unique', () => conflict('the zone already has this record (same name, type and value)'));
 
 // --- views -----------------------------------------------------------------------------
 
-export function domainView(row: DomainRow, holderName: string): DomainView {
+function domainView(row: DomainRow, holderName: string): DomainView {
   return {
     id: String(row.id),
     name: row.name,
@@ -46,19 +40,6 @@ export function domainView(row: DomainRow, holderName: string): DomainView {
     serial: row.serial,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
-  };
-}
-
-export function recordView(row: DnsRecordRow): RecordView {
-  return {
-    id: String(row.id),
-    domainId: String(row.domainId),
-    name: row.name,
-    unicodeName: unicodeName(row.name),
-    type: row.type,
-    value: row.value,
-    ttl: row.ttl,
-    createdAt: row.createdAt.toISOString(),
   };
 }
 
@@ -90,16 +71,8 @@ export function domainReadable(ctx: Ctx): SQL | undefined {
     SELECT id FROM above))`;
 }
 
-/**
- * Zone files are what DNS servers publish anyway; their pull jobs may run with an agent's
- * token, and an agent pulls every zone. People read the zone files of the zones they read.
- */
-function zoneReadable(ctx: Ctx): SQL | undefined {
-  return ctx.actor.role === 'agent' ? undefined : domainReadable(ctx);
-}
-
 /** A zone the condition allows, or 404 (the same answer as for an id nobody has). */
-async function loadReadableDomain(db: Executor, id: number, readable: SQL | undefined): Promise<DomainRow> {
+export async function loadReadableDomain(db: Executor, id: number, readable: SQL | undefined): Promise<DomainRow> {
   if (!readable) return loadDomain(db, id);
   const [row] = await db.select().from(domains).where(and(eq(domains.id, id), readable));
   if (!row) throw notFound(`domain ${id}`);
@@ -125,7 +98,7 @@ async function viewOf(db: Executor, row: DomainRow): Promise<DomainView> {
  * a zone its holder does not hold (the delegating zone, for a name beside the child), so
  * they are refused.
  */
-export function readNameservers(input: { name: string; addresses?: string[] }[], zone: string): Nameserver[] {
+function readNameservers(input: { name: string; addresses?: string[] }[], zone: string): Nameserver[] {
   const seen = new Set<string>();
   return input.map((ns, i) => {
     const field = `nameservers.${i}`;
@@ -184,7 +157,7 @@ function readSoa(input: CreateDomainInput['soa'], zone: string, base?: Soa): Soa
 // --- zone bookkeeping ----------------------------------------------------------------------
 
 /** Bumps a locked zone's serial inside the caller's transaction; returns the new serial. */
-async function bumpSerial(tx: Tx, zone: DomainRow, now: Date): Promise<number> {
+export async function bumpSerial(tx: Tx, zone: DomainRow, now: Date): Promise<number> {
   const serial = nextSerial(zone.serial, now);
   await tx.update(domains).set({ serial, updatedAt: now }).where(eq(domains.id, zone.id));
   return serial;
@@ -209,15 +182,6 @@ async function keepLastSerial(tx: Tx, zone: DomainRow, now: Date): Promise<void>
     .onConflictDoUpdate({ target: zoneSerials.name, set: { serial: sql`GREATEST(${zoneSerials.serial}, EXCLUDED.serial)`, updatedAt: now } });
 }
 
-/** The delegated child zone `name` lies in (at or below its apex), if any. */
-async function childZoneAt(db: Executor, zone: DomainRow, name: string): Promise<{ name: string; holder_code: string } | undefined> {
-  const [child] = await rows<{ name: string; holder_code: string }>(
-    db,
-    sql`SELECT name, holder_code FROM domains WHERE parent_id = ${zone.id} AND (name = ${name} OR right(${name}, length(name) + 1) = '.' || name) LIMIT 1`,
-  );
-  return child;
-}
-
 /**
  * The name servers whose addresses a zone's file publishes with the zone's NS records: those
  * inside the zone (a root's own, or a child's as glue in its parent). Addresses stored for a
@@ -228,7 +192,7 @@ export function glueOf(zone: Pick<DomainRow, 'name' | 'nameservers'>): Nameserve
 }
 
 /** Names of a zone where the registry itself writes address records: its name servers' and its children's glue. */
-async function generatedAddressNames(db: Executor, zone: DomainRow): Promise<Set<string>> {
+export async function generatedAddressNames(db: Executor, zone: DomainRow): Promise<Set<string>> {
   const children = await db.select({ name: domains.name, nameservers: domains.nameservers }).from(domains).where(eq(domains.parentId, zone.id));
   return new Set([zone, ...children].flatMap(glueOf).map((ns) => ns.name));
 }
@@ -400,7 +364,7 @@ export async function getDomain(ctx: Ctx, idText: string): Promise<DomainView> {
   return read(async () => viewOf(ctx.db, await loadReadableDomain(ctx.db, id, domainReadable(ctx))));
 }
 
-export async function listDomains(ctx: Ctx, query: ListDomainsQuery): Promise<{ items: DomainView[]; nextCursor: string | null }> {
+export async function listDomains(ctx: Ctx, query: ListDomainsQuery): Promise<Page<DomainView>> {
   authorize(ctx, 'domain.read');
   const conditions: (SQL | undefined)[] = [domainReadable(ctx)];
   if (query.name !== undefined) conditions.push(eq(domains.name, readName('name', JSON.stringify(query.name), () => asciiName(query.name!, 'host'))));
@@ -415,222 +379,6 @@ export async function listDomains(ctx: Ctx, query: ListDomainsQuery): Promise<{ 
       .where(and(...conditions))
       .orderBy(asc(domains.id))
       .limit(query.limit + 1);
-    const page = found.slice(0, query.limit);
-    return { items: page.map((r) => domainView(r.domain, r.holderName)), nextCursor: found.length > query.limit ? String(page[page.length - 1].domain.id) : null };
-  });
-}
-
-// --- records -----------------------------------------------------------------------------
-
-/** Where the registry and this record disagree: an address not registered to the zone's holder or its subtree. */
-async function addressWarnings(db: Executor, holder: UnitRow, address: string): Promise<{ code: string; message: string }[]> {
-  const held = await rows<{ holder_code: string; path: string; vrf: string }>(
-    db,
-    sql`SELECT a.holder_code, u.path, v.name AS vrf FROM addresses a JOIN units u ON u.code = a.holder_code JOIN vrfs v ON v.id = a.vrf_id
-        WHERE a.address = ${`${address}/${address.includes(':') ? 128 : 32}`}::inet ORDER BY v.id`,
-  );
-  if (held.some((h) => h.path.startsWith(holder.path))) return [];
-  if (held.length > 0) {
-    const others = held.map((h) => `${h.holder_code} in VRF ${h.vrf}`).join(', ');
-    return [
-      {
-        code: 'address_held_elsewhere',
-        message: `the registry has ${address} registered to ${others}, not to the zone's holder ${holder.code} (${holder.name}) or a unit below it; registry and DNS should agree`,
-      },
-    ];
-  }
-  return [
-    {
-      code: 'address_not_registered',
-      message: `the registry holds no address ${address} for ${holder.code} (${holder.name}); register it (POST /api/v1/prefixes/{id}/addresses) so that registry and DNS agree`,
-    },
-  ];
-}
-
-export async function createRecord(ctx: Ctx, domainIdText: string, input: RecordInput): Promise<CreatedRecordView> {
-  const domainId = idOf(domainIdText, 'domain');
-  const type = input.type as RecordType;
-  return mutate(ctx, async (tx, audit) => {
-    const zone = await loadDomain(tx, domainId, { forUpdate: true });
-    const holder = await loadUnit(tx, zone.holderCode);
-    authorize(ctx, 'record.create', { unit: holder });
-    const name = readName('name', JSON.stringify(input.name), () => nameInZone(input.name, zone.name, hostOwnerTypes.has(type) ? 'host' : 'service'));
-    if (!isWithin(name, zone.name)) {
-      throw invalid(`name: ${name} lies outside the zone ${zone.name}; a record of this zone is the apex (@) or a name ending in .${zone.name}`, { field: 'name' });
-    }
-    let value: string;
-    try {
-      value = canonicalValue(type, input.value, zone.name);
-    } catch (err) {
-      if (err instanceof ValueError) throw invalid(`value: ${err.message}`, { field: 'value' });
-      throw err;
-    }
-    if (type === 'CNAME' && name === zone.name) {
-      throw invalid(`name: a CNAME cannot sit at the apex of ${zone.name}, which has its SOA and NS records; give the apex A/AAAA records, or put the CNAME on a name below`, { field: 'name' });
-    }
-    if (type === 'NS' && name === zone.name) {
-      throw invalid(`name: the apex NS records of ${zone.name} come from the domain's name servers: PATCH /api/v1/domains/${zone.id} {"nameservers": [...]}`, { field: 'name' });
-    }
-    const child = await childZoneAt(tx, zone, name);
-    if (child) {
-      throw ruleViolation('delegation_rule', `${name} lies in the zone ${child.name}, delegated to ${child.holder_code}: its records are written there, by its holder's operators`);
-    }
-    const [cut] = await rows<{ name: string }>(
-      tx,
-      sql`SELECT name FROM dns_records WHERE domain_id = ${zone.id} AND type = 'NS'
-          AND (right(${name}, length(name) + 1) = '.' || name ${type === 'NS' ? sql`` : sql`OR name = ${name}`}) LIMIT 1`,
-    );
-    if (cut) throw conflict(`${name} lies ${cut.name === name ? 'at' : 'below'} ${cut.name}, which NS records delegate elsewhere: data there belongs to that zone`);
-    if (type === 'NS') {
-      const [below] = await rows<{ name: string; type: string }>(
-        tx,
-        sql`SELECT name, type FROM dns_records WHERE domain_id = ${zone.id}
-            AND ((name = ${name} AND type <> 'NS') OR right(name, ${name.length + 1}) = ${`.${name}`}) LIMIT 1`,
-      );
-      if (below) throw conflict(`NS records at ${name} would hide the ${below.type} record at ${below.name}: delete it first`);
-      if (isWithin(value.slice(0, -1), name)) {
-        throw invalid(`value: ${value} lies inside ${name}, so it needs glue; register the child zone with POST /api/v1/domains/${zone.id}/delegate, which writes NS and glue`, { field: 'value' });
-      }
-    }
-    const existing = await tx.select({ type: dnsRecords.type }).from(dnsRecords).where(and(eq(dnsRecords.domainId, zone.id), eq(dnsRecords.name, name)));
-    if (type === 'CNAME') {
-      const generated = await generatedAddressNames(tx, zone);
-      if (existing.length > 0 || generated.has(name)) {
-        const beside = existing.length > 0 ? `${existing[0].type} records` : 'a name server’s address records';
-        throw conflict(`a CNAME stands alone at its name (RFC 1034): ${name} already has ${beside}; delete them or put the CNAME on another name`);
-      }
-    } else if (existing.some((r) => r.type === 'CNAME')) {
-      throw conflict(`${name} is a CNAME, which stands alone at its name (RFC 1034): delete the CNAME first or use another name`);
-    }
-    const warnings = type === 'A' || type === 'AAAA' ? await addressWarnings(tx, holder, value) : [];
-    const [row] = await tx
-      .insert(dnsRecords)
-      .values({ domainId: zone.id, name, type, value, ttl: input.ttl ?? zone.ttl, createdAt: ctx.now() })
-      .returning();
-    const serial = await bumpSerial(tx, zone, ctx.now());
-    const view = recordView(row);
-    await audit({ action: 'record.create', objectType: 'record', objectId: view.id, after: { ...view, zone: zone.name, serial } });
-    return { ...view, serial, warnings };
-  });
-}
-
-export async function deleteRecord(ctx: Ctx, idText: string): Promise<void> {
-  const id = idOf(idText, 'record');
-  await mutate(ctx, async (tx, audit) => {
-    const [found] = await tx.select().from(dnsRecords).where(eq(dnsRecords.id, id));
-    if (!found) throw notFound(`record ${id}`);
-    const zone = await loadDomain(tx, found.domainId, { forUpdate: true });
-    authorize(ctx, 'record.delete', { unit: await loadUnit(tx, zone.holderCode) });
-    const deleted = await tx.delete(dnsRecords).where(eq(dnsRecords.id, id)).returning();
-    if (deleted.length === 0) throw notFound(`record ${id}`);
-    const serial = await bumpSerial(tx, zone, ctx.now());
-    await audit({ action: 'record.delete', objectType: 'record', objectId: String(id), before: { ...recordView(found), zone: zone.name }, after: { serial } });
-  });
-}
-
-export async function listRecords(ctx: Ctx, domainIdText: string, query: ListRecordsQuery): Promise<{ items: RecordView[]; nextCursor: string | null }> {
-  authorize(ctx, 'domain.read');
-  const domainId = idOf(domainIdText, 'domain');
-  return read(async () => {
-    const zone = await loadReadableDomain(ctx.db, domainId, domainReadable(ctx));
-    const conditions = [eq(dnsRecords.domainId, zone.id)];
-    if (query.name !== undefined) conditions.push(eq(dnsRecords.name, readName('name', JSON.stringify(query.name), () => nameInZone(query.name!, zone.name, 'service'))));
-    if (query.type) conditions.push(eq(dnsRecords.type, query.type));
-    if (query.cursor) conditions.push(gt(dnsRecords.id, Number(query.cursor)));
-    const found = await ctx.db.select().from(dnsRecords).where(and(...conditions)).orderBy(asc(dnsRecords.id)).limit(query.limit + 1);
-    const page = found.slice(0, query.limit);
-    return { items: page.map(recordView), nextCursor: found.length > query.limit ? String(page[page.length - 1].id) : null };
-  });
-}
-
-// --- zone files ----------------------------------------------------------------------------
-
-function addressRecords(ns: Nameserver, ttl: number): ResourceRecord[] {
-  return ns.addresses.map((address) => ({ name: ns.name, ttl, type: address.includes(':') ? 'AAAA' : 'A', value: address }));
-}
-
-/** The ETag of a zone: its serial moves with every change of what the zone file says. */
-export function zoneEtag(zone: Pick<DomainRow, 'id' | 'serial'>): string {
-  return `"zone-${zone.id}-${zone.serial}"`;
-}
-
-/** Just the current ETag, so a pull job that has the zone already is answered without rendering it. */
-export async function currentZoneEtag(ctx: Ctx, idText: string): Promise<string> {
-  authorize(ctx, 'zone.read');
-  const id = idOf(idText, 'domain');
-  return read(async () => {
-    const [row] = await ctx.db
-      .select({ id: domains.id, serial: domains.serial })
-      .from(domains)
-      .where(and(eq(domains.id, id), zoneReadable(ctx)));
-    if (!row) throw notFound(`domain ${id}`);
-    return zoneEtag(row);
-  });
-}
-
-/** The master file of a forward zone: SOA, apex NS, the addresses of in-zone name servers, records, then each delegation with its glue. */
-export async function zoneFile(ctx: Ctx, idText: string): Promise<{ text: string; etag: string }> {
-  authorize(ctx, 'zone.read');
-  const id = idOf(idText, 'domain');
-  // One snapshot: the serial in the SOA is the serial of exactly these records.
-  return read(() =>
-    ctx.db.transaction(
-      async (tx) => {
-        const zone = await loadReadableDomain(tx, id, zoneReadable(ctx));
-        const children = await tx
-          .select({ name: domains.name, holderCode: domains.holderCode, nameservers: domains.nameservers, ttl: domains.ttl })
-          .from(domains)
-          .where(eq(domains.parentId, zone.id))
-          .orderBy(asc(domains.name));
-        const records = await rows<ResourceRecord>(tx, sql`SELECT name, ttl, type, value FROM dns_records WHERE domain_id = ${zone.id}`);
-        return { text: renderForwardZone(zone, children, records), etag: zoneEtag(zone) };
-      },
-      { isolationLevel: 'repeatable read', accessMode: 'read only' },
-    ),
-  );
-}
-
-/** Owner, then type, then value, by code units: the same bytes on every database, whatever its collation. */
-function byOwner(a: ResourceRecord, b: ResourceRecord): number {
-  if (a.name !== b.name) return a.name < b.name ? -1 : 1;
-  if (a.type !== b.type) return a.type < b.type ? -1 : 1;
-  return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
-}
-
-export function renderForwardZone(
-  zone: Pick<DomainRow, 'name' | 'nameservers' | 'soa' | 'ttl' | 'serial' | 'holderCode'>,
-  children: Pick<DomainRow, 'name' | 'holderCode' | 'nameservers' | 'ttl'>[],
-  records: ResourceRecord[],
-): string {
-  // The registry writes address records for name servers inside the zone; a record that repeats one is written once.
-  const generated = new Set<string>();
-  const once = (rr: ResourceRecord) => {
-    const key = `${rr.name} ${rr.type} ${rr.value}`;
-    if (generated.has(key)) return false;
-    generated.add(key);
-    return true;
-  };
-  const apex: ResourceRecord[] = zone.nameservers.map((ns) => ({ name: zone.name, ttl: zone.ttl, type: 'NS', value: `${ns.name}.` }));
-  const apexAddresses = glueOf(zone).flatMap((ns) => addressRecords(ns, zone.ttl)).filter(once);
-  const delegations: ZoneSection[] = children.map((child) => ({
-    comment: `delegation: ${unicodeName(child.name)} held by ${child.holderCode}`,
-    records: [
-      ...child.nameservers.map((ns) => ({ name: child.name, ttl: child.ttl, type: 'NS', value: `${ns.name}.` })),
-      // Glue only inside the child: a child's holder never writes addresses elsewhere in this zone.
-      ...glueOf(child).flatMap((ns) => addressRecords(ns, child.ttl)).filter(once),
-    ],
-  }));
-  const generatedNames = new Set([...generated].map((key) => key.slice(0, key.indexOf(' '))));
-  const own = records.filter((rr) => !generatedNames.has(rr.name) || !generated.has(`${rr.name} ${rr.type} ${rr.value}`)).sort(byOwner);
-  return renderZone({
-    origin: zone.name,
-    ttl: zone.ttl,
-    soa: { mname: zone.nameservers[0].name, ...zone.soa, serial: zone.serial },
-    sections: [
-      { comment: `${unicodeName(zone.name)} held by ${zone.holderCode}`, records: apex },
-      { records: apexAddresses },
-      { comment: own.length > 0 ? 'records' : undefined, records: own },
-      ...delegations,
-    ],
+    return keysetPage(found, query.limit, (last) => String(last.domain.id), (page) => page.map((r) => domainView(r.domain, r.holderName)));
   });
 }

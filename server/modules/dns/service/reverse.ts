@@ -14,19 +14,18 @@
  */
 import { createHash } from 'node:crypto';
 import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import { read, type Ctx } from '../../context.js';
-import { rows, type Executor } from '../../db/client.js';
-import { Problem } from '../../http/problem.js';
-import { AddressError, addressCount, containsCidr, readStoredAddress, readStoredCidr, type Cidr, type Family } from '../../net/cidr.js';
-import { parseReverseName, parseReverseZone, reverseName, reverseZones } from '../../net/reverse.js';
-import { authorize } from '../access/authorize.js';
-import { ancestorsOf, loadVrf, mostSpecificPrefix, sharedVrfNames } from '../ipam/lookup.js';
-import { prefixes, vrfs, type PrefixRow } from '../ipam/schema.js';
-import { asciiName, NameError } from './names.js';
-import type { DomainRow } from './schema.js';
-import { firstSerialOf } from './serial.js';
-import { renderZone, type ResourceRecord, type ZoneSection } from './zonefile.js';
-import { loadPrefix, loadReadablePrefix, prefixReadable } from '../ipam/service/prefixes.js';
+import { read, type Ctx } from '../../../context.js';
+import { rows, type Executor } from '../../../db/client.js';
+import { Problem } from '../../../http/problem.js';
+import { AddressError, addressCount, containsCidr, readStoredAddress, readStoredCidr, type Cidr, type Family } from '../../../net/cidr.js';
+import { parseReverseName, parseReverseZone, reverseName, reverseZones } from '../../../net/reverse.js';
+import { authorize } from '../../access/authorize.js';
+import { ancestorsOf, loadPrefix, loadReadablePrefix, loadVrf, mostSpecificPrefix, prefixReadable, sharedVrfNames } from '../../ipam/lookup.js';
+import { prefixes, vrfs, type PrefixRow } from '../../ipam/schema.js';
+import { asciiName, NameError } from '../names.js';
+import type { DomainRow } from '../schema.js';
+import { firstSerialOf } from '../serial.js';
+import { renderZone, type ResourceRecord, type ZoneSection } from '../zonefile.js';
 
 type ServingDomain = Pick<DomainRow, 'name' | 'holderCode' | 'nameservers' | 'soa' | 'ttl'>;
 
