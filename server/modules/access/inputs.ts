@@ -21,7 +21,7 @@ export const createUserInput = z
   .openapi('CreateUser');
 export type CreateUserInput = z.infer<typeof createUserInput>;
 
-export const userView = z
+export const userSchema = z
   .object({
     username: z.string(),
     displayName: z.string(),
@@ -32,7 +32,7 @@ export const userView = z
     createdAt: z.string(),
   })
   .openapi('User');
-export type UserView = z.infer<typeof userView>;
+export type UserView = z.infer<typeof userSchema>;
 
 export const createTokenInput = z
   .object({
@@ -42,9 +42,9 @@ export const createTokenInput = z
   .openapi('CreateToken');
 export type CreateTokenInput = z.infer<typeof createTokenInput>;
 
-export const tokenView = z
+export const tokenSchema = z
   .object({ id: z.string(), createdAt: z.string(), expiresAt: z.string().nullable(), lastUsedAt: z.string().nullable(), revoked: z.boolean() })
   .openapi('Token');
-export type TokenView = z.infer<typeof tokenView>;
+export type TokenView = z.infer<typeof tokenSchema>;
 
-export const issuedTokenView = z.object({ id: z.string(), token: z.string(), expiresAt: z.string().nullable() }).openapi('IssuedToken');
+export const issuedTokenSchema = z.object({ id: z.string(), token: z.string(), expiresAt: z.string().nullable() }).openapi('IssuedToken');

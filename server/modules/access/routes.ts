@@ -3,7 +3,7 @@ import { ctxOf } from '../../http/middleware.js';
 import { errorResponses, jsonBody, jsonResponse, listOf, router, security } from '../../http/openapi.js';
 import { idParam } from '../../http/params.js';
 import { unitCode } from '../divisions/inputs.js';
-import { createTokenInput, createUserInput, issuedTokenView, tokenView, username, userView } from './inputs.js';
+import { createTokenInput, createUserInput, issuedTokenSchema, tokenSchema, username, userSchema } from './inputs.js';
 import { createToken, createUser, listTokens, listUsers, revokeToken } from './service.js';
 
 const tags = ['access'];
@@ -22,12 +22,12 @@ export const accessRoutes = router()
           .object({ unit: unitCode.optional(), limit: z.coerce.number().int().min(1).max(1000).default(100), cursor: username.optional().openapi({ description: 'nextCursor of the previous page' }) })
           .strict(),
       },
-      responses: { 200: jsonResponse(listOf(userView)), ...errorResponses },
+      responses: { 200: jsonResponse(listOf(userSchema)), ...errorResponses },
     }),
     async (c) => c.json(await listUsers(ctxOf(c), c.req.valid('query')), 200),
   )
   .openapi(
-    createRoute({ method: 'post', path: '/users', tags, security, request: jsonBody(createUserInput), responses: { 201: jsonResponse(userView, 'created'), ...errorResponses } }),
+    createRoute({ method: 'post', path: '/users', tags, security, request: jsonBody(createUserInput), responses: { 201: jsonResponse(userSchema, 'created'), ...errorResponses } }),
     async (c) => c.json(await createUser(ctxOf(c), c.req.valid('json')), 201),
   )
   .openapi(
@@ -38,12 +38,12 @@ export const accessRoutes = router()
       security,
       summary: 'issue an API token; the token is shown once',
       request: { params: userParam, ...jsonBody(createTokenInput) },
-      responses: { 201: jsonResponse(issuedTokenView, 'created'), ...errorResponses },
+      responses: { 201: jsonResponse(issuedTokenSchema, 'created'), ...errorResponses },
     }),
     async (c) => c.json(await createToken(ctxOf(c), c.req.valid('param').username, c.req.valid('json')), 201),
   )
   .openapi(
-    createRoute({ method: 'get', path: '/users/{username}/tokens', tags, security, request: { params: userParam }, responses: { 200: jsonResponse(listOf(tokenView)), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/users/{username}/tokens', tags, security, request: { params: userParam }, responses: { 200: jsonResponse(listOf(tokenSchema)), ...errorResponses } }),
     async (c) => c.json(await listTokens(ctxOf(c), c.req.valid('param').username), 200),
   )
   .openapi(

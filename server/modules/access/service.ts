@@ -2,6 +2,7 @@ import { and, asc, eq, gt, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Actor, Ctx } from '../../context.js';
 import { mutate, read } from '../../context.js';
 import type { Executor } from '../../db/client.js';
+import { keysetPage, type Page } from '../../http/paging.js';
 import { forbidden, invalid, notFound, ruleViolation } from '../../http/problem.js';
 import { units } from '../divisions/schema.js';
 import { assertActive, loadUnit } from '../divisions/service.js';
@@ -63,7 +64,7 @@ export async function createUser(ctx: Ctx, input: CreateUserInput): Promise<User
   });
 }
 
-export async function listUsers(ctx: Ctx, query: { unit?: string; limit: number; cursor?: string }): Promise<{ items: UserView[]; nextCursor: string | null }> {
+export async function listUsers(ctx: Ctx, query: { unit?: string; limit: number; cursor?: string }): Promise<Page<UserView>> {
   authorize(ctx, 'user.read');
   return read(async () => {
     // An operator lists the users of its subtree (the admin and auditors everyone).
@@ -71,8 +72,7 @@ export async function listUsers(ctx: Ctx, query: { unit?: string; limit: number;
     if (query.unit) conditions.push(eq(users.unitCode, query.unit));
     if (query.cursor) conditions.push(gt(users.username, query.cursor));
     const found = await ctx.db.select().from(users).where(and(...conditions)).orderBy(asc(users.username)).limit(query.limit + 1);
-    const page = found.slice(0, query.limit);
-    return { items: page.map(userView), nextCursor: found.length > query.limit ? page[page.length - 1].username : null };
+    return keysetPage(found, query.limit, (last) => last.username, (page) => page.map(userView));
   });
 }
 

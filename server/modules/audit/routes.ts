@@ -6,7 +6,7 @@ import { listAudit, verifyAudit } from './service.js';
 
 const tags = ['audit'];
 
-const entry = z
+const auditEntrySchema = z
   .object({
     id: z.string(),
     at: z.string(),
@@ -21,7 +21,7 @@ const entry = z
   })
   .openapi('AuditEntry');
 
-const verification = z
+const verificationSchema = z
   .object({
     ok: z.boolean(),
     entries: z.number().int(),
@@ -60,7 +60,7 @@ export const auditRoutes = router()
           })
           .strict(),
       },
-      responses: { 200: jsonResponse(listOf(entry)), ...errorResponses },
+      responses: { 200: jsonResponse(listOf(auditEntrySchema)), ...errorResponses },
     }),
     async (c) => c.json(await listAudit(ctxOf(c), c.req.valid('query')), 200),
   )
@@ -71,7 +71,7 @@ export const auditRoutes = router()
       tags,
       security,
       summary: 'check the sealed chain against the entries and the anchors outside the database',
-      responses: { 200: jsonResponse(verification), ...errorResponses },
+      responses: { 200: jsonResponse(verificationSchema), ...errorResponses },
     }),
     async (c) => c.json(await verifyAudit(ctxOf(c)), 200),
   );

@@ -53,7 +53,7 @@ export const listUnitsQuery = z
   .strict();
 export type ListUnitsQuery = z.infer<typeof listUnitsQuery>;
 
-export const unitView = z
+export const unitSchema = z
   .object({
     code: z.string(),
     name: z.string(),
@@ -66,4 +66,4 @@ export const unitView = z
     channels: z.record(z.string(), z.string()),
   })
   .openapi('Unit');
-export type UnitView = z.infer<typeof unitView>;
+export type UnitView = z.infer<typeof unitSchema>;

@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, isNotNull, isNull, like, or, sql } from 'drizzle-orm';
 import { mutate, read, type Ctx } from '../../context.js';
 import type { Executor } from '../../db/client.js';
+import { keysetPage, type Page } from '../../http/paging.js';
 import { invalid, notFound, ruleViolation } from '../../http/problem.js';
 import { authorize } from '../access/authorize.js';
 import { unitInScope, unitReadable } from '../access/scope.js';
@@ -61,7 +62,7 @@ export async function getUnit(ctx: Ctx, code: string): Promise<UnitView> {
   });
 }
 
-export async function listUnits(ctx: Ctx, query: ListUnitsQuery): Promise<{ items: UnitView[]; nextCursor: string | null }> {
+export async function listUnits(ctx: Ctx, query: ListUnitsQuery): Promise<Page<UnitView>> {
   authorize(ctx, 'unit.read');
   return read(async () => {
     const conditions = [unitListed(ctx)];
@@ -80,8 +81,7 @@ export async function listUnits(ctx: Ctx, query: ListUnitsQuery): Promise<{ item
       .where(and(...conditions))
       .orderBy(asc(units.code))
       .limit(query.limit + 1);
-    const page = found.slice(0, query.limit);
-    return { items: page.map(unitView), nextCursor: found.length > query.limit ? page[page.length - 1].code : null };
+    return keysetPage(found, query.limit, (last) => last.code, (page) => page.map(unitView));
   });
 }
 

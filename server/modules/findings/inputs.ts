@@ -23,7 +23,7 @@ export const resolveFindingInput = z
   .openapi('ResolveFinding');
 export type ResolveFindingInput = z.infer<typeof resolveFindingInput>;
 
-export const findingView = z
+export const findingSchema = z
   .object({
     id: z.string(),
     device: z.string(),
@@ -39,4 +39,4 @@ export const findingView = z
     resolution: z.string().nullable(),
   })
   .openapi('Finding');
-export type FindingView = z.infer<typeof findingView>;
+export type FindingView = z.infer<typeof findingSchema>;

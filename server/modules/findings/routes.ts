@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { ctxOf } from '../../http/middleware.js';
 import { errorResponses, jsonBody, jsonResponse, listOf, router, security } from '../../http/openapi.js';
 import { idParam } from '../../http/params.js';
-import { findingView, listFindingsQuery, resolveFindingInput } from './inputs.js';
+import { findingSchema, listFindingsQuery, resolveFindingInput } from './inputs.js';
 import { listFindings, resolveFinding } from './service.js';
 
 const tags = ['findings'];
@@ -16,7 +16,7 @@ export const findingRoutes = router()
       security,
       summary: 'what agents and the server found wrong with devices, newest first',
       request: { query: listFindingsQuery },
-      responses: { 200: jsonResponse(listOf(findingView)), ...errorResponses },
+      responses: { 200: jsonResponse(listOf(findingSchema)), ...errorResponses },
     }),
     async (c) => c.json(await listFindings(ctxOf(c), c.req.valid('query')), 200),
   )
@@ -28,7 +28,7 @@ export const findingRoutes = router()
       security,
       summary: 'close a finding with what was done (operators of the device owner’s subtree)',
       request: { params: idParam, ...jsonBody(resolveFindingInput) },
-      responses: { 200: jsonResponse(findingView), ...errorResponses },
+      responses: { 200: jsonResponse(findingSchema), ...errorResponses },
     }),
     async (c) => c.json(await resolveFinding(ctxOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
   );

@@ -1,6 +1,7 @@
 import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { mutate, read, type Audit, type Ctx } from '../../context.js';
 import { rows, type Executor, type Tx } from '../../db/client.js';
+import { keysetPage, type Page } from '../../http/paging.js';
 import { conflict, notFound } from '../../http/problem.js';
 import { authorize } from '../access/authorize.js';
 import { units } from '../divisions/schema.js';
@@ -98,7 +99,7 @@ export async function resolveFindingAutomatically(
   return view;
 }
 
-export async function listFindings(ctx: Ctx, query: ListFindingsQuery): Promise<{ items: FindingView[]; nextCursor: string | null }> {
+export async function listFindings(ctx: Ctx, query: ListFindingsQuery): Promise<Page<FindingView>> {
   authorize(ctx, 'finding.read');
   return read(async () => {
     // The findings of the devices the caller reads (devices is joined: the condition applies to it).
@@ -114,11 +115,7 @@ export async function listFindings(ctx: Ctx, query: ListFindingsQuery): Promise<
       .where(and(...conditions))
       .orderBy(desc(findings.id))
       .limit(query.limit + 1);
-    const page = found.slice(0, query.limit);
-    return {
-      items: page.map((r) => findingView(r.finding, r.hostname)),
-      nextCursor: found.length > query.limit ? String(page[page.length - 1].finding.id) : null,
-    };
+    return keysetPage(found, query.limit, (last) => String(last.finding.id), (page) => page.map((r) => findingView(r.finding, r.hostname)));
   });
 }
 

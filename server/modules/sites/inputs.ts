@@ -35,10 +35,10 @@ export const listRoomsQuery = z
   .strict();
 export type ListRoomsQuery = z.infer<typeof listRoomsQuery>;
 
-export const roomView = z
+export const roomSchema = z
   .object({ id: z.string(), name: z.string(), unit: z.string(), unitName: z.string(), address: z.string(), createdAt: z.string(), updatedAt: z.string() })
   .openapi('Room');
-export type RoomView = z.infer<typeof roomView>;
+export type RoomView = z.infer<typeof roomSchema>;
 
 // ---- devices -------------------------------------------------------------------------
 
@@ -183,12 +183,12 @@ export const listDevicesQuery = z
   .strict();
 export type ListDevicesQuery = z.infer<typeof listDevicesQuery>;
 
-export const warningView = z.object({ code: z.string(), field: z.string(), message: z.string() }).openapi('Warning');
-export type Warning = z.infer<typeof warningView>;
+export const warningSchema = z.object({ code: z.string(), field: z.string(), message: z.string() }).openapi('Warning');
+export type Warning = z.infer<typeof warningSchema>;
 
-export const interfaceView = z.object({ id: z.string(), name: z.string(), address: z.string().nullable() }).openapi('DeviceInterface');
+export const interfaceSchema = z.object({ id: z.string(), name: z.string(), address: z.string().nullable() }).openapi('DeviceInterface');
 
-export const deviceView = z
+export const deviceSchema = z
   .object({
     id: z.string(),
     hostname: z.string(),
@@ -202,7 +202,7 @@ export const deviceView = z
     mgmtAddressId: z.string().nullable().openapi({ description: 'the IPAM address record, when the management address is registered' }),
     ownerUnit: z.string(),
     responsible: z.object({ name: z.string(), phone: z.string() }),
-    interfaces: z.array(interfaceView),
+    interfaces: z.array(interfaceSchema),
     snmp: z
       .object({ agent: z.string().nullable(), version: z.enum(['2c', '3']).nullable(), port: z.number(), credentials: z.object({ configured: z.boolean() }) })
       .nullable(),
@@ -217,10 +217,10 @@ export const deviceView = z
       .nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
-    warnings: z.array(warningView).optional().openapi({ description: 'on writes: what the registry could not match (unregistered addresses)' }),
+    warnings: z.array(warningSchema).optional().openapi({ description: 'on writes: what the registry could not match (unregistered addresses)' }),
   })
   .openapi('Device');
-export type DeviceView = z.infer<typeof deviceView>;
+export type DeviceView = z.infer<typeof deviceSchema>;
 
 // ---- links ---------------------------------------------------------------------------
 
@@ -264,7 +264,7 @@ export const listLinksQuery = z
   .strict();
 export type ListLinksQuery = z.infer<typeof listLinksQuery>;
 
-export const linkView = z
+export const linkSchema = z
   .object({
     id: z.string(),
     name: z.string(),
@@ -282,7 +282,7 @@ export const linkView = z
     updatedAt: z.string(),
   })
   .openapi('Link');
-export type LinkView = z.infer<typeof linkView>;
+export type LinkView = z.infer<typeof linkSchema>;
 
 // ---- agent targets -------------------------------------------------------------------
 
@@ -301,7 +301,7 @@ export const targetsQuery = z
   .strict();
 export type TargetsQuery = z.infer<typeof targetsQuery>;
 
-const snmpCredentialsView = z
+const snmpCredentialsSchema = z
   .object({
     version: z.enum(['2c', '3']),
     port: z.number(),
@@ -314,7 +314,7 @@ const snmpCredentialsView = z
   })
   .openapi('SnmpTarget');
 
-const sshCredentialsView = z
+const sshCredentialsSchema = z
   .object({
     port: z.number(),
     username: z.string().nullable(),
@@ -325,7 +325,7 @@ const sshCredentialsView = z
   })
   .openapi('SshTarget');
 
-export const targetView = z
+export const targetSchema = z
   .object({
     id: z.string(),
     hostname: z.string(),
@@ -344,19 +344,19 @@ export const targetView = z
         link: z.object({ id: z.string(), end: z.enum(['a', 'z']), capacityMbps: z.number() }).nullable(),
       }),
     ),
-    snmp: snmpCredentialsView.nullable().optional(),
-    ssh: sshCredentialsView.nullable().optional(),
+    snmp: snmpCredentialsSchema.nullable().optional(),
+    ssh: sshCredentialsSchema.nullable().optional(),
   })
   .openapi('AgentTarget');
-export type TargetView = z.infer<typeof targetView>;
+export type TargetView = z.infer<typeof targetSchema>;
 
-export const targetsView = z
+export const targetsSchema = z
   .object({
     agent: z.string(),
     method: z.enum(['snmp', 'ssh']).nullable(),
     leaseExpiresAt: z.string().nullable(),
-    items: z.array(targetView),
+    items: z.array(targetSchema),
     nextCursor: z.null(),
   })
   .openapi('AgentTargets');
-export type TargetsView = z.infer<typeof targetsView>;
+export type TargetsView = z.infer<typeof targetsSchema>;

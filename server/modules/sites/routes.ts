@@ -6,14 +6,14 @@ import {
   createDeviceInput,
   createLinkInput,
   createRoomInput,
-  deviceView,
-  linkView,
+  deviceSchema,
+  linkSchema,
   listDevicesQuery,
   listLinksQuery,
   listRoomsQuery,
-  roomView,
+  roomSchema,
   targetsQuery,
-  targetsView,
+  targetsSchema,
   updateDeviceInput,
   updateLinkInput,
   updateRoomInput,
@@ -28,7 +28,7 @@ const deleted = { 204: { description: 'deleted' }, ...errorResponses };
 export const siteRoutes = router()
   // rooms
   .openapi(
-    createRoute({ method: 'get', path: '/rooms', tags: ['sites'], security, request: { query: listRoomsQuery }, responses: { 200: jsonResponse(listOf(roomView)), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/rooms', tags: ['sites'], security, request: { query: listRoomsQuery }, responses: { 200: jsonResponse(listOf(roomSchema)), ...errorResponses } }),
     async (c) => c.json(await listRooms(ctxOf(c), c.req.valid('query')), 200),
   )
   .openapi(
@@ -39,12 +39,12 @@ export const siteRoutes = router()
       security,
       summary: 'register a node machine room (节点机房) of a region, city or county division',
       request: jsonBody(createRoomInput),
-      responses: { 201: jsonResponse(roomView, 'created'), ...errorResponses },
+      responses: { 201: jsonResponse(roomSchema, 'created'), ...errorResponses },
     }),
     async (c) => c.json(await createRoom(ctxOf(c), c.req.valid('json')), 201),
   )
   .openapi(
-    createRoute({ method: 'get', path: '/rooms/{id}', tags: ['sites'], security, request: { params: idParam }, responses: { 200: jsonResponse(roomView), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/rooms/{id}', tags: ['sites'], security, request: { params: idParam }, responses: { 200: jsonResponse(roomSchema), ...errorResponses } }),
     async (c) => c.json(await getRoom(ctxOf(c), c.req.valid('param').id), 200),
   )
   .openapi(
@@ -54,7 +54,7 @@ export const siteRoutes = router()
       tags: ['sites'],
       security,
       request: { params: idParam, ...jsonBody(updateRoomInput) },
-      responses: { 200: jsonResponse(roomView), ...errorResponses },
+      responses: { 200: jsonResponse(roomSchema), ...errorResponses },
     }),
     async (c) => c.json(await updateRoom(ctxOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
   )
@@ -67,7 +67,7 @@ export const siteRoutes = router()
   )
   // devices
   .openapi(
-    createRoute({ method: 'get', path: '/devices', tags: ['sites'], security, request: { query: listDevicesQuery }, responses: { 200: jsonResponse(listOf(deviceView)), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/devices', tags: ['sites'], security, request: { query: listDevicesQuery }, responses: { 200: jsonResponse(listOf(deviceSchema)), ...errorResponses } }),
     async (c) => c.json(await listDevices(ctxOf(c), c.req.valid('query')), 200),
   )
   .openapi(
@@ -78,12 +78,12 @@ export const siteRoutes = router()
       security,
       summary: 'register a device with its interfaces; credentials are write-only',
       request: jsonBody(createDeviceInput),
-      responses: { 201: jsonResponse(deviceView, 'created (with warnings for addresses the registry does not know)'), ...errorResponses },
+      responses: { 201: jsonResponse(deviceSchema, 'created (with warnings for addresses the registry does not know)'), ...errorResponses },
     }),
     async (c) => c.json(await createDevice(ctxOf(c), c.req.valid('json')), 201),
   )
   .openapi(
-    createRoute({ method: 'get', path: '/devices/{id}', tags: ['sites'], security, request: { params: idParam }, responses: { 200: jsonResponse(deviceView), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/devices/{id}', tags: ['sites'], security, request: { params: idParam }, responses: { 200: jsonResponse(deviceSchema), ...errorResponses } }),
     async (c) => c.json(await getDevice(ctxOf(c), c.req.valid('param').id), 200),
   )
   .openapi(
@@ -94,7 +94,7 @@ export const siteRoutes = router()
       security,
       summary: 'change a device; `interfaces` is the complete set; credential fields replace the stored credential',
       request: { params: idParam, ...jsonBody(updateDeviceInput) },
-      responses: { 200: jsonResponse(deviceView), ...errorResponses },
+      responses: { 200: jsonResponse(deviceSchema), ...errorResponses },
     }),
     async (c) => c.json(await updateDevice(ctxOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
   )
@@ -107,7 +107,7 @@ export const siteRoutes = router()
   )
   // links
   .openapi(
-    createRoute({ method: 'get', path: '/links', tags: ['sites'], security, request: { query: listLinksQuery }, responses: { 200: jsonResponse(listOf(linkView)), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/links', tags: ['sites'], security, request: { query: listLinksQuery }, responses: { 200: jsonResponse(listOf(linkSchema)), ...errorResponses } }),
     async (c) => c.json(await listLinks(ctxOf(c), c.req.valid('query')), 200),
   )
   .openapi(
@@ -118,12 +118,12 @@ export const siteRoutes = router()
       security,
       summary: 'register a link between two devices’ interfaces; A is the upper-level end',
       request: jsonBody(createLinkInput),
-      responses: { 201: jsonResponse(linkView, 'created'), ...errorResponses },
+      responses: { 201: jsonResponse(linkSchema, 'created'), ...errorResponses },
     }),
     async (c) => c.json(await createLink(ctxOf(c), c.req.valid('json')), 201),
   )
   .openapi(
-    createRoute({ method: 'get', path: '/links/{id}', tags: ['sites'], security, request: { params: idParam }, responses: { 200: jsonResponse(linkView), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/links/{id}', tags: ['sites'], security, request: { params: idParam }, responses: { 200: jsonResponse(linkSchema), ...errorResponses } }),
     async (c) => c.json(await getLink(ctxOf(c), c.req.valid('param').id), 200),
   )
   .openapi(
@@ -134,7 +134,7 @@ export const siteRoutes = router()
       security,
       summary: 'change a link; raising capacityMbps fulfils an approved expansion',
       request: { params: idParam, ...jsonBody(updateLinkInput) },
-      responses: { 200: jsonResponse(linkView), ...errorResponses },
+      responses: { 200: jsonResponse(linkSchema), ...errorResponses },
     }),
     async (c) => c.json(await updateLink(ctxOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
   )
@@ -154,7 +154,7 @@ export const siteRoutes = router()
       security,
       summary: 'for role agent: its devices, interfaces to read and the credentials of its own method; audited',
       request: { query: targetsQuery },
-      responses: { 200: jsonResponse(targetsView), ...errorResponses },
+      responses: { 200: jsonResponse(targetsSchema), ...errorResponses },
     }),
     async (c) => c.json(await agentTargets(ctxOf(c), c.req.valid('query')), 200),
   );

@@ -1,6 +1,7 @@
 import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
 import { mutate, read, type Ctx } from '../../context.js';
 import type { Executor } from '../../db/client.js';
+import { keysetPage, type Page } from '../../http/paging.js';
 import { conflict, notFound } from '../../http/problem.js';
 import { authorize } from '../access/authorize.js';
 import { readScope, unitCodeIn } from '../access/scope.js';
@@ -55,7 +56,7 @@ function expansionReadable(ctx: Ctx): SQL | undefined {
   return scope.kind === 'subtree' ? or(ofLink, unitCodeIn(scope, expansionRequests.unitCode)) : ofLink;
 }
 
-export async function listExpansionRequests(ctx: Ctx, query: ListExpansionQuery): Promise<{ items: ExpansionRequestView[]; nextCursor: string | null }> {
+export async function listExpansionRequests(ctx: Ctx, query: ListExpansionQuery): Promise<Page<ExpansionRequestView>> {
   authorize(ctx, 'expansion.read');
   return read(async () => {
     const conditions = [expansionReadable(ctx)];
@@ -70,11 +71,12 @@ export async function listExpansionRequests(ctx: Ctx, query: ListExpansionQuery)
       .where(and(...conditions))
       .orderBy(desc(expansionRequests.id))
       .limit(query.limit + 1);
-    const page = found.slice(0, query.limit);
-    return {
-      items: page.map((f) => expansionView(f.request, { name: f.linkName, capacityMbps: f.capacityMbps }, f.status)),
-      nextCursor: found.length > query.limit ? String(page[page.length - 1].request.id) : null,
-    };
+    return keysetPage(
+      found,
+      query.limit,
+      (last) => String(last.request.id),
+      (page) => page.map((f) => expansionView(f.request, { name: f.linkName, capacityMbps: f.capacityMbps }, f.status)),
+    );
   });
 }
 

@@ -2,6 +2,7 @@ import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
 import { mutate, read, type Audit, type Ctx } from '../../context.js';
 import { rows, type Tx } from '../../db/client.js';
 import { jsonIds, jsonRows } from '../../db/json-rows.js';
+import { keysetPage, type Page } from '../../http/paging.js';
 import { authorize } from '../access/authorize.js';
 import { readScope, unitCodeIn } from '../access/scope.js';
 import { devices, links } from '../sites/schema.js';
@@ -242,7 +243,7 @@ function incidentReadable(ctx: Ctx): SQL | undefined {
   return or(ofDevice, ofLink, unitCodeIn(scope, incidents.reportedTo), unitCodeIn(scope, incidents.payingUnitCode));
 }
 
-export async function listIncidents(ctx: Ctx, query: ListIncidentsQuery): Promise<{ items: IncidentView[]; nextCursor: string | null }> {
+export async function listIncidents(ctx: Ctx, query: ListIncidentsQuery): Promise<Page<IncidentView>> {
   authorize(ctx, 'incident.read');
   return read(async () => {
     const conditions = [incidentReadable(ctx)];
@@ -256,7 +257,6 @@ export async function listIncidents(ctx: Ctx, query: ListIncidentsQuery): Promis
       .where(and(...conditions))
       .orderBy(desc(incidents.id))
       .limit(query.limit + 1);
-    const page = found.slice(0, query.limit);
-    return { items: page.map(incidentView), nextCursor: found.length > query.limit ? String(page[page.length - 1].id) : null };
+    return keysetPage(found, query.limit, (last) => String(last.id), (page) => page.map(incidentView));
   });
 }

@@ -2,7 +2,7 @@ import { and, eq, gte, lte, sql } from 'drizzle-orm';
 import { mutate, read, type Ctx } from '../../context.js';
 import { rows } from '../../db/client.js';
 import { jsonIds, jsonRows } from '../../db/json-rows.js';
-import { cursorParts, decodeCursor, encodeCursor } from '../../http/paging.js';
+import { cursorParts, decodeCursor, encodeCursor, keysetPage, type Page } from '../../http/paging.js';
 import { forbidden, invalid, notFound, Problem } from '../../http/problem.js';
 import { authorize } from '../access/authorize.js';
 import { deviceInterfaces, devices } from '../sites/schema.js';
@@ -185,7 +185,7 @@ function readingView(row: typeof readings.$inferSelect, deviceId: number, ifName
 }
 
 /** The raw readings of a device (or one interface), oldest first; the cursor is the last `at|interface` seen. */
-export async function listReadings(ctx: Ctx, query: ListReadingsQuery): Promise<{ items: ReadingView[]; nextCursor: string | null }> {
+export async function listReadings(ctx: Ctx, query: ListReadingsQuery): Promise<Page<ReadingView>> {
   authorize(ctx, 'reading.read');
   return read(async () => {
     const deviceId = Number(query.device);
@@ -211,11 +211,11 @@ export async function listReadings(ctx: Ctx, query: ListReadingsQuery): Promise<
       .where(and(...conditions))
       .orderBy(readings.at, readings.interfaceId)
       .limit(query.limit + 1);
-    const page = found.slice(0, query.limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((r) => readingView(r.reading, deviceId, r.ifName)),
-      nextCursor: found.length > query.limit ? encodeCursor(last.reading.at, last.reading.interfaceId) : null,
-    };
+    return keysetPage(
+      found,
+      query.limit,
+      (last) => encodeCursor(last.reading.at, last.reading.interfaceId),
+      (page) => page.map((r) => readingView(r.reading, deviceId, r.ifName)),
+    );
   });
 }

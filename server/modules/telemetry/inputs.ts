@@ -47,14 +47,14 @@ export const readingBatchInput = z
   .openapi('ReadingBatch');
 export type ReadingBatchInput = z.infer<typeof readingBatchInput>;
 
-export const readingBatchResult = z
+export const readingBatchResultSchema = z
   .object({
     received: z.number().int(),
     accepted: z.number().int().openapi({ description: 'readings new to the registry' }),
     duplicates: z.number().int().openapi({ description: 'readings it already had (a replayed batch): changed nothing' }),
   })
   .openapi('ReadingBatchResult');
-export type ReadingBatchResult = z.infer<typeof readingBatchResult>;
+export type ReadingBatchResult = z.infer<typeof readingBatchResultSchema>;
 
 const page = {
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -73,7 +73,7 @@ export const listReadingsQuery = z
   .strict();
 export type ListReadingsQuery = z.infer<typeof listReadingsQuery>;
 
-export const readingView = z
+export const readingSchema = z
   .object({
     device: z.string(),
     ifName: z.string(),
@@ -87,7 +87,7 @@ export const readingView = z
     receivedAt: z.string(),
   })
   .openapi('StoredReading');
-export type ReadingView = z.infer<typeof readingView>;
+export type ReadingView = z.infer<typeof readingSchema>;
 
 export const utilizationQuery = z
   .object({
@@ -97,7 +97,7 @@ export const utilizationQuery = z
   .strict();
 export type UtilizationQuery = z.infer<typeof utilizationQuery>;
 
-export const utilizationView = z
+export const utilizationSchema = z
   .object({
     link: z.string(),
     capacityMbps: z.number(),
@@ -122,7 +122,7 @@ export const utilizationView = z
     spikes: z.number().int().openapi({ description: 'intervals dropped because their rate exceeded the capacity' }),
   })
   .openapi('LinkUtilization');
-export type UtilizationView = z.infer<typeof utilizationView>;
+export type UtilizationView = z.infer<typeof utilizationSchema>;
 
 // ---- expansion policy -----------------------------------------------------------------
 
@@ -150,7 +150,7 @@ export const expansionPolicyInput = z
   .openapi('ExpansionPolicy');
 export type ExpansionPolicyInput = z.infer<typeof expansionPolicyInput>;
 
-export const expansionPolicyView = z
+export const expansionPolicySchema = z
   .object({
     percentile: z.number(),
     thresholdPercent: z.number(),
@@ -161,9 +161,9 @@ export const expansionPolicyView = z
     updatedAt: z.string().nullable(),
   })
   .openapi('ExpansionPolicyView');
-export type ExpansionPolicyView = z.infer<typeof expansionPolicyView>;
+export type ExpansionPolicyView = z.infer<typeof expansionPolicySchema>;
 
-export const evaluationView = z
+export const evaluationSchema = z
   .object({
     evaluatedAt: z.string(),
     linksJudged: z.number().int(),
@@ -174,7 +174,7 @@ export const evaluationView = z
     rolledUp: z.object({ interfaces: z.number().int(), buckets: z.number().int() }),
   })
   .openapi('ExpansionEvaluation');
-export type EvaluationView = z.infer<typeof evaluationView>;
+export type EvaluationView = z.infer<typeof evaluationSchema>;
 
 // ---- expansion requests ---------------------------------------------------------------
 
@@ -191,7 +191,7 @@ export const listExpansionQuery = z
   .strict();
 export type ListExpansionQuery = z.infer<typeof listExpansionQuery>;
 
-export const evidenceView = z
+export const evidenceSchema = z
   .object({
     p95In: z.number().openapi({ description: 'the policy percentile of inbound utilization (into the A end), % of current capacity' }),
     p95Out: z.number(),
@@ -206,14 +206,14 @@ export const evidenceView = z
     samples: z.number().int(),
   })
   .openapi('ExpansionEvidence');
-export type EvidenceView = z.infer<typeof evidenceView>;
+export type EvidenceView = z.infer<typeof evidenceSchema>;
 
-export const expansionRequestView = z
+export const expansionRequestSchema = z
   .object({
     id: z.string(),
     link: z.string(),
     linkName: z.string().nullable(),
-    evidence: evidenceView,
+    evidence: evidenceSchema,
     currentMbps: z.number(),
     recommendedMbps: z.number(),
     linkCapacityMbps: z.number().nullable().openapi({ description: 'the capacity registered now' }),
@@ -227,7 +227,7 @@ export const expansionRequestView = z
     fulfilledAt: z.string().nullable(),
   })
   .openapi('ExpansionRequest');
-export type ExpansionRequestView = z.infer<typeof expansionRequestView>;
+export type ExpansionRequestView = z.infer<typeof expansionRequestSchema>;
 
 export const decisionInput = z
   .object({
@@ -251,7 +251,7 @@ export const listIncidentsQuery = z
   .strict();
 export type ListIncidentsQuery = z.infer<typeof listIncidentsQuery>;
 
-export const incidentView = z
+export const incidentSchema = z
   .object({
     id: z.string(),
     kind: z.enum(['link_down', 'device_down']),
@@ -267,4 +267,4 @@ export const incidentView = z
     status: z.enum(['open', 'resolved']),
   })
   .openapi('Incident');
-export type IncidentView = z.infer<typeof incidentView>;
+export type IncidentView = z.infer<typeof incidentSchema>;

@@ -7,19 +7,19 @@ import { listIncidents } from './incidents.js';
 import { listReadings, postReadings } from './ingest.js';
 import {
   decisionInput,
-  evaluationView,
+  evaluationSchema,
   expansionPolicyInput,
-  expansionPolicyView,
-  expansionRequestView,
-  incidentView,
+  expansionPolicySchema,
+  expansionRequestSchema,
+  incidentSchema,
   listExpansionQuery,
   listIncidentsQuery,
   listReadingsQuery,
   readingBatchInput,
-  readingBatchResult,
-  readingView,
+  readingBatchResultSchema,
+  readingSchema,
   utilizationQuery,
-  utilizationView,
+  utilizationSchema,
 } from './inputs.js';
 import { evaluateExpansion, getExpansionPolicy, putExpansionPolicy } from './policy.js';
 import { getUtilization } from './utilization.js';
@@ -34,7 +34,7 @@ export const telemetryRoutes = router()
       summary: 'a batch of raw interface counters from an agent (≤ 10,000; idempotent per device, ifName, at)',
       description: 'Incidents the readings cause exist when this answers. An agent may post only for the devices assigned to it for SNMP.',
       request: jsonBody(readingBatchInput),
-      responses: { 200: jsonResponse(readingBatchResult), ...errorResponses },
+      responses: { 200: jsonResponse(readingBatchResultSchema), ...errorResponses },
     }),
     async (c) => c.json(await postReadings(ctxOf(c), c.req.valid('json')), 200),
   )
@@ -46,7 +46,7 @@ export const telemetryRoutes = router()
       security,
       summary: 'the raw readings of a device as stored, oldest first',
       request: { query: listReadingsQuery },
-      responses: { 200: jsonResponse(listOf(readingView)), ...errorResponses },
+      responses: { 200: jsonResponse(listOf(readingSchema)), ...errorResponses },
     }),
     async (c) => c.json(await listReadings(ctxOf(c), c.req.valid('query')), 200),
   )
@@ -58,7 +58,7 @@ export const telemetryRoutes = router()
       security,
       summary: '5-minute utilization of a link at its A end (in = into A), with p95 and peak',
       request: { params: idParam, query: utilizationQuery },
-      responses: { 200: jsonResponse(utilizationView), ...errorResponses },
+      responses: { 200: jsonResponse(utilizationSchema), ...errorResponses },
     }),
     async (c) => c.json(await getUtilization(ctxOf(c), c.req.valid('param').id, c.req.valid('query')), 200),
   )
@@ -69,7 +69,7 @@ export const telemetryRoutes = router()
       tags: ['expansion'],
       security,
       summary: 'the bandwidth expansion policy',
-      responses: { 200: jsonResponse(expansionPolicyView), ...errorResponses },
+      responses: { 200: jsonResponse(expansionPolicySchema), ...errorResponses },
     }),
     async (c) => c.json(await getExpansionPolicy(ctxOf(c)), 200),
   )
@@ -81,7 +81,7 @@ export const telemetryRoutes = router()
       security,
       summary: 'replace the expansion policy (admin)',
       request: jsonBody(expansionPolicyInput),
-      responses: { 200: jsonResponse(expansionPolicyView), ...errorResponses },
+      responses: { 200: jsonResponse(expansionPolicySchema), ...errorResponses },
     }),
     async (c) => c.json(await putExpansionPolicy(ctxOf(c), c.req.valid('json')), 200),
   )
@@ -92,7 +92,7 @@ export const telemetryRoutes = router()
       tags: ['expansion'],
       security,
       summary: 'roll up every accepted reading, then evaluate the policy now (it also runs every 5 minutes)',
-      responses: { 200: jsonResponse(evaluationView), ...errorResponses },
+      responses: { 200: jsonResponse(evaluationSchema), ...errorResponses },
     }),
     async (c) => c.json((await evaluateExpansion(ctxOf(c), { wait: true, summaryAudit: true }))!, 200),
   )
@@ -104,7 +104,7 @@ export const telemetryRoutes = router()
       security,
       summary: 'expansion requests (扩容申请) raised by the policy, newest first',
       request: { query: listExpansionQuery },
-      responses: { 200: jsonResponse(listOf(expansionRequestView)), ...errorResponses },
+      responses: { 200: jsonResponse(listOf(expansionRequestSchema)), ...errorResponses },
     }),
     async (c) => c.json(await listExpansionRequests(ctxOf(c), c.req.valid('query')), 200),
   )
@@ -116,7 +116,7 @@ export const telemetryRoutes = router()
       security,
       summary: 'the paying unit approves or rejects, with its opinion',
       request: { params: idParam, ...jsonBody(decisionInput) },
-      responses: { 200: jsonResponse(expansionRequestView), ...errorResponses },
+      responses: { 200: jsonResponse(expansionRequestSchema), ...errorResponses },
     }),
     async (c) => c.json(await decideExpansion(ctxOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
   )
@@ -128,7 +128,7 @@ export const telemetryRoutes = router()
       security,
       summary: 'links and devices down, reported to the upper-level O&M unit (article 20), newest first',
       request: { query: listIncidentsQuery },
-      responses: { 200: jsonResponse(listOf(incidentView)), ...errorResponses },
+      responses: { 200: jsonResponse(listOf(incidentSchema)), ...errorResponses },
     }),
     async (c) => c.json(await listIncidents(ctxOf(c), c.req.valid('query')), 200),
   );

@@ -50,7 +50,7 @@ export type ListWebhooksQuery = z.infer<typeof listWebhooksQuery>;
 export const listDeliveriesQuery = z.object({ status: z.enum(['pending', 'delivered', 'failed']).optional(), ...page }).strict();
 export type ListDeliveriesQuery = z.infer<typeof listDeliveriesQuery>;
 
-export const webhookView = z
+export const webhookSchema = z
   .object({
     id: z.string(),
     unit: z.string(),
@@ -62,9 +62,9 @@ export const webhookView = z
     updatedAt: z.string(),
   })
   .openapi('Webhook');
-export type WebhookView = z.infer<typeof webhookView>;
+export type WebhookView = z.infer<typeof webhookSchema>;
 
-export const deliveryView = z
+export const deliverySchema = z
   .object({
     id: z.string(),
     eventId: z.string(),
@@ -85,4 +85,4 @@ export const deliveryView = z
     ),
   })
   .openapi('WebhookDelivery');
-export type DeliveryView = z.infer<typeof deliveryView>;
+export type DeliveryView = z.infer<typeof deliverySchema>;

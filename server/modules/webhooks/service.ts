@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, gt, inArray, lt, type SQL } from 'drizzle-orm';
 import { mutate, read, type Ctx } from '../../context.js';
 import { nextSerialId, type Executor } from '../../db/client.js';
+import { keysetPage, type Page } from '../../http/paging.js';
 import { invalid, notFound } from '../../http/problem.js';
 import { assertRole, authorize } from '../access/authorize.js';
 import { unitInScope } from '../access/scope.js';
@@ -89,7 +90,7 @@ export async function getWebhook(ctx: Ctx, id: string): Promise<WebhookView> {
   return read(async () => webhookView(await loadReadableWebhook(ctx, id)));
 }
 
-export async function listWebhooks(ctx: Ctx, query: ListWebhooksQuery): Promise<{ items: WebhookView[]; nextCursor: string | null }> {
+export async function listWebhooks(ctx: Ctx, query: ListWebhooksQuery): Promise<Page<WebhookView>> {
   authorize(ctx, 'webhook.read');
   return read(async () => {
     // Outside one's subtree a webhook is not even listed (a unit outside it lists nothing).
@@ -102,8 +103,7 @@ export async function listWebhooks(ctx: Ctx, query: ListWebhooksQuery): Promise<
       .where(and(...conditions))
       .orderBy(asc(webhooks.id))
       .limit(query.limit + 1);
-    const page = found.slice(0, query.limit);
-    return { items: page.map(webhookView), nextCursor: found.length > query.limit ? String(page[page.length - 1].id) : null };
+    return keysetPage(found, query.limit, (last) => String(last.id), (page) => page.map(webhookView));
   });
 }
 
@@ -152,7 +152,7 @@ export async function deleteWebhook(ctx: Ctx, id: string): Promise<void> {
 }
 
 /** The delivery log, newest first, each delivery with all its attempts. */
-export async function listDeliveries(ctx: Ctx, id: string, query: ListDeliveriesQuery): Promise<{ items: DeliveryView[]; nextCursor: string | null }> {
+export async function listDeliveries(ctx: Ctx, id: string, query: ListDeliveriesQuery): Promise<Page<DeliveryView>> {
   authorize(ctx, 'webhook.read');
   return read(async () => {
     const hook = await loadReadableWebhook(ctx, id);
@@ -165,37 +165,37 @@ export async function listDeliveries(ctx: Ctx, id: string, query: ListDeliveries
       .where(and(...conditions))
       .orderBy(desc(webhookDeliveries.id))
       .limit(query.limit + 1);
-    const page = found.slice(0, query.limit);
-    const attempts = page.length
-      ? await ctx.db
-          .select()
-          .from(webhookAttempts)
-          .where(
-            inArray(
-              webhookAttempts.deliveryId,
-              page.map((d) => d.id),
-            ),
-          )
-          .orderBy(asc(webhookAttempts.deliveryId), asc(webhookAttempts.attempt))
-      : [];
-    const items = page.map(
-      (d): DeliveryView => ({
-        id: String(d.id),
-        eventId: d.eventId,
-        eventType: d.eventType,
-        status: d.status,
-        attempts: d.attempts,
-        nextAttemptAt: d.status === 'pending' ? d.nextAttemptAt.toISOString() : null,
-        lastStatusCode: d.lastStatusCode,
-        lastError: d.lastError,
-        createdAt: d.createdAt.toISOString(),
-        deliveredAt: d.deliveredAt ? d.deliveredAt.toISOString() : null,
-        body: JSON.parse(d.body),
-        log: attempts
-          .filter((a) => a.deliveryId === d.id)
-          .map((a) => ({ attempt: a.attempt, at: a.at.toISOString(), statusCode: a.statusCode, error: a.error, durationMs: a.durationMs })),
-      }),
-    );
-    return { items, nextCursor: found.length > query.limit ? String(page[page.length - 1].id) : null };
+    return keysetPage(found, query.limit, (last) => String(last.id), async (page) => {
+      const attempts = page.length
+        ? await ctx.db
+            .select()
+            .from(webhookAttempts)
+            .where(
+              inArray(
+                webhookAttempts.deliveryId,
+                page.map((d) => d.id),
+              ),
+            )
+            .orderBy(asc(webhookAttempts.deliveryId), asc(webhookAttempts.attempt))
+        : [];
+      return page.map(
+        (d): DeliveryView => ({
+          id: String(d.id),
+          eventId: d.eventId,
+          eventType: d.eventType,
+          status: d.status,
+          attempts: d.attempts,
+          nextAttemptAt: d.status === 'pending' ? d.nextAttemptAt.toISOString() : null,
+          lastStatusCode: d.lastStatusCode,
+          lastError: d.lastError,
+          createdAt: d.createdAt.toISOString(),
+          deliveredAt: d.deliveredAt ? d.deliveredAt.toISOString() : null,
+          body: JSON.parse(d.body),
+          log: attempts
+            .filter((a) => a.deliveryId === d.id)
+            .map((a) => ({ attempt: a.attempt, at: a.at.toISOString(), statusCode: a.statusCode, error: a.error, durationMs: a.durationMs })),
+        }),
+      );
+    });
   });
 }

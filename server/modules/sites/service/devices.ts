@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, inArray, like, or, sql, type SQL } from 'drizzle-orm';
 import { mutate, read, type Ctx } from '../../../context.js';
 import { nextSerialId, type Executor, type Tx } from '../../../db/client.js';
+import { keysetPage, type Page } from '../../../http/paging.js';
 import { invalid, notFound, Problem, ruleViolation } from '../../../http/problem.js';
 import { AddressError, parseAddress, parseInterfaceAddress, readStoredCidr, type InterfaceAddress } from '../../../net/cidr.js';
 import { assertInScope, assertRole, authorize } from '../../access/authorize.js';
@@ -380,7 +381,7 @@ export async function getDevice(ctx: Ctx, id: string): Promise<DeviceView> {
   return read(async () => (await deviceViews(ctx.db, [await loadReadableDevice(ctx, id)]))[0]);
 }
 
-export async function listDevices(ctx: Ctx, query: ListDevicesQuery): Promise<{ items: DeviceView[]; nextCursor: string | null }> {
+export async function listDevices(ctx: Ctx, query: ListDevicesQuery): Promise<Page<DeviceView>> {
   authorize(ctx, 'device.read');
   return read(async () => {
     const conditions: (SQL | undefined)[] = [deviceReadable(ctx)];
@@ -404,8 +405,7 @@ export async function listDevices(ctx: Ctx, query: ListDevicesQuery): Promise<{ 
       .where(and(...conditions))
       .orderBy(asc(devices.id))
       .limit(query.limit + 1);
-    const page = found.slice(0, query.limit);
-    return { items: await deviceViews(ctx.db, page), nextCursor: found.length > query.limit ? String(page[page.length - 1].id) : null };
+    return keysetPage(found, query.limit, (last) => String(last.id), (page) => deviceViews(ctx.db, page));
   });
 }
 

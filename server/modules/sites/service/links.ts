@@ -2,6 +2,7 @@ import { and, asc, eq, gt, like, or, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/pg-core';
 import { mutate, read, type Ctx } from '../../../context.js';
 import type { Executor } from '../../../db/client.js';
+import { keysetPage, type Page } from '../../../http/paging.js';
 import { forbidden, notFound, ruleViolation } from '../../../http/problem.js';
 import { assertInScope, assertRole, authorize, inScope } from '../../access/authorize.js';
 import { readScope, unitCodeIn } from '../../access/scope.js';
@@ -176,7 +177,7 @@ export async function getLink(ctx: Ctx, id: string): Promise<LinkView> {
   return read(() => linkViewById(ctx.db, Number(id), linkReadable(ctx)));
 }
 
-export async function listLinks(ctx: Ctx, query: ListLinksQuery): Promise<{ items: LinkView[]; nextCursor: string | null }> {
+export async function listLinks(ctx: Ctx, query: ListLinksQuery): Promise<Page<LinkView>> {
   authorize(ctx, 'link.read');
   return read(async () => {
     const conditions: (SQL | undefined)[] = [linkReadable(ctx)];
@@ -191,8 +192,7 @@ export async function listLinks(ctx: Ctx, query: ListLinksQuery): Promise<{ item
       .where(and(...conditions))
       .orderBy(asc(links.id))
       .limit(query.limit + 1);
-    const page = found.slice(0, query.limit);
-    return { items: page.map(linkView), nextCursor: found.length > query.limit ? String(page[page.length - 1].link.id) : null };
+    return keysetPage(found, query.limit, (last) => String(last.link.id), (page) => page.map(linkView));
   });
 }
 

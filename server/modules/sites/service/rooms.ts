@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, like, type SQL } from 'drizzle-orm';
 import { mutate, read, type Ctx } from '../../../context.js';
 import type { Executor } from '../../../db/client.js';
+import { keysetPage, type Page } from '../../../http/paging.js';
 import { notFound, ruleViolation } from '../../../http/problem.js';
 import { assertInScope, assertRole, authorize } from '../../access/authorize.js';
 import { unitInScope } from '../../access/scope.js';
@@ -75,7 +76,7 @@ export async function getRoom(ctx: Ctx, id: string): Promise<RoomView> {
   });
 }
 
-export async function listRooms(ctx: Ctx, query: ListRoomsQuery): Promise<{ items: RoomView[]; nextCursor: string | null }> {
+export async function listRooms(ctx: Ctx, query: ListRoomsQuery): Promise<Page<RoomView>> {
   authorize(ctx, 'room.read');
   return read(async () => {
     const conditions: (SQL | undefined)[] = [unitInScope(ctx, rooms.unitCode)];
@@ -89,11 +90,7 @@ export async function listRooms(ctx: Ctx, query: ListRoomsQuery): Promise<{ item
       .where(and(...conditions))
       .orderBy(asc(rooms.id))
       .limit(query.limit + 1);
-    const page = found.slice(0, query.limit);
-    return {
-      items: page.map((r) => roomView(r.room, { name: r.unitName })),
-      nextCursor: found.length > query.limit ? String(page[page.length - 1].room.id) : null,
-    };
+    return keysetPage(found, query.limit, (last) => String(last.room.id), (page) => page.map((r) => roomView(r.room, { name: r.unitName })));
   });
 }
 
