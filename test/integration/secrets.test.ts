@@ -28,7 +28,7 @@ describe.each(backends)('stored secrets bound to their row on %s', (backend) => 
   beforeAll(async () => {
     t = await startTestApp(backend);
     op = await t.userToken('operator', '450100');
-    agentToken = await t.userToken('agent', '450000', agentName);
+    agentToken = await t.userToken('agent', '450100', agentName);
   });
   afterAll(async () => t?.close());
 
