@@ -430,6 +430,25 @@ describe.each(backends)('rooms, devices and links on %s', (backend) => {
       expect(back.status, back.text).toBe(200);
     });
 
+    it('links a management address only when its holder is in the subtree; another unit’s stays text, named in a warning', async () => {
+      // 10.45.1.10 is registered to a department of Nanning itself, outside Xingning's subtree.
+      const foreign = await t.call('POST', '/api/v1/devices', { token: countyOp, body: countyDevice({ mgmtAddress: registeredMgmt.address }) });
+      expect(foreign.status, foreign.text).toBe(201);
+      expect(foreign.body.mgmtAddress).toBe(registeredMgmt.address);
+      expect(foreign.body.mgmtAddressId).toBeNull();
+      expect(foreign.body.warnings).toEqual([expect.objectContaining({ code: 'mgmt_address_out_of_scope', field: 'mgmtAddress' })]);
+      expect(foreign.body.warnings[0].message).toContain(dept);
+      const patched = await t.call('PATCH', `/api/v1/devices/${foreign.body.id}`, { token: countyOp, body: { mgmtAddress: registeredMgmt.address } });
+      expect(patched.status, patched.text).toBe(200);
+      expect(patched.body.mgmtAddressId).toBeNull();
+      // Nanning's operator acts for the holder: it may link the record.
+      const byCity = await t.call('PATCH', `/api/v1/devices/${foreign.body.id}`, { token: cityOp, body: { mgmtAddress: registeredMgmt.address } });
+      expect(byCity.status, byCity.text).toBe(200);
+      expect(byCity.body.mgmtAddressId).toBe(registeredMgmt.id);
+      const unlinked = await t.call('PATCH', `/api/v1/devices/${foreign.body.id}`, { token: cityOp, body: { mgmtAddress: null } });
+      expect(unlinked.status, unlinked.text).toBe(200);
+    });
+
     it('names as SNMP or SSH agent only an agent user of the subtree', async () => {
       await refusedForScope(
         t.call('POST', '/api/v1/devices', { token: countyOp, body: countyDevice({ snmp: { agent: agents.sibling, version: '2c', community: 'c' } }) }),

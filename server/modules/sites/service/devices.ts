@@ -4,7 +4,7 @@ import { nextSerialId, type Executor, type Tx } from '../../../db/client.js';
 import { keysetPage, type Page } from '../../../http/paging.js';
 import { invalid, notFound, Problem, ruleViolation } from '../../../http/problem.js';
 import { AddressError, parseAddress, parseInterfaceAddress, readStoredCidr, type InterfaceAddress } from '../../../net/cidr.js';
-import { assertInScope, assertRole, authorize } from '../../access/authorize.js';
+import { assertInScope, assertRole, authorize, inScope } from '../../access/authorize.js';
 import { readScope, unitCodeIn } from '../../access/scope.js';
 import '../constraints.js';
 import { users, type UserRow } from '../../access/schema.js';
@@ -176,6 +176,7 @@ function planInterfaces(list: { name: string; address?: string | null }[]): { pl
 
 /** The IPAM side: which records the device's addresses are, and warnings where there are none. */
 async function matchRegistry(
+  ctx: Ctx,
   tx: Executor,
   vrfIds: number[],
   mgmt: string | null,
@@ -185,7 +186,17 @@ async function matchRegistry(
   let mgmtAddressId: number | null = null;
   if (mgmt) {
     const record = await findAddressInVrfs(tx, vrfIds, mgmt);
-    if (record) mgmtAddressId = record.id;
+    const [holder] = record ? await tx.select({ code: units.code, path: units.path }).from(units).where(eq(units.code, record.holderCode)) : [];
+    if (record && holder && !inScope(ctx, holder)) {
+      // Linking pins the record (its holder could no longer release it while the device exists):
+      // only someone acting for the holder may do that, so another county's address is kept as
+      // text and named, never linked (article 21: each level manages its own space).
+      warnings.push({
+        code: 'mgmt_address_out_of_scope',
+        field: 'mgmtAddress',
+        message: `${mgmt} is registered to ${holder.code}, outside your subtree; the device keeps the address but is not linked to that record: the holder's operator or the admin links it`,
+      });
+    } else if (record) mgmtAddressId = record.id;
     else {
       warnings.push({
         code: 'mgmt_address_unregistered',
@@ -311,6 +322,7 @@ export async function createDevice(ctx: Ctx, input: CreateDeviceInput): Promise<
     const { plan, parsed: ifAddresses } = planInterfaces(input.interfaces ?? []);
     const vrfIds = await vrfIdsFor(tx, input.mgmtVrf);
     const matched = await matchRegistry(
+      ctx,
       tx,
       vrfIds,
       mgmt,
@@ -441,6 +453,7 @@ export async function updateDevice(ctx: Ctx, id: string, input: UpdateDeviceInpu
     const planned = input.interfaces ? planInterfaces(input.interfaces) : null;
     const vrfIds = await vrfIdsFor(tx, input.mgmtVrf);
     const matched = await matchRegistry(
+      ctx,
       tx,
       vrfIds,
       mgmtChanged ? mgmt : null,
