@@ -9,7 +9,7 @@
 import { sql } from 'drizzle-orm';
 import { systemCtx } from '../../server/bootstrap.js';
 import { rows } from '../../server/db/client.js';
-import { evaluateExpansion } from '../../server/modules/telemetry/policy.js';
+import { evaluateExpansion } from '../../server/modules/telemetry/service/policy.js';
 import { fmt, openRegistry, serverUrl, table } from './support.js';
 
 const linkCount = Number(process.env.BENCH_LINKS || 2000);

@@ -5,10 +5,10 @@ import { mutate, type Ctx } from '../../context.js';
 import type { Db } from '../../db/client.js';
 import { authorize } from '../access/authorize.js';
 import { systemActor } from '../access/service.js';
-import { checkSilentDevices } from './incidents.js';
+import { checkSilentDevices } from './service/incidents.js';
 import type { EvaluationView, IncidentView } from './inputs.js';
-import { evaluateExpansion } from './policy.js';
-import { rollUp, type RollupResult } from './rollup.js';
+import { evaluateExpansion } from './service/policy.js';
+import { rollUp, type RollupResult } from './service/rollup.js';
 import type { TelemetrySettings } from './settings.js';
 import { Repeating } from '../../jobs.js';
 

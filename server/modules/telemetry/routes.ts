@@ -2,9 +2,9 @@ import { createRoute } from '@hono/zod-openapi';
 import { ctxOf } from '../../http/middleware.js';
 import { errorResponses, jsonBody, jsonResponse, listOf, router, security } from '../../http/openapi.js';
 import { idParam } from '../../http/params.js';
-import { listExpansionRequests, decideExpansion } from './expansion.js';
-import { listIncidents } from './incidents.js';
-import { listReadings, postReadings } from './ingest.js';
+import { listExpansionRequests, decideExpansion } from './service/expansion.js';
+import { listIncidents } from './service/incidents.js';
+import { listReadings, postReadings } from './service/ingest.js';
 import {
   decisionInput,
   evaluationSchema,
@@ -21,8 +21,8 @@ import {
   utilizationQuery,
   utilizationSchema,
 } from './inputs.js';
-import { evaluateExpansion, getExpansionPolicy, putExpansionPolicy } from './policy.js';
-import { getUtilization } from './utilization.js';
+import { evaluateExpansion, getExpansionPolicy, putExpansionPolicy } from './service/policy.js';
+import { getUtilization } from './service/utilization.js';
 
 export const telemetryRoutes = router()
   .openapi(

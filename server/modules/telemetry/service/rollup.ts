@@ -1,11 +1,11 @@
 import { sql } from 'drizzle-orm';
-import { mutate, type Audit, type Ctx } from '../../context.js';
-import { rows, type Tx } from '../../db/client.js';
-import { jsonIds, jsonRows } from '../../db/json-rows.js';
-import { openFinding, openFindingKeys, resolveFindingAutomatically } from '../findings/service.js';
-import { counterFindingKinds } from './judgements.js';
-import { computeRollup, rebuildStart, type RollupInput, type RollupPlan, type RollupTarget, type StoredReading } from './rollup-compute.js';
-import type { TelemetrySettings } from './settings.js';
+import { mutate, type Audit, type Ctx } from '../../../context.js';
+import { rows, type Tx } from '../../../db/client.js';
+import { jsonIds, jsonRows } from '../../../db/json-rows.js';
+import { openFinding, openFindingKeys, resolveFindingAutomatically } from '../../findings/service.js';
+import { counterFindingKinds } from '../judgements.js';
+import { computeRollup, rebuildStart, type RollupInput, type RollupPlan, type RollupTarget, type StoredReading } from '../rollup-compute.js';
+import type { TelemetrySettings } from '../settings.js';
 
 /** Interfaces taken from the backlog per transaction: bounded work and lock time. */
 const chunkSize = 200;

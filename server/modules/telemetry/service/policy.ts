@@ -1,15 +1,15 @@
 import { eq, sql } from 'drizzle-orm';
-import { mutate, read, type Ctx } from '../../context.js';
-import { rows, type Executor } from '../../db/client.js';
-import { invalid } from '../../http/problem.js';
-import { authorize } from '../access/authorize.js';
-import { canonicalJson } from '../audit/chain.js';
-import { emitEvent } from '../webhooks/events.js';
+import { mutate, read, type Ctx } from '../../../context.js';
+import { rows, type Executor } from '../../../db/client.js';
+import { invalid } from '../../../http/problem.js';
+import { authorize } from '../../access/authorize.js';
+import { canonicalJson } from '../../audit/chain.js';
+import { emitEvent } from '../../webhooks/events.js';
 import { expansionView, loadExpansionView } from './expansion.js';
-import type { EvaluationView, EvidenceView, ExpansionPolicyInput, ExpansionPolicyView } from './inputs.js';
-import { recommendTier } from './rates.js';
+import type { EvaluationView, EvidenceView, ExpansionPolicyInput, ExpansionPolicyView } from '../inputs.js';
+import { recommendTier } from '../rates.js';
 import { rollUp } from './rollup.js';
-import { expansionPolicy, expansionRequests, type ExpansionRequestRow } from './schema.js';
+import { expansionPolicy, expansionRequests, type ExpansionRequestRow } from '../schema.js';
 
 /** Arbitrary but fixed: the advisory lock that lets one server at a time evaluate the policy. */
 const evaluateLockKey = 4_500_000_005;

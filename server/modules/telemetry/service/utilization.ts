@@ -1,12 +1,12 @@
 import { and, eq, sql } from 'drizzle-orm';
-import { read, type Ctx } from '../../context.js';
-import { rows } from '../../db/client.js';
-import { invalid, notFound } from '../../http/problem.js';
-import { authorize } from '../access/authorize.js';
-import { links } from '../sites/schema.js';
-import { linkReadable } from '../sites/service/links.js';
-import type { UtilizationQuery, UtilizationView } from './inputs.js';
-import { linkRollups } from './schema.js';
+import { read, type Ctx } from '../../../context.js';
+import { rows } from '../../../db/client.js';
+import { invalid, notFound } from '../../../http/problem.js';
+import { authorize } from '../../access/authorize.js';
+import { links } from '../../sites/schema.js';
+import { linkReadable } from '../../sites/service/links.js';
+import type { UtilizationQuery, UtilizationView } from '../inputs.js';
+import { linkRollups } from '../schema.js';
 
 const dayMs = 86_400_000;
 const maxSpanMs = 400 * dayMs;

@@ -1,17 +1,17 @@
 import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
-import { mutate, read, type Ctx } from '../../context.js';
-import type { Executor } from '../../db/client.js';
-import { keysetPage, type Page } from '../../http/paging.js';
-import { conflict, notFound } from '../../http/problem.js';
-import { authorize } from '../access/authorize.js';
-import { readScope, unitCodeIn } from '../access/scope.js';
-import { links } from '../sites/schema.js';
-import { linkReadable } from '../sites/service/links.js';
-import { emitEvent } from '../webhooks/events.js';
-import type { DecisionInput, EvidenceView, ExpansionRequestView, ListExpansionQuery } from './inputs.js';
+import { mutate, read, type Ctx } from '../../../context.js';
+import type { Executor } from '../../../db/client.js';
+import { keysetPage, type Page } from '../../../http/paging.js';
+import { conflict, notFound } from '../../../http/problem.js';
+import { authorize } from '../../access/authorize.js';
+import { readScope, unitCodeIn } from '../../access/scope.js';
+import { links } from '../../sites/schema.js';
+import { linkReadable } from '../../sites/service/links.js';
+import { emitEvent } from '../../webhooks/events.js';
+import type { DecisionInput, EvidenceView, ExpansionRequestView, ListExpansionQuery } from '../inputs.js';
 import { unitPath } from './reporting.js';
-import './constraints.js';
-import { expansionRequests, type ExpansionRequestRow, type ExpansionStatus } from './schema.js';
+import '../constraints.js';
+import { expansionRequests, type ExpansionRequestRow, type ExpansionStatus } from '../schema.js';
 
 /**
  * An approved request is fulfilled once the link's registered capacity reaches the

@@ -1,18 +1,18 @@
 import { and, desc, eq, lt, or, sql, type SQL } from 'drizzle-orm';
-import { mutate, read, type Audit, type Ctx } from '../../context.js';
-import { rows, type Tx } from '../../db/client.js';
-import { jsonIds, jsonRows } from '../../db/json-rows.js';
-import { keysetPage, type Page } from '../../http/paging.js';
-import { authorize } from '../access/authorize.js';
-import { readScope, unitCodeIn } from '../access/scope.js';
-import { devices, links } from '../sites/schema.js';
-import { deviceReadable } from '../sites/service/devices.js';
-import { linkReadable } from '../sites/service/links.js';
-import { emitEvent } from '../webhooks/events.js';
-import type { IncidentView, ListIncidentsQuery } from './inputs.js';
+import { mutate, read, type Audit, type Ctx } from '../../../context.js';
+import { rows, type Tx } from '../../../db/client.js';
+import { jsonIds, jsonRows } from '../../../db/json-rows.js';
+import { keysetPage, type Page } from '../../../http/paging.js';
+import { authorize } from '../../access/authorize.js';
+import { readScope, unitCodeIn } from '../../access/scope.js';
+import { devices, links } from '../../sites/schema.js';
+import { deviceReadable } from '../../sites/service/devices.js';
+import { linkReadable } from '../../sites/service/links.js';
+import { emitEvent } from '../../webhooks/events.js';
+import type { IncidentView, ListIncidentsQuery } from '../inputs.js';
 import { upperLevelUnits } from './reporting.js';
-import { incidents, type IncidentRow, type OperStatus } from './schema.js';
-import type { TelemetrySettings } from './settings.js';
+import { incidents, type IncidentRow, type OperStatus } from '../schema.js';
+import type { TelemetrySettings } from '../settings.js';
 
 /** ifOperStatus values that mean the link carries nothing. */
 const downStatuses: ReadonlySet<string> = new Set<OperStatus>(['down', 'lowerLayerDown']);

@@ -1,6 +1,6 @@
 import { eq, inArray } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
-import { units } from '../divisions/schema.js';
+import type { Executor } from '../../../db/client.js';
+import { units } from '../../divisions/schema.js';
 
 /**
  * Article 20: faults are reported to the upper-level O&M unit. A unit's O&M unit is its own
