@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { translateDbError } from '../../server/db/errors.js';
 import { Problem } from '../../server/http/problem.js';
 import { backends, countRows, startTestApp, type TestApp } from '../support/harness.js';
+import { operations } from '../support/openapi.js';
 
 type Schema = {
   $ref?: string;
@@ -149,10 +150,6 @@ const examples: Record<string, object[]> = {
 const pathValues: Record<string, string> = { id: '1', code: '450100', username: 'admin', name: '0.45.10.in-addr.arpa', address: '10.45.0.1', length: '24' };
 /** Required query parameters of a well-formed request. */
 const queryValues: Record<string, string> = { device: '1' };
-
-function operations(doc: OpenApiDocument) {
-  return Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, op })));
-}
 
 const urlOf = (path: string, params: Record<string, string> = {}) =>
   path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? pathValues[name]));

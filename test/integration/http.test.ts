@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken } from '../support/databases.js';
 import { backends, countRows, startTestApp, type Reply, type TestApp } from '../support/harness.js';
+import { operations } from '../support/openapi.js';
 
 /** Tables a foundation write can touch: a refused request must leave every one as it was. */
 const tables = ['units', 'users', 'api_tokens', 'audit_entries'];
@@ -182,11 +183,6 @@ describe.each(backends)('HTTP refusals and system endpoints on %s', (backend) =>
 });
 
 type OpenApiDocument = { paths: Record<string, Record<string, { parameters?: { name: string; in: string; required?: boolean }[]; requestBody?: unknown }>> };
-
-/** Every (method, path template) the OpenAPI document lists: the tests below cover what it describes. */
-function operations(doc: OpenApiDocument) {
-  return Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method: method.toUpperCase(), path, op })));
-}
 
 describe.each(backends)('ids in paths and cursors, on %s', (backend) => {
   let t: TestApp;
