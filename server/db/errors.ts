@@ -1,4 +1,5 @@
 import { Problem } from '../http/problem.js';
+import { AddressError } from '../net/cidr.js';
 
 /**
  * The one place where database failures become answers. Both drivers surface SQLSTATE at
@@ -78,4 +79,17 @@ export function translateDbError(err: unknown): unknown {
   }
   if (isUnavailable(err)) return new Problem(503, 'unavailable', 'the database does not answer; try again shortly');
   return err;
+}
+
+/**
+ * Any refusal a verb can raise, as the Problem the client sees; undefined for real faults. Here,
+ * not in http/, because verbs use it too (an import gives each row its verdict).
+ */
+export function toProblem(err: unknown): Problem | undefined {
+  if (err instanceof Problem) return err;
+  if (err instanceof AddressError) {
+    return new Problem(400, err.code, err.message, err.suggestion ? { suggestion: err.suggestion } : {});
+  }
+  const translated = translateDbError(err);
+  return translated instanceof Problem ? translated : undefined;
 }

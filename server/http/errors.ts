@@ -1,8 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ZodError } from 'zod';
-import { translateDbError } from '../db/errors.js';
-import { AddressError } from '../net/cidr.js';
+import { toProblem } from '../db/errors.js';
 import type { AppEnv } from './env.js';
 import { Problem } from './problem.js';
 import { findTextFault } from '../text.js';
@@ -56,16 +55,6 @@ async function sentValue(c: Context<AppEnv>, target: string | undefined, validat
   if (target === 'query') return Object.fromEntries(Object.entries(c.req.queries()).map(([k, v]) => [k, v.length === 1 ? v[0] : v]));
   if (target === 'param') return c.req.param();
   return validated;
-}
-
-/** Any refusal a verb can raise, as the Problem the client sees; undefined for real faults. */
-export function toProblem(err: unknown): Problem | undefined {
-  if (err instanceof Problem) return err;
-  if (err instanceof AddressError) {
-    return new Problem(400, err.code, err.message, err.suggestion ? { suggestion: err.suggestion } : {});
-  }
-  const translated = translateDbError(err);
-  return translated instanceof Problem ? translated : undefined;
 }
 
 export function onError(err: Error, c: Context<AppEnv>): Response {

@@ -3,7 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { and, asc, eq } from 'drizzle-orm';
 import ExcelJS from 'exceljs';
 import { mutate, read, type Ctx } from '../../../context.js';
-import { toProblem } from '../../../http/errors.js';
+import { toProblem } from '../../../db/errors.js';
 import { invalid, Problem } from '../../../http/problem.js';
 import { findTextFault } from '../../../text.js';
 import { parseCidr, readStoredCidr } from '../../../net/cidr.js';
