@@ -3,6 +3,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFixtures, describeRow, runRow, type AuthzFixtures, type AuthzRow } from '../support/authz.js';
 import { backends, startTestApp, type TestApp } from '../support/harness.js';
+import { openApiDocument, operations } from '../support/openapi.js';
 
 // Every module's rows: test/integration/authz/<module>.rows.ts exporting `rows` (see test/support/authz.ts).
 const folder = fileURLToPath(new URL('./authz/', import.meta.url));
@@ -64,20 +65,16 @@ describe.each(backends)('authorization matrix on %s', (backend) => {
   it('has rows for another county and another city at every write endpoint of the OpenAPI document', async () => {
     const total = tables.reduce((n, table) => n + table.rows.length, 0);
     expect(requested.length, 'this check needs every row to have reached its request: run the whole file').toBe(total);
-    const doc = await t.call<{ paths: Record<string, Record<string, unknown>> }>('GET', '/openapi.json', { token: null });
-    const writes = Object.entries(doc.body.paths)
-      .filter(([template]) => template.startsWith('/api/v1/'))
-      .flatMap(([template, operations]) =>
-        Object.keys(operations)
-          .filter((method) => writeMethods.includes(method))
-          .map((method) => ({
-            key: `${method.toUpperCase()} ${template}`,
-            method: method.toUpperCase(),
-            pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
-            // A literal segment is more specific than a parameter: /prefixes/import before /prefixes/{id}.
-            parameters: (template.match(/\{/g) ?? []).length,
-          })),
-      );
+    const doc = await openApiDocument<{ paths: Record<string, Record<string, unknown>> }>(t);
+    const writes = operations(doc)
+      .filter(({ path, method }) => path.startsWith('/api/v1/') && writeMethods.includes(method.toLowerCase()))
+      .map(({ path: template, method }) => ({
+        key: `${method} ${template}`,
+        method,
+        pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+        // A literal segment is more specific than a parameter: /prefixes/import before /prefixes/{id}.
+        parameters: (template.match(/\{/g) ?? []).length,
+      }));
     expect(writes.length).toBeGreaterThan(30);
     const rowsOf = new Map<string, AuthzRow[]>(writes.map((w) => [w.key, []]));
     for (const { row, path } of requested) {

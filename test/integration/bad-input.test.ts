@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { translateDbError } from '../../server/db/errors.js';
 import { Problem } from '../../server/http/problem.js';
 import { backends, countRows, startTestApp, type TestApp } from '../support/harness.js';
-import { operations } from '../support/openapi.js';
+import { openApiDocument, operations } from '../support/openapi.js';
 
 type Schema = {
   $ref?: string;
@@ -159,7 +159,7 @@ describe.each(backends)('bad text in requests, on %s', (backend) => {
   let doc: OpenApiDocument;
   beforeAll(async () => {
     t = await startTestApp(backend);
-    doc = (await t.call('GET', '/openapi.json', { token: null })).body;
+    doc = await openApiDocument(t);
   });
   afterAll(async () => t?.close());
 

@@ -4,7 +4,7 @@ import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken } from '../support/databases.js';
 import { backends, countRows, startTestApp, type Reply, type TestApp } from '../support/harness.js';
-import { operations } from '../support/openapi.js';
+import { openApiDocument, operations } from '../support/openapi.js';
 
 /** Tables a foundation write can touch: a refused request must leave every one as it was. */
 const tables = ['units', 'users', 'api_tokens', 'audit_entries'];
@@ -189,7 +189,7 @@ describe.each(backends)('ids in paths and cursors, on %s', (backend) => {
   let doc: OpenApiDocument;
   beforeAll(async () => {
     t = await startTestApp(backend);
-    doc = (await t.call('GET', '/openapi.json', { token: null })).body;
+    doc = await openApiDocument(t);
   });
   afterAll(async () => t?.close());
 
