@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
-import { mutate, read, type Ctx } from '../../../context.js';
+import { mutate, read, type Audit, type Ctx } from '../../../context.js';
 import { rows, type Executor, type Tx } from '../../../db/client.js';
 import { explainConstraint } from '../../../db/errors.js';
 import { keysetPage, type Page } from '../../../http/paging.js';
@@ -270,45 +270,51 @@ export async function createDomain(ctx: Ctx, input: CreateDomainInput): Promise<
 }
 
 export async function delegateDomain(ctx: Ctx, parentIdText: string, input: DelegateInput): Promise<DomainView> {
+  return mutate(ctx, (tx, audit) => delegateDomainIn(ctx, tx, audit, parentIdText, input));
+}
+
+/**
+ * The delegation inside a transaction the caller owns: POST /domains/{id}/delegate and the
+ * approval of a `domain` application both call it.
+ */
+export async function delegateDomainIn(ctx: Ctx, tx: Tx, audit: Audit, parentIdText: string, input: DelegateInput): Promise<DomainView> {
   const parentId = idOf(parentIdText, 'domain');
   const label = readName('label', JSON.stringify(input.label), () => {
     if (input.label.includes('.')) throw new NameError('a delegation hands out one label; delegate one level at a time, then delegate again from the child');
     return asciiLabel(input.label, 'host');
   });
-  return mutate(ctx, async (tx, audit) => {
-    const parent = await loadDomain(tx, parentId, { forUpdate: true });
-    const parentHolder = await loadUnit(tx, parent.holderCode);
-    authorize(ctx, 'domain.delegate', { unit: parentHolder });
-    const holder = await loadUnit(tx, input.holder);
-    assertActive(holder);
-    const refusal = delegationRefusal(parentHolder, holder);
-    if (refusal) throw ruleViolation('delegation_rule', refusal, { rule: 'article 21: one level at a time, departments under their own division' });
-    const name = readName('label', JSON.stringify(input.label), () => {
-      const full = `${label}.${parent.name}`;
-      if (Buffer.byteLength(full) > 253) throw new NameError(`${full} would be ${Buffer.byteLength(full)} octets; a DNS name holds at most 253`);
-      return full;
-    });
-    const nameservers = readNameservers(input.nameservers, name);
-    const soa = readSoa(input.soa, name);
-    const [taken] = await tx.select({ holderCode: domains.holderCode }).from(domains).where(eq(domains.name, name));
-    if (taken) throw conflict(`${name} is already delegated (to ${taken.holderCode})`);
-    const [occupied] = await rows<{ name: string; type: string }>(
-      tx,
-      sql`SELECT name, type FROM dns_records WHERE domain_id = ${parent.id} AND (name = ${name} OR right(name, ${name.length + 1}) = ${`.${name}`}) LIMIT 1`,
-    );
-    if (occupied) {
-      throw conflict(`${parent.name} has a ${occupied.type} record at ${occupied.name}, which would fall inside the new zone: delete it first and add it to the child zone after delegating`);
-    }
-    await refuseUnpublishedServers(tx, parent, name, nameservers);
-    const [row] = await tx
-      .insert(domains)
-      .values({ name, parentId: parent.id, holderCode: holder.code, nameservers, soa, ttl: input.ttl ?? parent.ttl, serial: await firstSerialFor(tx, name, ctx.now()), createdAt: ctx.now(), updatedAt: ctx.now() })
-      .returning();
-    const parentSerial = await bumpSerial(tx, parent, ctx.now());
-    const view = domainView(row, holder.name);
-    await audit({ action: 'domain.delegate', objectType: 'domain', objectId: view.id, after: { ...view, parent: { id: String(parent.id), name: parent.name, serial: parentSerial } } });
-    return view;
+  const parent = await loadDomain(tx, parentId, { forUpdate: true });
+  const parentHolder = await loadUnit(tx, parent.holderCode);
+  authorize(ctx, 'domain.delegate', { unit: parentHolder });
+  const holder = await loadUnit(tx, input.holder);
+  assertActive(holder);
+  const refusal = delegationRefusal(parentHolder, holder);
+  if (refusal) throw ruleViolation('delegation_rule', refusal, { rule: 'article 21: one level at a time, departments under their own division' });
+  const name = readName('label', JSON.stringify(input.label), () => {
+    const full = `${label}.${parent.name}`;
+    if (Buffer.byteLength(full) > 253) throw new NameError(`${full} would be ${Buffer.byteLength(full)} octets; a DNS name holds at most 253`);
+    return full;
   });
+  const nameservers = readNameservers(input.nameservers, name);
+  const soa = readSoa(input.soa, name);
+  const [taken] = await tx.select({ holderCode: domains.holderCode }).from(domains).where(eq(domains.name, name));
+  if (taken) throw conflict(`${name} is already delegated (to ${taken.holderCode})`);
+  const [occupied] = await rows<{ name: string; type: string }>(
+    tx,
+    sql`SELECT name, type FROM dns_records WHERE domain_id = ${parent.id} AND (name = ${name} OR right(name, ${name.length + 1}) = ${`.${name}`}) LIMIT 1`,
+  );
+  if (occupied) {
+    throw conflict(`${parent.name} has a ${occupied.type} record at ${occupied.name}, which would fall inside the new zone: delete it first and add it to the child zone after delegating`);
+  }
+  await refuseUnpublishedServers(tx, parent, name, nameservers);
+  const [row] = await tx
+    .insert(domains)
+    .values({ name, parentId: parent.id, holderCode: holder.code, nameservers, soa, ttl: input.ttl ?? parent.ttl, serial: await firstSerialFor(tx, name, ctx.now()), createdAt: ctx.now(), updatedAt: ctx.now() })
+    .returning();
+  const parentSerial = await bumpSerial(tx, parent, ctx.now());
+  const view = domainView(row, holder.name);
+  await audit({ action: 'domain.delegate', objectType: 'domain', objectId: view.id, after: { ...view, parent: { id: String(parent.id), name: parent.name, serial: parentSerial } } });
+  return view;
 }
 
 export async function updateDomain(ctx: Ctx, idText: string, input: UpdateDomainInput): Promise<DomainView> {

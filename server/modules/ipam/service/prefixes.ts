@@ -244,33 +244,43 @@ export async function createPrefix(ctx: Ctx, input: CreatePrefixInput): Promise<
  */
 export async function allocate(ctx: Ctx, parentId: string, input: AllocateInput): Promise<PrefixView[]> {
   return mutate(ctx, async (tx, audit) => {
-    const parent = await loadPrefix(tx, parentId, { forUpdate: true });
-    // Both units in one query: the allocation is the appliance's hottest write.
-    const found = await tx.select().from(units).where(inArray(units.code, [parent.holderCode, input.holder]));
-    const parentHolder = found.find((u) => u.code === parent.holderCode)!;
-    const recipient = found.find((u) => u.code === input.holder);
-    authorize(ctx, 'prefix.delegate', { unit: parentHolder });
-    if (!recipient) throw notFound(`unit ${input.holder}`);
-    const parentCidr = readStoredCidr(parent.prefix);
-    checkChildLength(parentCidr, input.prefixLength);
-    checkDelegation(parent, parentHolder, recipient, input.status);
-    const vrf = (await vrfMap(tx, ctx.db, [parent.vrfId])).get(parent.vrfId)!;
-    const created: PrefixRow[] = [];
-    for (let i = 0; i < input.count; i++) {
-      const block = await allocateBlock(tx, parent.id, input.prefixLength, input.strategy);
-      if (!block) {
-        throw new Problem(409, 'pool_exhausted', `${parentCidr.text} has no free /${input.prefixLength} left${input.count > 1 ? ` for block ${i + 1} of ${input.count} (nothing was allocated)` : ''}`, {
-          free: (await listFree(tx, parent.id, 5)).map((b) => b.text),
-        });
-      }
-      const row = await insertChild(tx, parent, block, recipient.code, input.status, input.description);
-      created.push(row);
-      await audit({ action: `prefix.${verbFor(input.status)}`, objectType: 'prefix', objectId: String(row.id), after: auditShape(row, vrf) });
-    }
-    const size = addressCount(readStoredCidr(created[0].prefix)) * BigInt(created.length);
-    await bumpUsage(tx, parent, size, created.length, ctx.now());
+    const { created, recipient } = await allocateIn(ctx, tx, audit, parentId, input);
     return viewsOf(tx, created, ctx.db, [recipient]);
   });
+}
+
+/**
+ * The allocation inside a transaction the caller owns: POST /prefixes/{id}/allocate and the
+ * approval of an `ip` application both call it, so an approval whose allocation fails rolls
+ * back whole.
+ */
+export async function allocateIn(ctx: Ctx, tx: Tx, audit: Audit, parentId: string, input: AllocateInput): Promise<{ created: PrefixRow[]; recipient: UnitRow }> {
+  const parent = await loadPrefix(tx, parentId, { forUpdate: true });
+  // Both units in one query: the allocation is the appliance's hottest write.
+  const found = await tx.select().from(units).where(inArray(units.code, [parent.holderCode, input.holder]));
+  const parentHolder = found.find((u) => u.code === parent.holderCode)!;
+  const recipient = found.find((u) => u.code === input.holder);
+  authorize(ctx, 'prefix.delegate', { unit: parentHolder });
+  if (!recipient) throw notFound(`unit ${input.holder}`);
+  const parentCidr = readStoredCidr(parent.prefix);
+  checkChildLength(parentCidr, input.prefixLength);
+  checkDelegation(parent, parentHolder, recipient, input.status);
+  const vrf = (await vrfMap(tx, ctx.db, [parent.vrfId])).get(parent.vrfId)!;
+  const created: PrefixRow[] = [];
+  for (let i = 0; i < input.count; i++) {
+    const block = await allocateBlock(tx, parent.id, input.prefixLength, input.strategy);
+    if (!block) {
+      throw new Problem(409, 'pool_exhausted', `${parentCidr.text} has no free /${input.prefixLength} left${input.count > 1 ? ` for block ${i + 1} of ${input.count} (nothing was allocated)` : ''}`, {
+        free: (await listFree(tx, parent.id, 5)).map((b) => b.text),
+      });
+    }
+    const row = await insertChild(tx, parent, block, recipient.code, input.status, input.description);
+    created.push(row);
+    await audit({ action: `prefix.${verbFor(input.status)}`, objectType: 'prefix', objectId: String(row.id), after: auditShape(row, vrf) });
+  }
+  const size = addressCount(readStoredCidr(created[0].prefix)) * BigInt(created.length);
+  await bumpUsage(tx, parent, size, created.length, ctx.now());
+  return { created, recipient };
 }
 
 export async function updatePrefix(ctx: Ctx, id: string, input: UpdatePrefixInput): Promise<PrefixView> {
