@@ -13,6 +13,8 @@ TEST_PACKAGES=(
   bind9               # named: private DNS servers that serve the generated zones (test/support/named.ts)
   bind9-utils         # named-checkzone: every generated zone file is checked
   bind9-dnsutils      # dig: queries the private named instances
+  openssh-server      # sshd: private servers running the device simulator for the SSH agent (test/support/sshd.ts)
+  openssh-client      # ssh-keygen (host keys of the private sshd), ssh (the SSH agent benchmark baseline)
 )
 
 wanted=("$@")
