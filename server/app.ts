@@ -18,6 +18,7 @@ import { ipamRoutes } from './modules/ipam/routes.js';
 import { siteRoutes } from './modules/sites/routes.js';
 import { webhookRoutes } from './modules/webhooks/routes.js';
 import { telemetryRoutes } from './modules/telemetry/routes.js';
+import { verificationRoutes } from './modules/verification/routes.js';
 import { findingRoutes } from './modules/findings/routes.js';
 
 /** The whole appliance as a Hono app: tests call app.request(), main.ts serves it. */
@@ -56,6 +57,7 @@ export function createApp(deps: Deps) {
   app.route('/api/v1', webhookRoutes);
   app.route('/api/v1', telemetryRoutes);
   app.route('/api/v1', findingRoutes);
+  app.route('/api/v1', verificationRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

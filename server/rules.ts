@@ -8,13 +8,14 @@ import { rules as findings } from './modules/findings/rules.js';
 import { rules as ipam } from './modules/ipam/rules.js';
 import { rules as sites } from './modules/sites/rules.js';
 import { rules as telemetry } from './modules/telemetry/rules.js';
+import { rules as verification } from './modules/verification/rules.js';
 import { rules as webhooks } from './modules/webhooks/rules.js';
 import type { Rule } from './modules/access/rule.js';
 
 /** Each module's table by name: the index test checks that no action is declared twice. */
-export const ruleTables = { access, audit, divisions, dns, findings, ipam, sites, telemetry, webhooks } as const;
+export const ruleTables = { access, audit, divisions, dns, findings, ipam, sites, telemetry, verification, webhooks } as const;
 
-export const rules = { ...access, ...audit, ...divisions, ...dns, ...findings, ...ipam, ...sites, ...telemetry, ...webhooks } as const;
+export const rules = { ...access, ...audit, ...divisions, ...dns, ...findings, ...ipam, ...sites, ...telemetry, ...verification, ...webhooks } as const;
 
 export type Action = keyof typeof rules;
 

@@ -77,7 +77,7 @@ const poisons: [string, string][] = [
   ['DEL', '\u007f'],
 ];
 /** Line breaks and tabs: text only in the fields written as prose or files. */
-const multiline = new Set(['description', 'opinion', 'comment', 'privateKey']);
+const multiline = new Set(['description', 'opinion', 'comment', 'privateKey', 'config']);
 const lineBreaks: [string, string][] = [
   ['LF', '\n'],
   ['TAB', '\t'],
@@ -144,6 +144,21 @@ const examples: Record<string, object[]> = {
   'PUT /api/v1/policies/expansion': [{ percentile: 95, thresholdPercent: 80, windowDays: 7, targetPercent: 60 }],
   'POST /api/v1/expansion-requests/{id}/decision': [{ decision: 'approve', opinion: '同意扩容' }],
   'POST /api/v1/findings/{id}/resolve': [{ comment: '已核实' }],
+  'POST /api/v1/device-checks': [
+    {
+      device: '1',
+      at: '2025-01-06T08:00:00+08:00',
+      method: 'ssh',
+      status: 'ok',
+      detail: 'checked',
+      hostKeySha256: `SHA256:${'A'.repeat(43)}`,
+      identity: { sysName: 'nn-boundary-01', serial: '2102351931P0K8000123', sysObjectID: '1.3.6.1.4.1.2011.2.23.96' },
+      interfaces: [{ name: 'GigabitEthernet0/0/1', address: '10.1.2.1/30' }],
+      neighbors: [{ localIf: 'GigabitEthernet0/0/1', remoteSysName: 'nn-pe-01', remoteIf: 'GigabitEthernet1/0/0' }],
+      configSha256: 'a'.repeat(64),
+      config: 'sysname nn-boundary-01',
+    },
+  ],
 };
 
 /** Path parameters of a well-formed request (the values only need to pass validation). */

@@ -355,6 +355,7 @@ export const targetsSchema = z
     agent: z.string(),
     method: z.enum(['snmp', 'ssh']).nullable(),
     leaseExpiresAt: z.string().nullable(),
+    pollIntervalSeconds: z.number().int().openapi({ description: 'the server’s WAIWANG_POLL_INTERVAL_SECONDS: agents poll at this interval, so both agree on what "silent for 3 intervals" means' }),
     items: z.array(targetSchema),
     nextCursor: z.null(),
   })

@@ -147,6 +147,6 @@ export async function agentTargets(ctx: Ctx, query: TargetsQuery): Promise<Targe
         devices: items.map((i) => ({ id: i.id, hostname: i.hostname, methods: i.methods, leased: i.leased })),
       },
     });
-    return { agent: ctx.actor.username, method: query.method ?? null, leaseExpiresAt: leases ? leases.expiresAt.toISOString() : null, items, nextCursor: null };
+    return { agent: ctx.actor.username, method: query.method ?? null, leaseExpiresAt: leases ? leases.expiresAt.toISOString() : null, pollIntervalSeconds: ctx.config.telemetry.pollIntervalSeconds, items, nextCursor: null };
   });
 }

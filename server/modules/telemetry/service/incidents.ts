@@ -182,17 +182,22 @@ export async function resolveDevicesHeardFrom(tx: Tx, audit: Audit, firstReading
 }
 
 /**
- * The job's check: a polled device (one with an SNMP agent) that has been heard from but not
- * for 3 polling intervals is down. Reported to the upper level of the paying unit of a link
- * it terminates (its owner's when it terminates none).
+ * The job's check: a polled device (one with an SNMP agent) not heard from for 3 polling
+ * intervals is down. Heard from means a reading, or a device check it answered (any status but
+ * `unreachable`: a device refusing credentials is up). A device that has never answered is as
+ * down as one that stopped: once its first check lies 3 intervals back with no answer since, it
+ * is down from that first check. Reported to the upper level of the paying unit of a link it
+ * terminates (its owner's when it terminates none).
  */
 export async function checkSilentDevices(ctx: Ctx, settings: TelemetrySettings): Promise<IncidentView[]> {
   const now = ctx.now();
   const cutoff = new Date(now.getTime() - 3 * settings.pollIntervalSeconds * 1000);
   return mutate(ctx, async (tx, audit) => {
-    const silent = await rows<{ device_id: string | number; hostname: string; last_ms: number; unit: string }>(
+    const silent = await rows<{ device_id: string | number; hostname: string; last_ms: number | null; first_check_ms: number | null; unit: string }>(
       tx,
-      sql`SELECT d.id AS device_id, d.hostname, (extract(epoch FROM heard.last_at) * 1000)::float8 AS last_ms,
+      sql`SELECT d.id AS device_id, d.hostname,
+                 (extract(epoch FROM GREATEST(heard.last_at, answered.at)) * 1000)::float8 AS last_ms,
+                 (extract(epoch FROM first_check.at) * 1000)::float8 AS first_check_ms,
                  COALESCE((SELECT l.paying_unit_code FROM links l WHERE l.a_device_id = d.id OR l.z_device_id = d.id ORDER BY l.id LIMIT 1), d.owner_unit_code) AS unit
           FROM devices d
           CROSS JOIN LATERAL (
@@ -201,8 +206,11 @@ export async function checkSilentDevices(ctx: Ctx, settings: TelemetrySettings):
             CROSS JOIN LATERAL (SELECT r.at FROM readings r WHERE r.interface_id = i.id ORDER BY r.at DESC LIMIT 1) last
             WHERE i.device_id = d.id
           ) heard
+          LEFT JOIN LATERAL (SELECT c.at FROM device_checks c WHERE c.device_id = d.id AND c.status <> 'unreachable' ORDER BY c.at DESC LIMIT 1) answered ON true
+          LEFT JOIN LATERAL (SELECT c.at FROM device_checks c WHERE c.device_id = d.id ORDER BY c.at LIMIT 1) first_check ON true
           WHERE d.snmp_agent_user_id IS NOT NULL
-            AND heard.last_at < ${cutoff.toISOString()}
+            AND (GREATEST(heard.last_at, answered.at) < ${cutoff.toISOString()}
+                 OR (GREATEST(heard.last_at, answered.at) IS NULL AND first_check.at < ${cutoff.toISOString()}))
             AND NOT EXISTS (SELECT 1 FROM incidents inc WHERE inc.device_id = d.id AND inc.kind = 'device_down' AND inc.status = 'open')`,
     );
     if (silent.length === 0) return [];
@@ -211,17 +219,21 @@ export async function checkSilentDevices(ctx: Ctx, settings: TelemetrySettings):
       silent.map((s) => s.unit),
     );
     const opened: IncidentView[] = [];
+    const intervals = `3 polling intervals are ${(3 * settings.pollIntervalSeconds) / 60} minutes`;
     for (const device of silent) {
-      const last = new Date(Number(device.last_ms));
-      const minutes = Math.round((now.getTime() - last.getTime()) / 60_000);
+      const neverHeard = device.last_ms === null;
+      const since = new Date(Number(neverHeard ? device.first_check_ms : device.last_ms));
+      const minutes = Math.round((now.getTime() - since.getTime()) / 60_000);
       const view = await openIncident(tx, audit, {
         kind: 'device_down',
         deviceId: Number(device.device_id),
         linkId: null,
         reportedTo: reportTo.get(device.unit) ?? device.unit,
         payingUnitCode: device.unit,
-        detail: `device ${device.hostname}: no reading since ${last.toISOString()} (${minutes} minutes; 3 polling intervals are ${(3 * settings.pollIntervalSeconds) / 60})`,
-        openedAt: last,
+        detail: neverHeard
+          ? `device ${device.hostname}: never answered; checked unreachable since ${since.toISOString()} (${minutes} minutes; ${intervals})`
+          : `device ${device.hostname}: no reading since ${since.toISOString()} (${minutes} minutes; ${intervals})`,
+        openedAt: since,
         detectedAt: now,
       });
       if (view) opened.push(view);

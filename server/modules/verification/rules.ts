@@ -1,0 +1,9 @@
+import type { RuleTable } from '../access/rule.js';
+
+/**
+ * Agents post device checks (only for the devices assigned to them for that method: the verb
+ * checks the device); the admin may too, for imports and tests.
+ */
+export const rules = {
+  'device-check.create': { roles: ['admin', 'agent'], scoped: false },
+} as const satisfies RuleTable;
