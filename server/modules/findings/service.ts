@@ -8,6 +8,7 @@ import { units } from '../divisions/schema.js';
 import { devices } from '../sites/schema.js';
 import { deviceReadable } from '../sites/service/devices.js';
 import { emitEvent } from '../webhooks/events.js';
+import { openIncidentForFinding, resolveIncidentForFinding } from './incidents.js';
 import type { FindingView, ListFindingsQuery, ResolveFindingInput } from './inputs.js';
 import { findings, type FindingKind, type FindingRow } from './schema.js';
 
@@ -72,6 +73,7 @@ export async function openFinding(tx: Tx, audit: Audit, input: FindingInput): Pr
   if (inserted.length === 0) return { finding, created: false };
   await audit({ action: 'finding.open', objectType: 'finding', objectId: finding.id, after: finding });
   await emitEvent(tx, { type: 'finding.opened', unitCodes, payload: finding, at: input.at });
+  await openIncidentForFinding(tx, audit, finding, input.at);
   return { finding, created: true };
 }
 
@@ -96,7 +98,15 @@ export async function resolveFindingAutomatically(
   const [device] = await tx.select({ hostname: devices.hostname }).from(devices).where(eq(devices.id, input.deviceId));
   const view = findingView(row, device?.hostname ?? null);
   await audit({ action: 'finding.resolve', objectType: 'finding', objectId: view.id, before: findingView(before, view.hostname), after: view });
+  await findingResolved(tx, audit, view, input.at);
   return view;
+}
+
+/** What follows a finding's resolution, however it came: `finding.resolved` to the units concerned, and its incident ends. */
+async function findingResolved(tx: Tx, audit: Audit, view: FindingView, at: Date): Promise<void> {
+  const { unitCodes } = await concernedUnits(tx, Number(view.device));
+  await emitEvent(tx, { type: 'finding.resolved', unitCodes, payload: view, at });
+  await resolveIncidentForFinding(tx, audit, Number(view.id), at, `finding ${view.id} resolved by ${view.resolvedBy}: ${view.resolution}`);
 }
 
 export async function listFindings(ctx: Ctx, query: ListFindingsQuery): Promise<Page<FindingView>> {
@@ -142,6 +152,7 @@ export async function resolveFinding(ctx: Ctx, id: string, input: ResolveFinding
       .returning();
     const view = findingView(row, owner.hostname);
     await audit({ action: 'finding.resolve', objectType: 'finding', objectId: view.id, before: findingView(before, owner.hostname), after: view });
+    await findingResolved(tx, audit, view, row.resolvedAt!);
     return view;
   });
 }

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, check, foreignKey, index, inet, integer, pgTable, primaryKey, text, timestamp, unique, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, check, foreignKey, index, inet, integer, pgTable, primaryKey, text, timestamp, unique, uniqueIndex } from 'drizzle-orm/pg-core';
 import { users } from '../access/schema.js';
 import { units } from '../divisions/schema.js';
 import { addresses } from '../ipam/schema.js';
@@ -56,6 +56,8 @@ export const devices = pgTable(
     snmpCredentials: text('snmp_credentials'),
     sshCredentials: text('ssh_credentials'),
     sshHostKeySha256: text('ssh_host_key_sha256'),
+    /** Offer SHA-1 key exchange and `ssh-rsa` host keys to this device only (old VRP5/Comware 5 releases offer nothing else). */
+    sshLegacyAlgorithms: boolean('ssh_legacy_algorithms').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },

@@ -3,7 +3,7 @@ import { cursorParts, cursorQuery, idCursor } from '../../http/paging.js';
 import { objectId } from '../../http/params.js';
 import { unitCode } from '../divisions/inputs.js';
 import { COUNTER64_MAX } from './rates.js';
-import { operStatuses } from './schema.js';
+import { incidentKinds, operStatuses } from './schema.js';
 
 
 export const MAX_READINGS_PER_BATCH = 10_000;
@@ -244,7 +244,7 @@ export const listIncidentsQuery = z
   .object({
     status: z.enum(['open', 'resolved']).optional(),
     reportedTo: unitCode.optional(),
-    kind: z.enum(['link_down', 'device_down']).optional(),
+    kind: z.enum(incidentKinds).optional(),
     limit: page.limit,
     cursor: idCursor.optional(),
   })
@@ -254,9 +254,10 @@ export type ListIncidentsQuery = z.infer<typeof listIncidentsQuery>;
 export const incidentSchema = z
   .object({
     id: z.string(),
-    kind: z.enum(['link_down', 'device_down']),
+    kind: z.enum(incidentKinds),
     device: z.string().nullable(),
     link: z.string().nullable(),
+    finding: z.string().nullable().openapi({ description: 'the finding that opened it (device_moved, config_drift, …); null for link_down and device_down' }),
     detail: z.string(),
     openedAt: z.string(),
     detectedAt: z.string(),

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { bigint, bigserial, check, doublePrecision, index, integer, jsonb, numeric, pgTable, primaryKey, smallint, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { units } from '../divisions/schema.js';
 import { deviceInterfaces, devices, links } from '../sites/schema.js';
+import { findings } from '../findings/schema.js';
 
 /** IF-MIB ifOperStatus names. */
 export const operStatuses = ['up', 'down', 'testing', 'unknown', 'dormant', 'notPresent', 'lowerLayerDown'] as const;
@@ -147,7 +148,17 @@ export const expansionRequests = pgTable(
   ],
 );
 
-export const incidentKinds = ['link_down', 'device_down'] as const;
+export const incidentKinds = [
+  'link_down',
+  'device_down',
+  // Opened by a finding of the verification agents (article 19), one per finding: see findings/incidents.ts.
+  'device_moved',
+  'device_readdressed',
+  'config_drift',
+  'identity_mismatch',
+  'device_unreachable',
+  'host_key_changed',
+] as const;
 export type IncidentKind = (typeof incidentKinds)[number];
 
 /**
@@ -167,6 +178,8 @@ export const incidents = pgTable(
       .references(() => units.code),
     payingUnitCode: text('paying_unit_code').references(() => units.code),
     detail: text('detail').notNull(),
+    /** The finding that opened it (finding kinds only); resolving the finding resolves the incident. */
+    findingId: bigint('finding_id', { mode: 'number' }).references(() => findings.id, { onDelete: 'set null' }),
     status: text('status', { enum: ['open', 'resolved'] }).notNull().default('open'),
     /** When the fault began as the readings show it (the first down reading; the last reading heard). */
     openedAt: timestamp('opened_at', { withTimezone: true, mode: 'date' }).notNull(),
@@ -177,7 +190,12 @@ export const incidents = pgTable(
     uniqueIndex('incidents_one_open_link').on(t.kind, t.linkId).where(sql`${t.status} = 'open' AND ${t.kind} = 'link_down'`),
     uniqueIndex('incidents_one_open_device').on(t.kind, t.deviceId).where(sql`${t.status} = 'open' AND ${t.kind} = 'device_down'`),
     index('incidents_status_idx').on(t.status, t.id),
-    check('incidents_kind_check', sql`${t.kind} IN ('link_down', 'device_down')`),
+    uniqueIndex('incidents_one_open_finding').on(t.findingId).where(sql`${t.status} = 'open'`),
+    check(
+      'incidents_kind_check',
+      sql`${t.kind} IN ('link_down', 'device_down', 'device_moved', 'device_readdressed', 'config_drift', 'identity_mismatch', 'device_unreachable', 'host_key_changed')`,
+    ),
+    check('incidents_finding_kind_check', sql`(${t.findingId} IS NULL) OR ${t.kind} NOT IN ('link_down', 'device_down')`),
     check('incidents_status_check', sql`(${t.status} = 'open') = (${t.resolvedAt} IS NULL)`),
   ],
 );

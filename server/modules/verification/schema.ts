@@ -43,4 +43,27 @@ export const deviceChecks = pgTable(
   ],
 );
 
+/**
+ * The approved configuration of a device: the normalised text (secrets masked by the agent), its
+ * SHA-256, the check it came from, who approved it and when. One per device; approving again
+ * replaces it (the audit trail keeps every approval). An SSH check whose configuration hash
+ * differs opens `config_drift` with a diff against this text.
+ */
+export const deviceBaselines = pgTable(
+  'device_baselines',
+  {
+    deviceId: bigint('device_id', { mode: 'number' })
+      .primaryKey()
+      .references(() => devices.id, { onDelete: 'cascade' }),
+    configSha256: text('config_sha256').notNull(),
+    config: text('config').notNull(),
+    checkId: bigint('check_id', { mode: 'number' }).references(() => deviceChecks.id, { onDelete: 'set null' }),
+    approvedBy: text('approved_by').notNull(),
+    approvedAt: timestamp('approved_at', { withTimezone: true, mode: 'date' }).notNull(),
+    comment: text('comment').notNull().default(''),
+  },
+  (t) => [check('device_baselines_sha256_check', sql`${t.configSha256} ~ '^[0-9a-f]{64}$'`)],
+);
+
+export type DeviceBaselineRow = typeof deviceBaselines.$inferSelect;
 export type DeviceCheckRow = typeof deviceChecks.$inferSelect;

@@ -24,6 +24,7 @@ export function incidentView(row: IncidentRow): IncidentView {
     kind: row.kind,
     device: row.deviceId === null ? null : String(row.deviceId),
     link: row.linkId === null ? null : String(row.linkId),
+    finding: row.findingId === null ? null : String(row.findingId),
     detail: row.detail,
     openedAt: row.openedAt.toISOString(),
     detectedAt: row.detectedAt.toISOString(),
@@ -35,15 +36,24 @@ export function incidentView(row: IncidentRow): IncidentView {
   };
 }
 
-type NewIncident = Omit<typeof incidents.$inferInsert, 'id' | 'status' | 'resolvedAt'>;
+export type NewIncident = Omit<typeof incidents.$inferInsert, 'id' | 'status' | 'resolvedAt'>;
 
-/** Opens unless the same incident is already open (the unique partial indexes decide); reports it at once. */
-async function openIncident(tx: Tx, audit: Audit, incident: NewIncident): Promise<IncidentView | null> {
-  const target = incident.kind === 'link_down' ? sql`(kind, link_id) WHERE status = 'open' AND kind = 'link_down'` : sql`(kind, device_id) WHERE status = 'open' AND kind = 'device_down'`;
+/**
+ * Opens an incident unless the same one is already open (the unique partial indexes decide:
+ * one per link for link_down, per device for device_down, per finding for the finding kinds);
+ * audits it and reports it at once (`incident.opened` to the unit reported to and the paying unit).
+ */
+export async function openIncident(tx: Tx, audit: Audit, incident: NewIncident): Promise<IncidentView | null> {
+  const target =
+    incident.kind === 'link_down'
+      ? sql`(kind, link_id) WHERE status = 'open' AND kind = 'link_down'`
+      : incident.kind === 'device_down'
+        ? sql`(kind, device_id) WHERE status = 'open' AND kind = 'device_down'`
+        : sql`(finding_id) WHERE status = 'open'`;
   const [created] = await rows<{ id: string | number }>(
     tx,
-    sql`INSERT INTO incidents (kind, device_id, link_id, reported_to, paying_unit_code, detail, status, opened_at, detected_at)
-        VALUES (${incident.kind}, ${incident.deviceId ?? null}, ${incident.linkId ?? null}, ${incident.reportedTo}, ${incident.payingUnitCode ?? null},
+    sql`INSERT INTO incidents (kind, device_id, link_id, finding_id, reported_to, paying_unit_code, detail, status, opened_at, detected_at)
+        VALUES (${incident.kind}, ${incident.deviceId ?? null}, ${incident.linkId ?? null}, ${incident.findingId ?? null}, ${incident.reportedTo}, ${incident.payingUnitCode ?? null},
                 ${incident.detail}, 'open', ${incident.openedAt.toISOString()}, ${incident.detectedAt.toISOString()})
         ON CONFLICT ${target} DO NOTHING
         RETURNING id`,
@@ -56,7 +66,7 @@ async function openIncident(tx: Tx, audit: Audit, incident: NewIncident): Promis
   return view;
 }
 
-async function resolveIncident(tx: Tx, audit: Audit, before: IncidentRow, resolvedAt: Date, note: string): Promise<IncidentView> {
+export async function resolveIncident(tx: Tx, audit: Audit, before: IncidentRow, resolvedAt: Date, note: string): Promise<IncidentView> {
   const at = resolvedAt < before.openedAt ? before.openedAt : resolvedAt;
   const [row] = await tx
     .update(incidents)
