@@ -57,7 +57,8 @@ export function fingerprint(keyBlob: Buffer): string {
 
 /** Same key, whatever padding the operator typed. */
 function sameFingerprint(a: string, b: string): boolean {
-  return a.replace(/=+$/, '') === b.trim().replace(/=+$/, '');
+  const bare = (f: string) => f.trim().replace(/^SHA256:/, '').replace(/=+$/, '');
+  return bare(a) === bare(b);
 }
 
 export const LEGACY_ALGORITHMS = {

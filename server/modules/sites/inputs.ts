@@ -117,6 +117,10 @@ export const sshInput = z
       .nullable()
       .optional()
       .openapi({ description: 'pin the host key; null forgets it, so the next check pins what it finds' }),
+    legacyAlgorithms: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'offer this device the legacy algorithms old releases need (diffie-hellman-group14-sha1 key exchange, ssh-rsa host keys, CBC ciphers); never offered to others' }),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -213,6 +217,7 @@ export const deviceSchema = z
         username: z.string().nullable(),
         credentials: z.object({ configured: z.boolean() }),
         hostKeySha256: z.string().nullable(),
+        legacyAlgorithms: z.boolean(),
       })
       .nullable(),
     createdAt: z.string(),
@@ -322,6 +327,7 @@ const sshCredentialsSchema = z
     privateKey: z.string().optional(),
     passphrase: z.string().optional(),
     hostKeySha256: z.string().nullable(),
+    legacyAlgorithms: z.boolean().openapi({ description: 'offer the legacy algorithms to this device only' }),
   })
   .openapi('SshTarget');
 

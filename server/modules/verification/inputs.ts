@@ -78,3 +78,29 @@ export const deviceCheckResultSchema = z
   })
   .openapi('DeviceCheckResult');
 export type DeviceCheckResult = z.infer<typeof deviceCheckResultSchema>;
+
+// ---- baselines -------------------------------------------------------------------------
+
+export const approveBaselineInput = z
+  .object({
+    comment: z.string().trim().max(4000).optional().openapi({ description: 'why this configuration is the approved one (the change request, who asked)' }),
+  })
+  .strict()
+  .openapi('ApproveBaseline', { example: { comment: '变更单 2026-118: 新增到 PE 的第二条链路' } });
+export type ApproveBaselineInput = z.infer<typeof approveBaselineInput>;
+
+export const baselineSchema = z
+  .object({
+    device: z.string(),
+    hostname: z.string(),
+    configSha256: z.string(),
+    config: z.string().openapi({ description: 'the normalised configuration, secrets masked by the agent' }),
+    check: z.string().nullable().openapi({ description: 'the SSH check the configuration was read by' }),
+    checkedAt: z.string().nullable(),
+    approvedBy: z.string(),
+    approvedAt: z.string(),
+    comment: z.string(),
+    resolved: z.array(findingSchema).openapi({ description: 'the config_drift finding the approval closed, if one was open' }),
+  })
+  .openapi('DeviceBaseline');
+export type BaselineView = z.infer<typeof baselineSchema>;

@@ -1,20 +1,36 @@
 import { createRoute } from '@hono/zod-openapi';
 import { ctxOf } from '../../http/middleware.js';
 import { errorResponses, jsonBody, jsonResponse, router, security } from '../../http/openapi.js';
-import { deviceCheckInput, deviceCheckResultSchema } from './inputs.js';
+import { idParam } from '../../http/params.js';
+import { approveBaselineInput, baselineSchema, deviceCheckInput, deviceCheckResultSchema } from './inputs.js';
+import { approveBaseline } from './service/baselines.js';
 import { postDeviceCheck } from './service/checks.js';
 
-export const verificationRoutes = router().openapi(
-  createRoute({
-    method: 'post',
-    path: '/device-checks',
-    tags: ['device checks'],
-    security,
-    summary: 'an agent’s check of a device: reachability, identity (and, by SSH, addresses, neighbours, configuration); idempotent per device, method, at',
-    description:
-      'Compared with the registry at once: findings it opens or cures are in the answer. An agent may post only for the devices assigned to it for that method. An absent list means "not checked".',
-    request: jsonBody(deviceCheckInput),
-    responses: { 200: jsonResponse(deviceCheckResultSchema), ...errorResponses },
-  }),
-  async (c) => c.json(await postDeviceCheck(ctxOf(c), c.req.valid('json')), 200),
-);
+export const verificationRoutes = router()
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/device-checks',
+      tags: ['device checks'],
+      security,
+      summary: 'an agent’s check of a device: reachability, identity (and, by SSH, addresses, neighbours, configuration); idempotent per device, method, at',
+      description:
+        'Compared with the registry at once: findings it opens or cures are in the answer. An agent may post only for the devices assigned to it for that method. An absent list means "not checked".',
+      request: jsonBody(deviceCheckInput),
+      responses: { 200: jsonResponse(deviceCheckResultSchema), ...errorResponses },
+    }),
+    async (c) => c.json(await postDeviceCheck(ctxOf(c), c.req.valid('json')), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/devices/{id}/baseline',
+      tags: ['device checks'],
+      security,
+      summary: 'approve the configuration the last SSH check read as the device’s baseline (operators of the owner’s subtree; audited)',
+      description: 'Later SSH checks whose configuration hash differs open config_drift with a unified diff against it. 409 when no SSH check has read the configuration yet.',
+      request: { params: idParam, ...jsonBody(approveBaselineInput) },
+      responses: { 200: jsonResponse(baselineSchema), ...errorResponses },
+    }),
+    async (c) => c.json(await approveBaseline(ctxOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
+  );

@@ -6,4 +6,6 @@ import type { RuleTable } from '../access/rule.js';
  */
 export const rules = {
   'device-check.create': { roles: ['admin', 'agent'], scoped: false },
+  // An operator of the device owner's subtree approves its configuration as read by the last SSH check.
+  'device.baseline.approve': { roles: ['admin', 'operator'], scoped: true },
 } as const satisfies RuleTable;

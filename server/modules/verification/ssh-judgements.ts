@@ -140,7 +140,8 @@ export function judgeHostKey(pinned: string | null, check: { status: string; hos
       },
     ];
   }
-  if (check.status === 'ok' && pinned && check.hostKeySha256 && check.hostKeySha256.replace(/=+$/, '') === pinned.replace(/=+$/, '')) {
+  const bare = (f: string) => f.trim().replace(/^SHA256:/, '').replace(/=+$/, '');
+  if (check.status === 'ok' && pinned && check.hostKeySha256 && bare(check.hostKeySha256) === bare(pinned)) {
     return [{ kind: 'host_key_changed', cured: `the device presents the pinned host key ${pinned}` }];
   }
   return [];

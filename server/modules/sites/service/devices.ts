@@ -59,6 +59,7 @@ export function deviceView(row: DeviceRow, interfaces: DeviceInterfaceRow[], age
             username: row.sshUsername,
             credentials: { configured: row.sshCredentials !== null },
             hostKeySha256: row.sshHostKeySha256,
+            legacyAlgorithms: row.sshLegacyAlgorithms,
           },
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
@@ -228,10 +229,10 @@ async function matchRegistry(
 // ---- credentials ---------------------------------------------------------------------
 
 type SnmpColumns = Pick<DeviceRow, 'snmpAgentUserId' | 'snmpVersion' | 'snmpPort' | 'snmpCredentials'>;
-type SshColumns = Pick<DeviceRow, 'sshAgentUserId' | 'sshPort' | 'sshUsername' | 'sshCredentials' | 'sshHostKeySha256'>;
+type SshColumns = Pick<DeviceRow, 'sshAgentUserId' | 'sshPort' | 'sshUsername' | 'sshCredentials' | 'sshHostKeySha256' | 'sshLegacyAlgorithms'>;
 
 const noSnmp: SnmpColumns = { snmpAgentUserId: null, snmpVersion: null, snmpPort: null, snmpCredentials: null };
-const noSsh: SshColumns = { sshAgentUserId: null, sshPort: null, sshUsername: null, sshCredentials: null, sshHostKeySha256: null };
+const noSsh: SshColumns = { sshAgentUserId: null, sshPort: null, sshUsername: null, sshCredentials: null, sshHostKeySha256: null, sshLegacyAlgorithms: false };
 
 function snmpSecretOf(input: SnmpInput): SnmpSecret | null {
   if (input.community !== undefined) return { community: input.community };
@@ -266,8 +267,8 @@ async function snmpColumns(ctx: Ctx, tx: Tx, deviceId: number, input: SnmpInput 
 
 async function sshColumns(ctx: Ctx, tx: Tx, deviceId: number, input: SshInput | null | undefined, existing: SshColumns): Promise<SshColumns> {
   if (input === undefined) {
-    const { sshAgentUserId, sshPort, sshUsername, sshCredentials, sshHostKeySha256 } = existing;
-    return { sshAgentUserId, sshPort, sshUsername, sshCredentials, sshHostKeySha256 };
+    const { sshAgentUserId, sshPort, sshUsername, sshCredentials, sshHostKeySha256, sshLegacyAlgorithms } = existing;
+    return { sshAgentUserId, sshPort, sshUsername, sshCredentials, sshHostKeySha256, sshLegacyAlgorithms };
   }
   if (input === null) return noSsh;
   const agent = input.agent === undefined ? existing.sshAgentUserId : input.agent === null ? null : (await loadAgent(ctx, tx, input.agent, 'ssh.agent', existing.sshAgentUserId)).id;
@@ -289,6 +290,7 @@ async function sshColumns(ctx: Ctx, tx: Tx, deviceId: number, input: SshInput | 
     sshUsername: username,
     sshCredentials: credentials,
     sshHostKeySha256: input.hostKeySha256 === undefined ? existing.sshHostKeySha256 : input.hostKeySha256,
+    sshLegacyAlgorithms: input.legacyAlgorithms ?? existing.sshLegacyAlgorithms,
   };
 }
 

@@ -133,6 +133,7 @@ export async function agentTargets(ctx: Ctx, query: TargetsQuery): Promise<Targe
           username: d.sshUsername,
           ...(d.sshCredentials ? openSshSecret(ctx, d.id, d.sshCredentials) : {}),
           hostKeySha256: d.sshHostKeySha256,
+          legacyAlgorithms: d.sshLegacyAlgorithms,
         };
       }
       return target;

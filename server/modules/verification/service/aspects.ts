@@ -1,6 +1,7 @@
 import type { Tx } from '../../../db/client.js';
 import type { FindingKind } from '../../findings/schema.js';
 import type { DeviceCheckInput } from '../inputs.js';
+import { sshConfig, sshHostKey, sshInterfaces, sshNeighbors } from './ssh-aspects.js';
 
 /** What the comparison knows of the device as registered. */
 export interface RegisteredDevice {
@@ -111,4 +112,4 @@ export const identity: Aspect = ({ device, check }) => {
 };
 
 /** Every aspect a check is compared on, in order. Add one line per new aspect. */
-export const aspects: Record<string, Aspect> = { reachability, identity };
+export const aspects: Record<string, Aspect> = { reachability, identity, sshInterfaces, sshNeighbors, sshConfig, sshHostKey };

@@ -9,6 +9,7 @@ import { agentMayReport } from '../../sites/service/targets.js';
 import { resolveDevicesHeardFrom } from '../../telemetry/service/incidents.js';
 import type { DeviceCheckInput, DeviceCheckResult } from '../inputs.js';
 import { aspects, type RegisteredDevice } from './aspects.js';
+import { pinHostKeyOnFirstUse } from './ssh-aspects.js';
 
 const futureSlackMs = 5 * 60_000;
 
@@ -66,7 +67,8 @@ export async function postDeviceCheck(ctx: Ctx, input: DeviceCheckInput): Promis
     const resolved: FindingView[] = [];
     const incidents: string[] = [];
     if (!newer) {
-      const registered: RegisteredDevice = { id: deviceId, hostname: device.hostname, serial: device.serial, sshHostKeySha256: device.ssh_host_key_sha256 };
+      const pinned = device.ssh_host_key_sha256 ?? (await pinHostKeyOnFirstUse(tx, audit, deviceId, input, at));
+      const registered: RegisteredDevice = { id: deviceId, hostname: device.hostname, serial: device.serial, sshHostKeySha256: pinned };
       for (const aspect of Object.values(aspects)) {
         for (const verdict of await aspect({ tx, device: registered, check: input, at })) {
           if ('problem' in verdict) {
