@@ -75,6 +75,7 @@ export const deviceCheckResultSchema = z
       .openapi({ description: 'compared with the registry; false for a duplicate and for a check older than the latest one by that method (a late spool changes no finding)' }),
     opened: z.array(findingSchema),
     resolved: z.array(findingSchema),
+    open: z.array(findingSchema).openapi({ description: 'every finding open on the device after this check (what the agent’s --once table shows)' }),
   })
   .openapi('DeviceCheckResult');
 export type DeviceCheckResult = z.infer<typeof deviceCheckResultSchema>;

@@ -1,10 +1,12 @@
-import { sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { mutate, type Ctx } from '../../../context.js';
-import { rows } from '../../../db/client.js';
+import { rows, type Tx } from '../../../db/client.js';
 import { forbidden, invalid } from '../../../http/problem.js';
 import { authorize } from '../../access/authorize.js';
 import type { FindingView } from '../../findings/inputs.js';
-import { openFinding, resolveFindingAutomatically } from '../../findings/service.js';
+import { findings } from '../../findings/schema.js';
+import { findingView, openFinding, resolveFindingAutomatically } from '../../findings/service.js';
+import { devices } from '../../sites/schema.js';
 import { agentMayReport } from '../../sites/service/targets.js';
 import { resolveDevicesHeardFrom } from '../../telemetry/service/incidents.js';
 import type { DeviceCheckInput, DeviceCheckResult } from '../inputs.js';
@@ -12,6 +14,17 @@ import { aspects, type RegisteredDevice } from './aspects.js';
 import { pinHostKeyOnFirstUse } from './ssh-aspects.js';
 
 const futureSlackMs = 5 * 60_000;
+
+/** Every finding open on the device after the check: what an agent's --once table shows and exits non-zero on. */
+async function openFindingsOf(tx: Tx, deviceId: number): Promise<FindingView[]> {
+  const found = await tx
+    .select({ finding: findings, hostname: devices.hostname })
+    .from(findings)
+    .innerJoin(devices, eq(devices.id, findings.deviceId))
+    .where(and(eq(findings.deviceId, deviceId), eq(findings.status, 'open')))
+    .orderBy(findings.id);
+  return found.map((r) => findingView(r.finding, r.hostname));
+}
 
 /**
  * Stores an agent's check of a device and compares it with the registry. Idempotent per
@@ -57,7 +70,7 @@ export async function postDeviceCheck(ctx: Ctx, input: DeviceCheckInput): Promis
         tx,
         sql`SELECT id FROM device_checks WHERE device_id = ${deviceId} AND method = ${input.method} AND at = ${at.toISOString()}`,
       );
-      return { id: String(existing.id), ...base, duplicate: true, judged: false, opened: [], resolved: [] };
+      return { id: String(existing.id), ...base, duplicate: true, judged: false, opened: [], resolved: [], open: await openFindingsOf(tx, deviceId) };
     }
     const [newer] = await rows<{ id: string | number }>(
       tx,
@@ -92,6 +105,6 @@ export async function postDeviceCheck(ctx: Ctx, input: DeviceCheckInput): Promis
       // The check itself is the row; the trail says who reported what and what it changed (never the configuration text).
       after: { ...base, judged: !newer, opened: opened.map((f) => f.id), resolved: resolved.map((f) => f.id), incidentsResolved: incidents },
     });
-    return { id, ...base, duplicate: false, judged: !newer, opened, resolved };
+    return { id, ...base, duplicate: false, judged: !newer, opened, resolved, open: await openFindingsOf(tx, deviceId) };
   });
 }
