@@ -87,6 +87,9 @@ export interface Session {
 
 export async function openSession(endpoint: SshEndpoint, options: SessionOptions): Promise<Session> {
   const client = new Client();
+  // A socket error after the outcome is settled (ECONNRESET from a device that hangs up on a
+  // refused key exchange) must not become an uncaught exception: the outcome is already known.
+  client.on('error', () => {});
   let presented: string | null = null;
   let keyRefused = false;
   await new Promise<void>((resolve, reject) => {
