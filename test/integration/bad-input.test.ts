@@ -144,6 +144,7 @@ const examples: Record<string, object[]> = {
   'PUT /api/v1/policies/expansion': [{ percentile: 95, thresholdPercent: 80, windowDays: 7, targetPercent: 60 }],
   'POST /api/v1/expansion-requests/{id}/decision': [{ decision: 'approve', opinion: '同意扩容' }],
   'POST /api/v1/findings/{id}/resolve': [{ comment: '已核实' }],
+  'POST /api/v1/devices/{id}/baseline': [{ comment: '变更单 2026-118 已核实' }],
   'POST /api/v1/device-checks': [
     {
       device: '1',

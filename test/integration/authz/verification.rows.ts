@@ -1,6 +1,8 @@
 // Device checks: agents post them for their own devices; the admin may import.
 // Row shape and fixtures: test/support/authz.ts.
-import { forRoles, type AuthzFixtures, type AuthzRow } from '../../support/authz.js';
+import { sql } from 'drizzle-orm';
+import { rows as rawRows } from '../../../server/db/client.js';
+import { acrossCounties, forRoles, type AuthzFixtures, type AuthzRow } from '../../support/authz.js';
 
 async function admin<T = any>(f: AuthzFixtures, method: string, path: string, body?: unknown): Promise<T> {
   const reply = await f.t.call<T>(method, path, { body });
@@ -31,7 +33,26 @@ const checkOf = (device: string) => ({
   status: 'ok',
 });
 
+/** A boundary device of the row's place whose last SSH check read a configuration: what a baseline approves. */
+async function checkedBySsh(f: AuthzFixtures): Promise<string> {
+  const device = await boundary(f, f.target.department, f.target.agent.username);
+  const config = '#\n sysname authz\n#\nreturn\n';
+  await rawRows(
+    f.t.database.db,
+    sql`INSERT INTO device_checks (device_id, method, at, status, config_sha256, config, received_at)
+        VALUES (${Number(device)}, 'ssh', now() - interval '1 minute', 'ok', ${'a'.repeat(64)}, ${config}, now())`,
+  );
+  return device;
+}
+
+const baseline = { name: 'approve a device’s configuration as its baseline', method: 'POST' as const, path: async (f: AuthzFixtures) => `/api/v1/devices/${await checkedBySsh(f)}/baseline`, body: { comment: '基线' } };
+
 export const rows: AuthzRow[] = [
+  // baselines: operators of the device owner's subtree
+  ...forRoles({ ...baseline, scope: 'in' }, { admin: 200, operator: 200, auditor: 403, applicant: 403, agent: 403, none: 401 }),
+  ...forRoles({ ...baseline, scope: 'out' }, { admin: 200, operator: 403 }),
+  ...acrossCounties(baseline, 200),
+
   ...forRoles(
     {
       name: 'post a check of the agent’s own device',
