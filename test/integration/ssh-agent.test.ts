@@ -25,7 +25,8 @@ const SECRETS = ['%^%#Kd1"C;)Ls2b~e8N', '$1a$P9xW#e]3n', 'Jm0tP8wX4bUnyKfHfA5GHe
 const PASSWORD = 'Huawei@2026';
 
 describe.skipIf(skip)('SSH agent against sshd (%s)', () => {
-  const backend = backends[0];
+  // PostgreSQL when the run has one (as in production), PGlite otherwise: the agent's side is the same.
+  const backend = backends[backends.length - 1];
   let t: TestApp;
   let server: ReturnType<typeof serve>;
   let url: string;
