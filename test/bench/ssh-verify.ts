@@ -76,15 +76,21 @@ try {
     `#!/bin/sh
 # $1: device number. The commands typed into the shell, as the agent types them.
 user=$(( $1 % ${users.length} + 1 ))
-printf '${commands.join('\\n')}\\n' | ssh -tt -q -i ${keyFile} -p ${sshd.port} -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR wwsshb$user@127.0.0.1 > ${outDir}/$1.txt 2>&1
+printf '${commands.join('\\n')}\\n' | ssh -tt -i ${keyFile} -p ${sshd.port} -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR wwsshb$user@127.0.0.1 > ${outDir}/$1.txt 2>&1 || echo "exit $?" >> ${outDir}/$1.txt
 `,
     { mode: 0o755 },
   );
   const t0 = performance.now();
-  execFileSync('sh', ['-c', `seq 0 ${devices - 1} | xargs -P${concurrency} -n1 ${script}`], { stdio: 'inherit' });
+  // Not execFileSync: this process must keep reading sshd's log pipe meanwhile, or sshd blocks on a full pipe.
+  await new Promise<void>((resolve, reject) =>
+    spawn('sh', ['-c', `seq 0 ${devices - 1} | xargs -P${concurrency} -n1 ${script}`], { stdio: 'inherit' }).on('exit', (c) => (c === 0 ? resolve() : reject(new Error(`xargs exited ${c}`)))),
+  );
   const baselineSeconds = (performance.now() - t0) / 1000;
   const incomplete = fs.readdirSync(outDir).filter((f) => !fs.readFileSync(path.join(outDir, f), 'utf8').includes('ESN of slot 0'));
-  if (fs.readdirSync(outDir).length !== devices || incomplete.length) throw new Error(`baseline incomplete: ${incomplete.length} of ${devices} outputs lack the last command's answer`);
+  if (fs.readdirSync(outDir).length !== devices || incomplete.length) {
+    const sample = incomplete.slice(0, 3).map((f) => fs.readFileSync(path.join(outDir, f), 'utf8').slice(-400));
+    throw new Error(`baseline incomplete: ${incomplete.length} of ${devices} outputs lack the last command's answer:\n${sample.join('\n---\n')}\n${sshd.log().slice(-2000)}`);
+  }
 
   // ---- the agent, its own process ----
   const spool = path.join(work, 'spool');
