@@ -20,6 +20,7 @@ describe.skipIf(skip)('SSH transport against sshd and the device simulator', () 
 
   beforeAll(async () => {
     ensureUser(user, 'Vrp@2026');
+    ensureUser('wwssht2', 'Vrp@2026');
     [sshd, legacy] = await Promise.all([startSshd(), startSshd({ legacyOnly: true })]);
     for (const s of [sshd, legacy]) s.setState(user, fixtureState('huawei-vrp', { pageLines: 7 }));
   });
@@ -69,6 +70,17 @@ describe.skipIf(skip)('SSH transport against sshd and the device simulator', () 
     const session = await openSession(endpoint({ port: legacy.port, hostKeySha256: legacy.hostKeySha256, legacyAlgorithms: true }), shell);
     expect(vrp.parseSerial(await session.run(vrp.commands.identity))).toBe('2102351931P0C3000154');
     session.close();
+  });
+
+  it('exec, for a dialect that uses it, runs each command on its own channel', async () => {
+    sshd.setState('wwssht2', fixtureState('huawei-vrp', { exec: true }));
+    const session = await openSession(endpoint({ username: 'wwssht2' }), { ...shell, mode: 'exec' });
+    try {
+      expect(vrp.parseSerial(await session.run('display esn'))).toBe('2102351931P0C3000154');
+      expect(vrp.parseConfig(await session.run('display current-configuration')).sysName).toBe('GX-NN-BR-01');
+    } finally {
+      session.close();
+    }
   });
 
   it('exec is refused by a device that accepts shells only', async () => {
