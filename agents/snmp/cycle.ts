@@ -1,0 +1,114 @@
+import type { CycleContext, CycleReport } from '../lib/agent.js';
+import type { SpoolItem } from '../lib/spool.js';
+import { mapLimit } from '../lib/runner.js';
+import { pollDevice, type DeviceMemory, type DevicePoll, type PollOptions, type Reading } from './poll.js';
+
+/** POST /api/v1/readings takes at most 10,000 readings per batch. */
+export const READINGS_PER_BATCH = 10_000;
+
+export interface SnmpSettings {
+  varbindsPerPdu: number;
+  pdusInFlight: number;
+}
+
+/**
+ * Varbinds per GET PDU. snmpd answers up to its message size (measured with Debian's 5.9.3 on
+ * loopback: GETs of 4 × N columns stay answered well past 200 varbinds); real devices stop
+ * sooner (Cisco's default `snmp-server packetsize` is 1500 bytes: about 40 counters). 48 fits a
+ * 1500-byte answer; a device that says tooBig gets halves, remembered.
+ */
+export function snmpSettings(file: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): SnmpSettings {
+  const pick = (key: string, name: string, fallback: number) => {
+    const raw = env[name] ?? file[key];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} (${key}) must be a whole number ≥ 1, not ${String(raw)}`);
+    return value;
+  };
+  return { varbindsPerPdu: pick('varbindsPerPdu', 'WAIWANG_SNMP_VARBINDS_PER_PDU', 48), pdusInFlight: pick('pdusInFlight', 'WAIWANG_SNMP_PDUS_IN_FLIGHT', 4) };
+}
+
+/** One cycle's polls (no delivery): devices polled at most `concurrency` at once, each isolated. */
+export async function pollAll(ctx: Pick<CycleContext, 'targets' | 'config'>, memory: Map<string, DeviceMemory>, options: PollOptions): Promise<DevicePoll[]> {
+  const devices = ctx.targets.items.filter((t) => t.methods.includes('snmp'));
+  const polls = await mapLimit(devices, ctx.config.concurrency, (target) => pollDevice(target, memory, options));
+  return polls.map((p, i) =>
+    p instanceof Error ? { target: devices[i], status: 'unreachable', detail: `agent error: ${p.message}`, at: new Date(), identity: null, interfaces: [], remapped: false } : p,
+  );
+}
+
+/** What the polls send: reading batches of at most 10,000, then one device check per device. */
+export function deliveries(polls: DevicePoll[]): SpoolItem[] {
+  const readings: Reading[] = polls.flatMap((p) => p.interfaces.flatMap((i) => (i.reading ? [i.reading] : [])));
+  const items: SpoolItem[] = [];
+  for (let i = 0; i < readings.length; i += READINGS_PER_BATCH) items.push({ kind: 'readings', path: '/api/v1/readings', body: { readings: readings.slice(i, i + READINGS_PER_BATCH) } });
+  for (const p of polls) {
+    items.push({
+      kind: 'device-check',
+      path: '/api/v1/device-checks',
+      body: {
+        device: p.target.id,
+        at: p.at.toISOString(),
+        method: 'snmp',
+        status: p.status,
+        ...(p.detail ? { detail: p.detail.slice(0, 1000) } : {}),
+        ...(p.identity ? { identity: p.identity } : {}),
+      },
+    });
+  }
+  return items;
+}
+
+/** The agent's cycle: poll, deliver (or spool), and the --once table. */
+export function snmpCycle(memory = new Map<string, DeviceMemory>()) {
+  return async (ctx: CycleContext): Promise<CycleReport> => {
+    const settings = snmpSettings(ctx.config.file);
+    const polls = await pollAll(ctx, memory, { timeoutMs: ctx.config.timeoutMs, retries: ctx.config.retries, ...settings });
+    for (const p of polls) {
+      if (p.status !== 'ok') ctx.log.warn({ device: p.target.hostname, status: p.status, detail: p.detail }, 'device failed');
+    }
+    const items = deliveries(polls);
+    const delivered = await ctx.outbox.deliver(items);
+    // Findings the server opened on the device checks, and anything it refused, count as problems.
+    let problems = 0;
+    const findings = new Map<string, string[]>();
+    delivered.forEach((d, i) => {
+      if (d.status === 'rejected') problems++;
+      if (d.status === 'sent' && items[i].kind === 'device-check') {
+        const answer = d.answer as { opened?: { kind: string; subject: string }[] };
+        const body = items[i].body as { device: string };
+        if (answer?.opened?.length) findings.set(body.device, answer.opened.map((f) => `${f.kind}${f.subject ? `/${f.subject}` : ''}`));
+        problems += answer?.opened?.length ?? 0;
+      }
+    });
+    const rows: (string | number | null)[][] = [];
+    for (const p of polls) {
+      const opened = findings.get(p.target.id)?.join(', ') ?? '';
+      if (p.status !== 'ok') {
+        rows.push([p.target.hostname, p.target.mgmtAddress, '-', null, null, null, p.status, [p.detail, opened].filter(Boolean).join('; ')]);
+        continue;
+      }
+      if (p.interfaces.length === 0) rows.push([p.target.hostname, p.target.mgmtAddress, '-', null, null, null, 'ok', opened]);
+      for (const i of p.interfaces) {
+        rows.push([
+          p.target.hostname,
+          p.target.mgmtAddress,
+          i.name,
+          i.reading?.inOctets ?? null,
+          i.reading?.outOctets ?? null,
+          i.reading ? `${i.reading.counterBits}` : null,
+          i.reading ? i.reading.operStatus : 'error',
+          [i.error, opened].filter(Boolean).join('; '),
+        ]);
+      }
+    }
+    const interfaceErrors = polls.reduce((n, p) => n + p.interfaces.filter((i) => i.error).length, 0);
+    return {
+      columns: ['device', 'address', 'interface', 'in octets', 'out octets', 'bits', 'status', 'errors'],
+      rows,
+      devices: polls.length,
+      devicesFailed: polls.filter((p) => p.status !== 'ok').length,
+      problems: problems + interfaceErrors,
+    };
+  };
+}
