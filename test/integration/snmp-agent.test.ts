@@ -317,4 +317,56 @@ describe.skipIf(!snmpdAvailable)('SNMP agent against real snmpd', () => {
     expect(checks.body.items).toEqual([]);
     await restarted.close();
   });
+  it('SNMPv3 authPriv: AES-256 as Debian’s snmpd speaks it (Blumenthal), AES-256-C (Reeder) and AES-192; a wrong key is auth_failed, reported', async () => {
+    const me = await makeAgent(t);
+    const hostname = `nn-v3-${process.pid}`;
+    const s = await snmpd(
+      [
+        'createUser v3-b256 SHA auth-key-0001 AES256 priv-key-0001',
+        'createUser v3-c256 SHA-256 auth-key-0002 AES256C priv-key-0002',
+        'createUser v3-b192 SHA auth-key-0003 AES192 priv-key-0003',
+        'rouser v3-b256 priv',
+        'rouser v3-c256 priv',
+        'rouser v3-b192 priv',
+        `sysName ${hostname}`,
+      ],
+      [],
+    );
+    const v3 = (user: string, authProtocol: string, authKey: string, privProtocol: string, privKey: string) => ({ version: '3', user, authProtocol, authKey, privProtocol, privKey });
+    const good = [
+      await registerDevice({ port: s.port, hostname, snmp: v3('v3-b256', 'SHA', 'auth-key-0001', 'AES-256', 'priv-key-0001'), interfaces: ['lo'], agent: me }),
+      await registerDevice({ port: s.port, hostname: `${hostname}.gx.gov.cn`, snmp: v3('v3-c256', 'SHA-256', 'auth-key-0002', 'AES-256-C', 'priv-key-0002'), interfaces: ['lo'], agent: me }),
+      await registerDevice({ port: s.port, hostname: `${hostname}.nn`, snmp: v3('v3-b192', 'SHA', 'auth-key-0003', 'AES-192', 'priv-key-0003'), interfaces: ['lo'], agent: me }),
+    ];
+    // The other key extension than the user was made with, and a wrong authentication key.
+    const wrongVariant = await registerDevice({ port: s.port, snmp: v3('v3-b256', 'SHA', 'auth-key-0001', 'AES-256-C', 'priv-key-0001'), interfaces: ['lo'], agent: me });
+    const wrongKey = await registerDevice({ port: s.port, snmp: v3('v3-b256', 'SHA', 'not-the-auth-key', 'AES-256', 'priv-key-0001'), interfaces: ['lo'], agent: me });
+
+    const run = await once({ token: me.token });
+    expect(run.code).toBe(1);
+    for (const d of good) {
+      const [reading] = await readingsOf(d.id);
+      expect(reading, `${d.hostname}: ${run.output}`).toMatchObject({ ifName: 'lo', counterBits: 64 });
+      expect(await openFindings(d.id)).toEqual([]);
+    }
+    expect(await readingsOf(wrongKey.id)).toEqual([]);
+    const refused = (await t.call('GET', `/api/v1/findings?device=${wrongKey.id}&status=open`)).body.items;
+    expect(refused).toMatchObject([{ kind: 'unreachable', subject: 'snmp' }]);
+    expect(refused[0].detail).toMatch(/refused the agent's credentials.*Wrong Digest/);
+    // A privacy key extended the other way decrypts to nothing: no answer the agent can read.
+    expect(await openFindings(wrongVariant.id)).toEqual(['unreachable/snmp']);
+    expect(await readingsOf(wrongVariant.id)).toEqual([]);
+  });
+
+  it('a wrong community is reported as unreachable, not a crash', async () => {
+    const me = await makeAgent(t);
+    const s = await snmpd(['rocommunity right-community 127.0.0.1'], []);
+    const device = await registerDevice({ port: s.port, snmp: { version: '2c', community: 'wrong-community' }, interfaces: ['lo'], agent: me });
+    const run = await once({ token: me.token });
+    expect(run.code).toBe(1);
+    expect(run.output).toMatch(/unreachable.*a wrong community looks the same/);
+    const [finding] = (await t.call('GET', `/api/v1/findings?device=${device.id}&status=open`)).body.items;
+    expect(finding).toMatchObject({ kind: 'unreachable', subject: 'snmp' });
+    expect(finding.detail).toContain('wrong community');
+  });
 });
