@@ -13,6 +13,9 @@ TEST_PACKAGES=(
   bind9               # named: private DNS servers that serve the generated zones (test/support/named.ts)
   bind9-utils         # named-checkzone: every generated zone file is checked
   bind9-dnsutils      # dig: queries the private named instances
+  snmpd               # net-snmp's agent: private instances the SNMP agent polls (test/support/snmpd.ts)
+  snmp                # snmpget (readiness probe) and snmpbulkwalk (the poll benchmark's baseline)
+  iproute2            # ip netns / veth pairs for the real-interface SNMP test and benchmark
 )
 
 wanted=("$@")
