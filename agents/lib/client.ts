@@ -102,7 +102,8 @@ export class ApiClient {
           signal: AbortSignal.timeout(this.timeoutMs),
         });
       } catch (err) {
-        const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+        const { cause: why, name, message } = err as { cause?: { code?: string; message?: string }; name: string; message: string };
+        const cause = why?.code ?? why?.message ?? (name === 'TimeoutError' ? name : message);
         last = new ServerUnavailable(`${method} ${path}: ${cause === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : `cannot reach ${this.base} (${cause})`}`, null);
         this.options.log?.warn({ attempt, err: last.message }, 'server request failed');
         continue;

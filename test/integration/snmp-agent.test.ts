@@ -282,6 +282,8 @@ describe.skipIf(!snmpdAvailable)('SNMP agent against real snmpd', () => {
     t.clock.now = new Date();
     expect((await agent.cycle())!.devicesFailed).toBe(0);
     expect(await readingsOf(device.id)).toHaveLength(1);
+    // The agent follows the server's interval, so both mean the same by "silent for 3 intervals".
+    expect(agent.interval()).toBe(t.config.telemetry.pollIntervalSeconds);
 
     await new Promise<void>((r) => {
       http.close(() => r());
