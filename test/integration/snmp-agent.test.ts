@@ -238,13 +238,13 @@ describe.skipIf(!snmpdAvailable)('SNMP agent against real snmpd', () => {
     const dead = await registerDevice({ port: (hole.address() as AddressInfo).port, snmp: { version: '2c', community: 'nine-community' }, interfaces: ['lo'], agent: me });
     try {
       const started = Date.now();
-      const run = await once({ token: me.token, env: { WAIWANG_AGENT_TIMEOUT_MS: '1500', WAIWANG_AGENT_RETRIES: '1', WAIWANG_AGENT_CONCURRENCY: '16' } });
+      const run = await once({ token: me.token, env: { WAIWANG_AGENT_TIMEOUT_MS: '2000', WAIWANG_AGENT_RETRIES: '1', WAIWANG_AGENT_CONCURRENCY: '16' } });
       expect(run.code).toBe(1);
       expect(run.output).toMatch(new RegExp(`${dead.hostname}\\s+127\\.0\\.0\\.1\\s+-.*unreachable`));
       for (const d of nine) {
         const [reading] = await readingsOf(d.id);
         expect(reading, d.hostname).toBeDefined();
-        // Read long before the dead device's two 1.5-second tries were over: nobody waited for it.
+        // Read long before the dead device's two 2-second tries were over: nobody waited for it.
         expect(Date.parse(reading.at) - started).toBeLessThan(3000);
       }
       expect(await openFindings(dead.id)).toEqual(['unreachable/snmp']);
