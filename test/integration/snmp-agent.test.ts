@@ -1,5 +1,6 @@
 // The SNMP agent end to end: real snmpd (private, on 127.0.0.1), the agent's cycle as
 // `npm run agent:snmp -- --once` runs it, and the server answering over real HTTP.
+import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -365,9 +366,29 @@ describe.skipIf(!snmpdAvailable)('SNMP agent against real snmpd', () => {
     const me = await makeAgent(t);
     const s = await snmpd(['rocommunity right-community 127.0.0.1'], []);
     const device = await registerDevice({ port: s.port, snmp: { version: '2c', community: 'wrong-community' }, interfaces: ['lo'], agent: me });
-    const run = await once({ token: me.token });
-    expect(run.code).toBe(1);
-    expect(run.output).toMatch(/unreachable.*a wrong community looks the same/);
+    // The command line itself, as `npm run agent:snmp -- --once` runs it (spawned asynchronously:
+    // the server answering it runs in this very process).
+    const cli = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'agents/snmp/main.ts', '--once'], {
+        env: {
+          ...process.env,
+          WAIWANG_SERVER: `http://127.0.0.1:${serverPort}`,
+          WAIWANG_AGENT_TOKEN: me.token,
+          WAIWANG_SPOOL_DIR: path.join(dir(), 'spool'),
+          WAIWANG_AGENT_TIMEOUT_MS: '400',
+          WAIWANG_AGENT_RETRIES: '1',
+        },
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.once('exit', (status) => resolve({ status, stdout, stderr }));
+    });
+    expect(cli.status, cli.stderr).toBe(1);
+    expect(cli.stdout).toMatch(/unreachable.*a wrong community looks the same/);
+    // JSON logs on stderr, one object a line.
+    expect(cli.stderr.trim().split('\n').every((line) => typeof JSON.parse(line).msg === 'string')).toBe(true);
     const [finding] = (await t.call('GET', `/api/v1/findings?device=${device.id}&status=open`)).body.items;
     expect(finding).toMatchObject({ kind: 'unreachable', subject: 'snmp' });
     expect(finding.detail).toContain('wrong community');
