@@ -139,4 +139,25 @@ describe.each(backends)('device checks on %s', (backend) => {
     expect(targets.status, targets.text).toBe(200);
     expect(targets.body.pollIntervalSeconds).toBe(t.config.telemetry.pollIntervalSeconds);
   });
+  it('checks past the raw-readings retention are pruned, except the newest of each device and method', async () => {
+    const link = await boundaryLink(t, { agent: poller, capacityMbps: 100, payingUnit: '450102' });
+    const day = 86_400_000;
+    const old = (days: number) => new Date(t.clock.now.getTime() - days * day).toISOString();
+    for (const [days, method] of [[41, 'snmp'], [40, 'snmp'], [39, 'snmp'], [38, 'ssh']] as const) {
+      const posted = await t.call('POST', '/api/v1/device-checks', { body: { device: link.z.id, at: old(days), method, status: 'ok' } });
+      expect(posted.status, posted.text).toBe(200);
+    }
+    await check({ device: link.z.id, at: new Date(t.clock.now.getTime() - 60_000).toISOString(), method: 'snmp', status: 'ok' });
+    const { rows } = await import('../../server/db/client.js');
+    const { sql } = await import('drizzle-orm');
+    const left = async () =>
+      (await rows<{ method: string; at: Date | string }>(t.database.db, sql`SELECT method, at FROM device_checks WHERE device_id = ${Number(link.z.id)} ORDER BY at`)).map(
+        (r) => `${r.method}@${Math.round((t.clock.now.getTime() - new Date(r.at).getTime()) / day)}`,
+      );
+    expect(await left()).toEqual(['snmp@41', 'snmp@40', 'snmp@39', 'ssh@38', 'snmp@0']);
+    const pass = await job.pass();
+    expect(pass.pruned.deviceChecks).toBeGreaterThanOrEqual(3);
+    // The SSH check is the newest of its method: kept, however old.
+    expect(await left()).toEqual(['ssh@38', 'snmp@0']);
+  });
 });
