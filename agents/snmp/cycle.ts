@@ -39,25 +39,23 @@ export async function pollAll(ctx: Pick<CycleContext, 'targets' | 'config'>, mem
   );
 }
 
-/** What the polls send: reading batches of at most 10,000, then one device check per device. */
+/** Checks per POST /api/v1/device-checks/batch (the server takes up to 2,000). */
+export const CHECKS_PER_BATCH = 1_000;
+
+/** What the polls send: reading batches of at most 10,000, then the device checks in batches. */
 export function deliveries(polls: DevicePoll[]): SpoolItem[] {
   const readings: Reading[] = polls.flatMap((p) => p.interfaces.flatMap((i) => (i.reading ? [i.reading] : [])));
   const items: SpoolItem[] = [];
   for (let i = 0; i < readings.length; i += READINGS_PER_BATCH) items.push({ kind: 'readings', path: '/api/v1/readings', body: { readings: readings.slice(i, i + READINGS_PER_BATCH) } });
-  for (const p of polls) {
-    items.push({
-      kind: 'device-check',
-      path: '/api/v1/device-checks',
-      body: {
-        device: p.target.id,
-        at: p.at.toISOString(),
-        method: 'snmp',
-        status: p.status,
-        ...(p.detail ? { detail: p.detail.slice(0, 1000) } : {}),
-        ...(p.identity ? { identity: p.identity } : {}),
-      },
-    });
-  }
+  const checks = polls.map((p) => ({
+    device: p.target.id,
+    at: p.at.toISOString(),
+    method: 'snmp' as const,
+    status: p.status,
+    ...(p.detail ? { detail: p.detail.slice(0, 1000) } : {}),
+    ...(p.identity ? { identity: p.identity } : {}),
+  }));
+  for (let i = 0; i < checks.length; i += CHECKS_PER_BATCH) items.push({ kind: 'device-checks', path: '/api/v1/device-checks/batch', body: { checks: checks.slice(i, i + CHECKS_PER_BATCH) } });
   return items;
 }
 
@@ -76,11 +74,13 @@ export function snmpCycle(memory = new Map<string, DeviceMemory>()) {
     const findings = new Map<string, string[]>();
     delivered.forEach((d, i) => {
       if (d.status === 'rejected') problems++;
-      if (d.status === 'sent' && items[i].kind === 'device-check') {
-        const answer = d.answer as { opened?: { kind: string; subject: string }[] };
-        const body = items[i].body as { device: string };
-        if (answer?.opened?.length) findings.set(body.device, answer.opened.map((f) => `${f.kind}${f.subject ? `/${f.subject}` : ''}`));
-        problems += answer?.opened?.length ?? 0;
+      if (d.status === 'sent' && items[i].kind === 'device-checks') {
+        const answer = d.answer as { results?: { device: string; opened: { kind: string; subject: string }[] }[] };
+        for (const result of answer?.results ?? []) {
+          if (result.opened.length === 0) continue;
+          findings.set(result.device, result.opened.map((f) => `${f.kind}${f.subject ? `/${f.subject}` : ''}`));
+          problems += result.opened.length;
+        }
       }
     });
     const rows: (string | number | null)[][] = [];

@@ -298,7 +298,7 @@ describe.skipIf(!snmpdAvailable)('SNMP agent against real snmpd', () => {
       const report = await agent.cycle();
       expect(report!.devicesFailed).toBe(0);
     }
-    // Two readings batches and two device checks wait, fsync'd: a restarted agent finds them.
+    // Two readings batches and two device-check batches wait, fsync'd: a restarted agent finds them.
     expect(agent.spool.depth).toBe(4);
     await agent.close();
     const restarted = await createAgent(
