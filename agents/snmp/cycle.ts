@@ -47,11 +47,11 @@ export function deliveries(polls: DevicePoll[]): SpoolItem[] {
   const readings: Reading[] = polls.flatMap((p) => p.interfaces.flatMap((i) => (i.reading ? [i.reading] : [])));
   const items: SpoolItem[] = [];
   for (let i = 0; i < readings.length; i += READINGS_PER_BATCH) items.push({ kind: 'readings', path: '/api/v1/readings', body: { readings: readings.slice(i, i + READINGS_PER_BATCH) } });
-  const checks = polls.map((p) => ({
+  const checks = polls.filter((p) => p.status !== 'not_polled').map((p) => ({
     device: p.target.id,
     at: p.at.toISOString(),
     method: 'snmp' as const,
-    status: p.status,
+    status: p.status as 'ok' | 'unreachable' | 'auth_failed',
     ...(p.detail ? { detail: p.detail.slice(0, 1000) } : {}),
     ...(p.identity ? { identity: p.identity } : {}),
   }));

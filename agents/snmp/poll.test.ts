@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentTarget } from '../lib/client.js';
 import { oid } from './oids.js';
+import { deliveries } from './cycle.js';
 import { pollDevice, type DeviceMemory } from './poll.js';
 import { SnmpError, type SnmpTransport, type SnmpValue, type Varbind } from './transport.js';
 
@@ -91,5 +92,9 @@ describe('pollDevice', () => {
     const options = { timeoutMs: 100, retries: 0, varbindsPerPdu: 48, pdusInFlight: 4 };
     expect(await pollDevice(targetOf(['x']), new Map(), { ...options, transport: () => silent })).toMatchObject({ status: 'unreachable', detail: 'no answer', interfaces: [] });
     expect(await pollDevice(targetOf(['x']), new Map(), { ...options, transport: () => refusing })).toMatchObject({ status: 'auth_failed' });
+    // No address in the registry: not polled, and no check is made up for it.
+    const nowhere = await pollDevice({ ...targetOf(['x']), mgmtAddress: null }, new Map(), options);
+    expect(nowhere).toMatchObject({ status: 'not_polled', detail: 'device fake has no management address in the registry' });
+    expect(deliveries([nowhere]).filter((d) => d.kind === 'device-checks')).toEqual([]);
   });
 });

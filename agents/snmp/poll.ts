@@ -24,7 +24,8 @@ export interface InterfaceResult {
 
 export interface DevicePoll {
   target: AgentTarget;
-  status: 'ok' | 'unreachable' | 'auth_failed';
+  /** `not_polled`: the registry gives no address or credentials; no check is posted (it would say nothing about the device). */
+  status: 'ok' | 'unreachable' | 'auth_failed' | 'not_polled';
   detail: string | null;
   at: Date;
   identity: { sysName: string | null; serial: string | null; sysObjectID: string | null } | null;
@@ -68,7 +69,7 @@ export async function pollDevice(target: AgentTarget, memory: Map<string, Device
   try {
     transport = options.transport ? options.transport(target) : openTransport(target, options);
   } catch (err) {
-    return { ...result, status: 'unreachable', detail: (err as Error).message };
+    return { ...result, status: 'not_polled', detail: (err as Error).message };
   }
   try {
     const address = `${target.mgmtAddress}:${target.snmp?.port ?? 161}`;
