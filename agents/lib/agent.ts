@@ -80,7 +80,7 @@ export async function createAgent(definition: AgentDefinition, options: { argv?:
     const started = performance.now();
     await outbox.flush();
     try {
-      targets = await client.targets(definition.method);
+      targets = await client.targets(definition.method, { lease: config.leaseSeconds, max: config.leaseMax });
       if (targets.pollIntervalSeconds) serverInterval = targets.pollIntervalSeconds;
     } catch (err) {
       if (err instanceof Refused) {

@@ -126,9 +126,10 @@ export class ApiClient {
     throw last!;
   }
 
-  /** The agent's devices for a method, with their credentials. */
-  targets(method: 'snmp' | 'ssh'): Promise<AgentTargets> {
-    return this.request<AgentTargets>('GET', `/api/v1/agent/targets?method=${method}`);
+  /** The agent's devices for a method, with their credentials; with `lease`, also unassigned devices of its subtree it leases for that long. */
+  targets(method: 'snmp' | 'ssh', options: { lease?: number | null; max?: number } = {}): Promise<AgentTargets> {
+    const lease = options.lease ? `&lease=${Math.round(options.lease)}&max=${options.max ?? 100}` : '';
+    return this.request<AgentTargets>('GET', `/api/v1/agent/targets?method=${method}${lease}`);
   }
 
   post<T = unknown>(path: string, body: unknown): Promise<T> {

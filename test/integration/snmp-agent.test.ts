@@ -393,4 +393,31 @@ describe.skipIf(!snmpdAvailable)('SNMP agent against real snmpd', () => {
     expect(finding).toMatchObject({ kind: 'unreachable', subject: 'snmp' });
     expect(finding.detail).toContain('wrong community');
   });
+  it('with WAIWANG_AGENT_LEASE_SECONDS an agent also polls the unassigned devices of its subtree that no other agent holds', async () => {
+    const me = await makeAgent(t);
+    const other = await makeAgent(t);
+    const hostname = `nn-pool-${process.pid}`;
+    const s = await snmpd(['rocommunity pool-community 127.0.0.1', `sysName ${hostname}`], []);
+    const made = await t.call('POST', '/api/v1/devices', {
+      body: {
+        hostname,
+        role: 'boundary',
+        vendor: 'huawei',
+        ownerUnit: dept,
+        responsible: { name: '韦工', phone: '0771-5550000' },
+        mgmtAddress: '127.0.0.1',
+        interfaces: [{ name: 'lo' }],
+        snmp: { version: '2c', community: 'pool-community', port: s.port },
+      },
+    });
+    expect(made.status, made.text).toBe(201);
+    const leased = await once({ token: me.token, env: { WAIWANG_AGENT_LEASE_SECONDS: '600', WAIWANG_AGENT_LEASE_MAX: '1000' } });
+    expect(leased.code, leased.output).toBe(0);
+    expect(leased.output).toContain(hostname);
+    expect(await readingsOf(made.body.id)).toHaveLength(1);
+    // Held by the first agent: the second one leases nothing and has nothing to poll.
+    const second = await once({ token: other.token, env: { WAIWANG_AGENT_LEASE_SECONDS: '600' } });
+    expect(second.output).not.toContain(hostname);
+    expect(await readingsOf(made.body.id)).toHaveLength(1);
+  });
 });
