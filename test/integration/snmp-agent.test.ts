@@ -121,7 +121,7 @@ describe.skipIf(!snmpdAvailable)('SNMP agent against real snmpd', () => {
           WAIWANG_SERVER: `http://127.0.0.1:${serverPort}`,
           WAIWANG_AGENT_TOKEN: options.token,
           WAIWANG_SPOOL_DIR: options.spoolDir ?? path.join(dir(), 'spool'),
-          WAIWANG_AGENT_TIMEOUT_MS: '500',
+          WAIWANG_AGENT_TIMEOUT_MS: '1500',
           WAIWANG_AGENT_RETRIES: '1',
           WAIWANG_AGENT_HTTP_RETRIES: '0',
           WAIWANG_AGENT_HTTP_TIMEOUT_MS: '5000',
@@ -276,7 +276,7 @@ describe.skipIf(!snmpdAvailable)('SNMP agent against real snmpd', () => {
           WAIWANG_AGENT_TOKEN: me.token,
           WAIWANG_SPOOL_DIR: spoolDir,
           WAIWANG_AGENT_HTTP_RETRIES: '0',
-          WAIWANG_AGENT_TIMEOUT_MS: '500',
+          WAIWANG_AGENT_TIMEOUT_MS: '1500',
         },
         log: pino({ level: 'silent' }),
       },
@@ -346,7 +346,7 @@ describe.skipIf(!snmpdAvailable)('SNMP agent against real snmpd', () => {
     const wrongVariant = await registerDevice({ port: s.port, snmp: v3('v3-b256', 'SHA', 'auth-key-0001', 'AES-256-C', 'priv-key-0001'), interfaces: ['lo'], agent: me });
     const wrongKey = await registerDevice({ port: s.port, snmp: v3('v3-b256', 'SHA', 'not-the-auth-key', 'AES-256', 'priv-key-0001'), interfaces: ['lo'], agent: me });
 
-    const run = await once({ token: me.token });
+    const run = await once({ token: me.token, env: { WAIWANG_AGENT_TIMEOUT_MS: '800' } });
     expect(run.code).toBe(1);
     for (const d of good) {
       const [reading] = await readingsOf(d.id);

@@ -71,6 +71,16 @@ export async function startSnmpd(options: SnmpdOptions): Promise<SnmpdInstance> 
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+  // pass_persist helpers start on their subtree's first request (a node process each): start them
+  // now, so a test's first poll does not pay for it (under load that is more than a timeout).
+  for (const line of options.config) {
+    const subtree = /^pass_persist\s+(\S+)/.exec(line)?.[1];
+    if (!subtree) continue;
+    const netns = options.netns ? ['netns', 'exec', options.netns, 'snmpgetnext'] : [];
+    await run(options.netns ? 'ip' : 'snmpgetnext', [...netns, ...probe.slice(0, -1).map((a) => (a === '0.5' ? '5' : a)), subtree], { env: { ...process.env, MIBS: '', MIBDIRS: '/nonexistent' }, timeout: 10_000 }).catch(
+      () => undefined,
+    );
+  }
   const stop = async () => {
     if (child.exitCode === null) {
       child.kill('SIGTERM');
