@@ -15,6 +15,9 @@ TEST_PACKAGES=(
   bind9-dnsutils      # dig: queries the private named instances
   openssh-server      # sshd: private servers running the device simulator for the SSH agent (test/support/sshd.ts)
   openssh-client      # ssh-keygen (host keys of the private sshd), ssh (the SSH agent benchmark baseline)
+  snmpd               # net-snmp's agent: private instances the SNMP agent polls (test/support/snmpd.ts)
+  snmp                # snmpget (readiness probe) and snmpbulkwalk (the poll benchmark's baseline)
+  iproute2            # ip netns / veth pairs for the real-interface SNMP test and benchmark
 )
 
 wanted=("$@")

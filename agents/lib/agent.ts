@@ -41,16 +41,30 @@ export interface RunningAgent {
   metricsPort: number | null;
 }
 
+/** An agent wired up, cycles run on demand (tests drive it; startAgent runs it). */
+export interface Agent {
+  config: AgentConfig;
+  log: Logger;
+  client: ApiClient;
+  spool: Spool;
+  outbox: Outbox;
+  metrics: AgentMetrics;
+  metricsPort: number | null;
+  /** The interval in force: the config's, else the server's pollIntervalSeconds, else 300. */
+  interval(): number;
+  /** One cycle: replay the spool, fetch the targets (the last known when the server is away), poll, deliver. Null: nothing known to poll yet. */
+  cycle(): Promise<CycleReport | null>;
+  stop(): void;
+  close(): Promise<void>;
+  signal: AbortSignal;
+}
+
 /**
- * Wires an agent: configuration, JSON logs, the API client, the spool and outbox, metrics; then
- * one cycle (--once: prints the table, exit 0 only when every device answered and nothing was
- * wrong) or a cycle per interval (the config's, else the server's pollIntervalSeconds) with
- * jitter until SIGINT/SIGTERM. The targets are fetched every cycle; when the server is away the
- * last ones are used (in memory only: credentials never touch the disk), so polling and spooling
- * go on.
+ * Wires an agent: configuration, JSON logs, the API client, the spool and outbox, metrics. The
+ * targets are fetched every cycle; when the server is away the last ones are used (in memory
+ * only: credentials never touch the disk), so polling and spooling go on.
  */
-export async function startAgent(definition: AgentDefinition, options: { argv?: string[]; env?: NodeJS.ProcessEnv; out?: NodeJS.WritableStream; log?: Logger } = {}): Promise<RunningAgent> {
-  const out = options.out ?? process.stdout;
+export async function createAgent(definition: AgentDefinition, options: { argv?: string[]; env?: NodeJS.ProcessEnv; log?: Logger } = {}): Promise<Agent> {
   const config = loadAgentConfig(definition.method, options.argv, options.env);
   const log = options.log ?? agentLogger(definition.method, config.logLevel);
   const metrics = new AgentMetrics(definition.method);
@@ -61,13 +75,12 @@ export async function startAgent(definition: AgentDefinition, options: { argv?: 
   const abort = new AbortController();
   let targets: AgentTargets | null = null;
   let serverInterval: number | null = null;
-  const interval = () => config.intervalSeconds ?? serverInterval ?? 300;
 
   async function cycle(): Promise<CycleReport | null> {
     const started = performance.now();
     await outbox.flush();
     try {
-      targets = await client.targets(definition.method);
+      targets = await client.targets(definition.method, { lease: config.leaseSeconds, max: config.leaseMax });
       if (targets.pollIntervalSeconds) serverInterval = targets.pollIntervalSeconds;
     } catch (err) {
       if (err instanceof Refused) {
@@ -91,28 +104,55 @@ export async function startAgent(definition: AgentDefinition, options: { argv?: 
     return report;
   }
 
-  const stop = () => abort.abort();
+  return {
+    config,
+    log,
+    client,
+    spool,
+    outbox,
+    metrics,
+    metricsPort: served?.port ?? null,
+    interval: () => config.intervalSeconds ?? serverInterval ?? 300,
+    cycle,
+    stop: () => abort.abort(),
+    close: async () => {
+      abort.abort();
+      await served?.close();
+    },
+    signal: abort.signal,
+  };
+}
+
+/**
+ * Runs an agent: one cycle (--once: prints the table, exit 0 only when every device answered
+ * and nothing was wrong and nothing waits in the spool) or a cycle per interval with jitter
+ * until SIGINT/SIGTERM (or stop()).
+ */
+export async function startAgent(definition: AgentDefinition, options: { argv?: string[]; env?: NodeJS.ProcessEnv; out?: NodeJS.WritableStream; log?: Logger } = {}): Promise<RunningAgent> {
+  const out = options.out ?? process.stdout;
+  const agent = await createAgent(definition, options);
+  const { config, log, spool } = agent;
   const done = (async () => {
     try {
       if (config.once) {
-        const report = await cycle();
+        const report = await agent.cycle();
         if (!report) return 1;
         out.write(formatTable(report.columns, report.rows));
         if (spool.depth > 0) out.write(`spool: ${spool.depth} entries wait in ${config.spoolDir} (the server did not take them)\n`);
         return report.devicesFailed === 0 && report.problems === 0 && spool.depth === 0 ? 0 : 1;
       }
-      const onSignal = () => stop();
+      const onSignal = () => agent.stop();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      await runEvery(interval, async () => void (await cycle()), { signal: abort.signal, onError: (err) => log.error({ err }, 'cycle failed') });
+      await runEvery(agent.interval, async () => void (await agent.cycle()), { signal: agent.signal, onError: (err) => log.error({ err }, 'cycle failed') });
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       return 0;
     } finally {
-      await served?.close();
+      await agent.close();
     }
   })();
-  return { done, stop, metricsPort: served?.port ?? null };
+  return { done, stop: agent.stop, metricsPort: agent.metricsPort };
 }
 
 /** The command-line entry: runs the agent, exits with its code; a configuration error is one sentence and exit 2. */

@@ -102,7 +102,8 @@ export class ApiClient {
           signal: AbortSignal.timeout(this.timeoutMs),
         });
       } catch (err) {
-        const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+        const { cause: why, name, message } = err as { cause?: { code?: string; message?: string }; name: string; message: string };
+        const cause = why?.code ?? why?.message ?? (name === 'TimeoutError' ? name : message);
         last = new ServerUnavailable(`${method} ${path}: ${cause === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : `cannot reach ${this.base} (${cause})`}`, null);
         this.options.log?.warn({ attempt, err: last.message }, 'server request failed');
         continue;
@@ -125,9 +126,10 @@ export class ApiClient {
     throw last!;
   }
 
-  /** The agent's devices for a method, with their credentials. */
-  targets(method: 'snmp' | 'ssh'): Promise<AgentTargets> {
-    return this.request<AgentTargets>('GET', `/api/v1/agent/targets?method=${method}`);
+  /** The agent's devices for a method, with their credentials; with `lease`, also unassigned devices of its subtree it leases for that long. */
+  targets(method: 'snmp' | 'ssh', options: { lease?: number | null; max?: number } = {}): Promise<AgentTargets> {
+    const lease = options.lease ? `&lease=${Math.round(options.lease)}&max=${options.max ?? 100}` : '';
+    return this.request<AgentTargets>('GET', `/api/v1/agent/targets?method=${method}${lease}`);
   }
 
   post<T = unknown>(path: string, body: unknown): Promise<T> {

@@ -18,6 +18,10 @@ import path from 'node:path';
  *   WAIWANG_AGENT_METRICS_PORT      serve Prometheus /metrics on 127.0.0.1:<port> (default: off)
  *   WAIWANG_AGENT_METRICS_HOST      the address /metrics listens on (default 127.0.0.1)
  *   WAIWANG_AGENT_LOG_LEVEL         pino level (default info)
+ *   WAIWANG_AGENT_LEASE_SECONDS     also lease unassigned devices of the agent's unit subtree for
+ *                                   this long each cycle (GET /agent/targets?lease=); off by default;
+ *                                   make it longer than the interval (2 × or more) or the lease lapses between cycles
+ *   WAIWANG_AGENT_LEASE_MAX         at most this many leased devices (default 100)
  */
 export interface AgentConfig {
   /** The agent's name: 'snmp' or 'ssh' (the spool's default directory, the logs). */
@@ -35,6 +39,9 @@ export interface AgentConfig {
   spoolMaxBytes: number;
   metricsPort: number | null;
   metricsHost: string;
+  /** Null: no leasing, only the devices assigned to the agent. */
+  leaseSeconds: number | null;
+  leaseMax: number;
   logLevel: string;
   once: boolean;
   /** The file's whole content: agent-specific keys live beside the shared ones. */
@@ -52,6 +59,8 @@ const numberKeys = {
   httpRetries: ['WAIWANG_AGENT_HTTP_RETRIES', 0],
   spoolMaxBytes: ['WAIWANG_AGENT_SPOOL_MAX_BYTES', 4096],
   metricsPort: ['WAIWANG_AGENT_METRICS_PORT', 0],
+  leaseSeconds: ['WAIWANG_AGENT_LEASE_SECONDS', 30],
+  leaseMax: ['WAIWANG_AGENT_LEASE_MAX', 1],
 } as const satisfies Record<string, readonly [string, number]>;
 
 const stringKeys = {
@@ -82,6 +91,8 @@ export function loadAgentConfig(
     spoolMaxBytes: 256 * 1024 * 1024,
     metricsPort: null,
     metricsHost: '127.0.0.1',
+    leaseSeconds: null,
+    leaseMax: 100,
     logLevel: 'info',
     once: false,
     file: {},

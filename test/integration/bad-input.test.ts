@@ -108,6 +108,20 @@ const deviceBody = {
 const deviceVariant = { ...deviceBody, snmp: { version: '2c', community: 'public-community' }, ssh: { username: 'netops', privateKey: pem, passphrase: 'key-passphrase' } };
 const linkBody = { name: '南宁—兴宁 专线', aDevice: '1', aInterface: 'GigabitEthernet0/0/1', zDevice: '2', zInterface: 'GigabitEthernet0/0/2', capacityMbps: 100, payingUnit: '450102', circuitId: 'GX-001', carrier: '中国电信' };
 
+const deviceCheckBody = {
+  device: '1',
+  at: '2025-01-06T08:00:00+08:00',
+  method: 'ssh',
+  status: 'ok',
+  detail: 'checked',
+  hostKeySha256: `SHA256:${'A'.repeat(43)}`,
+  identity: { sysName: 'nn-boundary-01', serial: '2102351931P0K8000123', sysObjectID: '1.3.6.1.4.1.2011.2.23.96' },
+  interfaces: [{ name: 'GigabitEthernet0/0/1', address: '10.1.2.1/30' }],
+  neighbors: [{ localIf: 'GigabitEthernet0/0/1', remoteSysName: 'nn-pe-01', remoteIf: 'GigabitEthernet1/0/0' }],
+  configSha256: 'a'.repeat(64),
+  config: 'sysname nn-boundary-01',
+};
+
 /**
  * One valid body (or several, for fields that exclude each other) per JSON write endpoint. The
  * bodies only need to pass validation: the text check runs before any verb, so ids need not exist.
@@ -145,21 +159,8 @@ const examples: Record<string, object[]> = {
   'POST /api/v1/expansion-requests/{id}/decision': [{ decision: 'approve', opinion: '同意扩容' }],
   'POST /api/v1/findings/{id}/resolve': [{ comment: '已核实' }],
   'POST /api/v1/devices/{id}/baseline': [{ comment: '变更单 2026-118 已核实' }],
-  'POST /api/v1/device-checks': [
-    {
-      device: '1',
-      at: '2025-01-06T08:00:00+08:00',
-      method: 'ssh',
-      status: 'ok',
-      detail: 'checked',
-      hostKeySha256: `SHA256:${'A'.repeat(43)}`,
-      identity: { sysName: 'nn-boundary-01', serial: '2102351931P0K8000123', sysObjectID: '1.3.6.1.4.1.2011.2.23.96' },
-      interfaces: [{ name: 'GigabitEthernet0/0/1', address: '10.1.2.1/30' }],
-      neighbors: [{ localIf: 'GigabitEthernet0/0/1', remoteSysName: 'nn-pe-01', remoteIf: 'GigabitEthernet1/0/0' }],
-      configSha256: 'a'.repeat(64),
-      config: 'sysname nn-boundary-01',
-    },
-  ],
+  'POST /api/v1/device-checks': [deviceCheckBody],
+  'POST /api/v1/device-checks/batch': [{ checks: [deviceCheckBody] }],
 };
 
 /** Path parameters of a well-formed request (the values only need to pass validation). */

@@ -139,4 +139,63 @@ describe.each(backends)('device checks on %s', (backend) => {
     expect(targets.status, targets.text).toBe(200);
     expect(targets.body.pollIntervalSeconds).toBe(t.config.telemetry.pollIntervalSeconds);
   });
+  it('checks past the raw-readings retention are pruned, except the newest of each device and method', async () => {
+    const link = await boundaryLink(t, { agent: poller, capacityMbps: 100, payingUnit: '450102' });
+    const day = 86_400_000;
+    const old = (days: number) => new Date(t.clock.now.getTime() - days * day).toISOString();
+    for (const [days, method] of [[41, 'snmp'], [40, 'snmp'], [39, 'snmp'], [38, 'ssh']] as const) {
+      const posted = await t.call('POST', '/api/v1/device-checks', { body: { device: link.z.id, at: old(days), method, status: 'ok' } });
+      expect(posted.status, posted.text).toBe(200);
+    }
+    await check({ device: link.z.id, at: new Date(t.clock.now.getTime() - 60_000).toISOString(), method: 'snmp', status: 'ok' });
+    const { rows } = await import('../../server/db/client.js');
+    const { sql } = await import('drizzle-orm');
+    const left = async () =>
+      (await rows<{ method: string; at: Date | string }>(t.database.db, sql`SELECT method, at FROM device_checks WHERE device_id = ${Number(link.z.id)} ORDER BY at`)).map(
+        (r) => `${r.method}@${Math.round((t.clock.now.getTime() - new Date(r.at).getTime()) / day)}`,
+      );
+    expect(await left()).toEqual(['snmp@41', 'snmp@40', 'snmp@39', 'ssh@38', 'snmp@0']);
+    const pass = await job.pass();
+    expect(pass.pruned.deviceChecks).toBeGreaterThanOrEqual(3);
+    // The SSH check is the newest of its method: kept, however old.
+    expect(await left()).toEqual(['ssh@38', 'snmp@0']);
+  });
+  it('a batch stores and judges each check as a single post would, with one audit entry; a replay changes nothing; one bad check refuses the batch', async () => {
+    const a = await boundaryLink(t, { agent: poller, capacityMbps: 100, payingUnit: '450102' });
+    const b = await boundaryLink(t, { agent: poller, capacityMbps: 100, payingUnit: '450102' });
+    const batch = {
+      checks: [
+        { device: a.z.id, at: at(1), method: 'snmp', status: 'ok', identity: { sysName: a.z.hostname } },
+        { device: b.z.id, at: at(1), method: 'snmp', status: 'unreachable', detail: 'no answer' },
+        { device: b.a.id, at: at(1), method: 'snmp', status: 'ok', identity: { sysName: 'not-its-name' } },
+      ],
+    };
+    const audits = await countRows(t, 'audit_entries');
+    const posted = await t.call('POST', '/api/v1/device-checks/batch', { token: poller.token, body: batch });
+    expect(posted.status, posted.text).toBe(200);
+    expect(posted.body).toMatchObject({ received: 3, accepted: 3, duplicates: 0 });
+    expect(posted.body.results.map((r: any) => r.opened.map((f: any) => `${f.kind}/${f.subject}`))).toEqual([[], ['unreachable/snmp'], ['identity_mismatch/sysName']]);
+    // One entry for the batch, one per finding opened.
+    expect(await countRows(t, 'audit_entries')).toBe(audits + 3);
+
+    const replay = await t.call('POST', '/api/v1/device-checks/batch', { token: poller.token, body: batch });
+    expect(replay.body).toMatchObject({ received: 3, accepted: 0, duplicates: 3 });
+    expect(await countRows(t, 'audit_entries')).toBe(audits + 3);
+
+    const other = await agent(t);
+    const foreign = await boundaryLink(t, { agent: other, capacityMbps: 100, payingUnit: '450102' });
+    const stored = await countRows(t, 'device_checks');
+    const mixed = await t.call('POST', '/api/v1/device-checks/batch', {
+      token: poller.token,
+      body: { checks: [{ device: a.z.id, at: at(2), method: 'snmp', status: 'ok' }, { device: foreign.z.id, at: at(2), method: 'snmp', status: 'ok' }] },
+    });
+    expect(mixed.status).toBe(403);
+    const future = await t.call('POST', '/api/v1/device-checks/batch', {
+      token: poller.token,
+      body: { checks: [{ device: a.z.id, at: at(2), method: 'snmp', status: 'ok' }, { device: a.z.id, at: new Date(t.clock.now.getTime() + 3_600_000).toISOString(), method: 'snmp', status: 'ok' }] },
+    });
+    expect(future.status).toBe(400);
+    expect(future.body.field).toBe('checks.1.at');
+    expect(await countRows(t, 'device_checks')).toBe(stored);
+  });
 });

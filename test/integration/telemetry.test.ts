@@ -223,7 +223,7 @@ describe.each(backends)('readings on %s', (backend) => {
     expect(recorded).toHaveLength(prunesBefore + 1);
     expect(recorded[0]).toMatchObject({ actor: 'system', objectType: 'telemetry', objectId: 'retention', after: { pruned: pruned.pruned, retentionDays: { readings: 2 } } });
     // A pass with nothing past retention deletes nothing and records nothing.
-    expect((await shortRaw.pass()).pruned).toEqual({ readings: 0, interfaceRollups: 0, linkRollups: 0 });
+    expect((await shortRaw.pass()).pruned).toEqual({ readings: 0, interfaceRollups: 0, linkRollups: 0, deviceChecks: 0 });
     expect(await prunes()).toHaveLength(prunesBefore + 1);
     expect((await t.call('GET', url)).body.series).toHaveLength(2);
 

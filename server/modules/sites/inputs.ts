@@ -62,7 +62,12 @@ export const interfaceInput = z
 const secret = (max: number) => z.string().min(1).max(max);
 
 export const snmpAuthProtocols = ['MD5', 'SHA', 'SHA-224', 'SHA-256', 'SHA-384', 'SHA-512'] as const;
-export const snmpPrivProtocols = ['DES', 'AES', 'AES-192', 'AES-256'] as const;
+/**
+ * AES-192/256 come in two incompatible key extensions: the plain names are Blumenthal's
+ * (draft-blumenthal-aes-usm, what net-snmp's snmpd speaks: measured against Debian's 5.9.3),
+ * the `-C` names Reeder's, which Cisco uses (net-snmp's AES256C). agents/snmp/v3.ts maps them.
+ */
+export const snmpPrivProtocols = ['DES', 'AES', 'AES-192', 'AES-256', 'AES-192-C', 'AES-256-C'] as const;
 const v3Fields = ['user', 'authProtocol', 'authKey', 'privProtocol', 'privKey'] as const;
 
 /**

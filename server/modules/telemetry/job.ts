@@ -13,7 +13,7 @@ import type { TelemetrySettings } from './settings.js';
 import { Repeating } from '../../jobs.js';
 
 export interface TelemetryPassResult {
-  pruned: { readings: number; interfaceRollups: number; linkRollups: number };
+  pruned: { readings: number; interfaceRollups: number; linkRollups: number; deviceChecks: number };
   rolledUp: RollupResult;
   devicesDown: IncidentView[];
   /** Null when another server was evaluating. */
@@ -101,15 +101,22 @@ export async function pruneTelemetry(ctx: Ctx, settings: TelemetrySettings): Pro
       readings: await count(sql`DELETE FROM readings WHERE at < ${readingsBefore}::timestamptz`),
       interfaceRollups: await count(sql`DELETE FROM interface_rollups WHERE bucket_at < ${rollupsBefore}::timestamptz`),
       linkRollups: await count(sql`DELETE FROM link_rollups WHERE bucket_at < ${rollupsBefore}::timestamptz`),
+      // Device checks go with the raw readings (one per device and method every poll adds up the
+      // same way), but the newest of each device and method stays: it is what the next check is
+      // judged after, and what says since when a silent device has been unreachable.
+      deviceChecks: await count(
+        sql`DELETE FROM device_checks c WHERE c.at < ${readingsBefore}::timestamptz
+            AND EXISTS (SELECT 1 FROM device_checks n WHERE n.device_id = c.device_id AND n.method = c.method AND n.at > c.at)`,
+      ),
     };
-    if (pruned.readings + pruned.interfaceRollups + pruned.linkRollups > 0) {
+    if (pruned.readings + pruned.interfaceRollups + pruned.linkRollups + pruned.deviceChecks > 0) {
       await audit({
         action: 'telemetry.prune',
         objectType: 'telemetry',
         objectId: 'retention',
         after: {
           pruned,
-          retentionDays: { readings: settings.readingsRetentionDays, rollups: settings.rollupsRetentionDays },
+          retentionDays: { readings: settings.readingsRetentionDays, deviceChecks: settings.readingsRetentionDays, rollups: settings.rollupsRetentionDays },
           before: { readings: readingsBefore, rollups: rollupsBefore },
         },
       });

@@ -3,6 +3,9 @@ import { objectId } from '../../http/params.js';
 import { findingSchema } from '../findings/inputs.js';
 import { checkMethods, checkStatuses } from './schema.js';
 
+/** Checks in one batch (POST /device-checks/batch): a cycle of a thousand devices is one request. */
+export const MAX_CHECKS_PER_BATCH = 2_000;
+
 /** A stored configuration is at most this long (a large VRP configuration is ~1 MB). */
 export const MAX_CONFIG_CHARS = 4_000_000;
 
@@ -75,10 +78,31 @@ export const deviceCheckResultSchema = z
       .openapi({ description: 'compared with the registry; false for a duplicate and for a check older than the latest one by that method (a late spool changes no finding)' }),
     opened: z.array(findingSchema),
     resolved: z.array(findingSchema),
-    open: z.array(findingSchema).openapi({ description: 'every finding open on the device after this check (what the agent’s --once table shows)' }),
+    open: z
+      .array(findingSchema)
+      .optional()
+      .openapi({ description: 'every finding open on the device after this check (what the agent’s --once table shows); in the answer of POST /device-checks, not of the batch' }),
   })
   .openapi('DeviceCheckResult');
 export type DeviceCheckResult = z.infer<typeof deviceCheckResultSchema>;
+
+export const deviceCheckBatchInput = z
+  .object({
+    checks: z.array(deviceCheckInput).openapi({ description: `at most ${MAX_CHECKS_PER_BATCH} checks (413 above)` }),
+  })
+  .strict()
+  .openapi('DeviceCheckBatch');
+export type DeviceCheckBatchInput = z.infer<typeof deviceCheckBatchInput>;
+
+export const deviceCheckBatchResultSchema = z
+  .object({
+    received: z.number().int(),
+    accepted: z.number().int().openapi({ description: 'checks new to the registry' }),
+    duplicates: z.number().int().openapi({ description: 'checks it already had (a replayed spool): changed nothing' }),
+    results: z.array(deviceCheckResultSchema).openapi({ description: 'one per check, in order' }),
+  })
+  .openapi('DeviceCheckBatchResult');
+export type DeviceCheckBatchResult = z.infer<typeof deviceCheckBatchResultSchema>;
 
 // ---- baselines -------------------------------------------------------------------------
 

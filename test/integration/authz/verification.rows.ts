@@ -75,4 +75,26 @@ export const rows: AuthzRow[] = [
       { agent: 403, admin: 200, operator: 403, countyOperator: 403 },
     ),
   ),
+  ...forRoles(
+    {
+      name: 'post a batch of checks of the agent’s own devices',
+      method: 'POST',
+      path: '/api/v1/device-checks/batch',
+      body: async (f) => ({ checks: [checkOf(await boundary(f, f.in.department, f.users.agent.username))] }),
+      scope: 'in',
+    },
+    { admin: 200, agent: 200, operator: 403, countyOperator: 403, applicant: 403, auditor: 403, none: 401 },
+  ),
+  ...(['sibling', 'out'] as const).flatMap((scope) =>
+    forRoles(
+      {
+        name: 'post a batch with a check of a device polled by another agent',
+        method: 'POST',
+        path: '/api/v1/device-checks/batch',
+        body: async (f) => ({ checks: [checkOf(await boundary(f, f.target.department, f.target.agent.username))] }),
+        scope,
+      },
+      { agent: 403, admin: 200, operator: 403, countyOperator: 403 },
+    ),
+  ),
 ];
