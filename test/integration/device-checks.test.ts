@@ -175,12 +175,12 @@ describe.each(backends)('device checks on %s', (backend) => {
     expect(posted.status, posted.text).toBe(200);
     expect(posted.body).toMatchObject({ received: 3, accepted: 3, duplicates: 0 });
     expect(posted.body.results.map((r: any) => r.opened.map((f: any) => `${f.kind}/${f.subject}`))).toEqual([[], ['unreachable/snmp'], ['identity_mismatch/sysName']]);
-    // One entry for the batch, one per finding opened.
-    expect(await countRows(t, 'audit_entries')).toBe(audits + 3);
+    // One entry for the batch, one per finding opened, one per incident each finding opens (findings/incidents.ts).
+    expect(await countRows(t, 'audit_entries')).toBe(audits + 5);
 
     const replay = await t.call('POST', '/api/v1/device-checks/batch', { token: poller.token, body: batch });
     expect(replay.body).toMatchObject({ received: 3, accepted: 0, duplicates: 3 });
-    expect(await countRows(t, 'audit_entries')).toBe(audits + 3);
+    expect(await countRows(t, 'audit_entries')).toBe(audits + 5);
 
     const other = await agent(t);
     const foreign = await boundaryLink(t, { agent: other, capacityMbps: 100, payingUnit: '450102' });
