@@ -85,6 +85,13 @@ describe.each(backends)('SSH verification on %s', (backend) => {
     const drift = await good(d, { configSha256: sha(changed), config: changed });
     expect(drift.opened.map((f: any) => f.kind)).toEqual(['config_drift']);
     expect(drift.opened[0].diff).toContain('+ snmp-agent sys-info location Nanning');
+    // It drifts further: the open finding's diff follows the configuration last read (what an approval would approve).
+    const further = changed.replace('return', ' info-center loghost 10.9.9.9\nreturn');
+    expect((await good(d, { configSha256: sha(further), config: further })).opened).toEqual([]);
+    const [shown] = (await ok<{ items: any[] }>('GET', `/api/v1/findings?device=${d.id}&status=open&kind=config_drift`)).items;
+    expect(shown.id).toBe(drift.opened[0].id);
+    expect(shown.diff).toContain('+ info-center loghost 10.9.9.9');
+    await good(d, { configSha256: sha(changed), config: changed });
     const incidents = (await ok<{ items: any[] }>('GET', '/api/v1/incidents?status=open&kind=config_drift')).items.filter((i) => i.device === d.id);
     expect(incidents).toMatchObject([{ kind: 'config_drift', reportedTo: '450100', payingUnit: '450102', finding: drift.opened[0].id }]);
 

@@ -70,7 +70,17 @@ export async function openFinding(tx: Tx, audit: Audit, input: FindingInput): Pr
     .from(findings)
     .where(and(eq(findings.deviceId, input.deviceId), eq(findings.kind, input.kind), eq(findings.subject, subject), eq(findings.status, 'open')));
   const finding = findingView(row, hostname);
-  if (inserted.length === 0) return { finding, created: false };
+  if (inserted.length === 0) {
+    // A finding with a diff (config_drift) shows the change as it stands now: the operator who
+    // approves a baseline approves the configuration last read, so that is the diff to show.
+    if (input.diff !== undefined && JSON.stringify(row.diff) !== JSON.stringify(input.diff)) {
+      const [updated] = await tx.update(findings).set({ detail: input.detail, diff: input.diff }).where(eq(findings.id, row.id)).returning();
+      const refreshed = findingView(updated, hostname);
+      await audit({ action: 'finding.update', objectType: 'finding', objectId: refreshed.id, before: { detail: finding.detail }, after: { detail: refreshed.detail, at: input.at.toISOString() } });
+      return { finding: refreshed, created: false };
+    }
+    return { finding, created: false };
+  }
   await audit({ action: 'finding.open', objectType: 'finding', objectId: finding.id, after: finding });
   await emitEvent(tx, { type: 'finding.opened', unitCodes, payload: finding, at: input.at });
   await openIncidentForFinding(tx, audit, finding, input.at);
