@@ -40,13 +40,22 @@ export interface DeviceState {
 
 /** Creates (once) an unlocked local user with a real home and sets its password. */
 export function ensureUser(name: string, password: string): void {
-  try {
-    execFileSync('id', [name], { stdio: 'ignore' });
-  } catch {
-    execFileSync('useradd', ['-m', '-d', `/home/${name}`, '-s', '/bin/sh', name], { stdio: 'ignore' });
+  // Two test files may edit /etc/passwd at once: useradd and chpasswd then fail to lock it; retry.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      try {
+        execFileSync('id', [name], { stdio: 'ignore' });
+      } catch {
+        execFileSync('useradd', ['-m', '-d', `/home/${name}`, '-s', '/bin/sh', name], { stdio: 'ignore' });
+      }
+      // useradd leaves the account locked ('!'): sshd refuses even key logins to a locked account.
+      execFileSync('chpasswd', { input: `${name}:${password}\n`, stdio: ['pipe', 'ignore', 'ignore'] });
+      return;
+    } catch (err) {
+      if (attempt >= 20) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100 + Math.random() * 200);
+    }
   }
-  // useradd leaves the account locked ('!'): sshd refuses even key logins to a locked account.
-  execFileSync('chpasswd', { input: `${name}:${password}\n` });
 }
 
 export interface Sshd {
