@@ -352,7 +352,7 @@ describe.each(backends)('applications and agreements on %s', (backend) => {
       return Number(row.n);
     };
     const job = new WorkflowJob(t.database.db, t.config, { now: () => t.clock.now });
-    const mine = (sent: { id: string }[]) => sent.filter((s) => s.id === app.id);
+    const mine = <T extends { id: string }>(sent: T[]) => sent.filter((s) => s.id === app.id);
     expect(mine(await job.pass())).toEqual([]); // 5 working days left
     t.clock.now = shanghai('2026-12-14'); // Monday: 12-15, 12-16, 12-17 → 3 left
     expect(mine(await job.pass())).toEqual([{ id: app.id, kind: 'accept', date: '2026-12-17', workdaysLeft: 3 }]);
