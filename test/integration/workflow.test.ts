@@ -291,6 +291,19 @@ describe.each(backends)('applications and agreements on %s', (backend) => {
       expect(approved.body.result.prefix).toMatchObject({ status: 'allocated', holder: { code: '450102' } });
     });
 
+    it('concurrent approvals: one decision per application, distinct prefixes for distinct applications', async () => {
+      const [a, b] = [await ipApp(w.applicant, w.dept, { vrf: 'public', prefixLength: 26 }), await ipApp(w.applicant, w.dept, { vrf: 'public', prefixLength: 26 })];
+      const before = await countRows(t, 'prefixes');
+      const decide = (id: string) => t.call('POST', `/api/v1/applications/${id}/decision`, { token: w.operator, body: { decision: 'approve', opinion: '同意' } });
+      const replies = await Promise.all([decide(a), decide(a), decide(b), decide(b)]);
+      const statuses = replies.map((r) => r.status);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(2);
+      expect(statuses.filter((s) => s === 409)).toHaveLength(2);
+      expect(await countRows(t, 'prefixes')).toBe(before + 2);
+      const cidrs = replies.filter((r) => r.status === 200).map((r) => r.body.result.prefix.cidr);
+      expect(new Set(cidrs).size).toBe(2);
+    });
+
     it('an allocation that fails fails the decision, and nothing is half done', async () => {
       const id = await ipApp(w.applicant, w.dept, { vrf: 'public', prefixLength: 12 });
       const before = { prefixes: await countRows(t, 'prefixes'), audit: await countRows(t, 'audit_entries'), events: await deliveries(t, 'application.decided') };
