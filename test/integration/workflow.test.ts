@@ -414,7 +414,25 @@ describe.each(backends)('applications and agreements on %s', (backend) => {
     expect(await countyReminders()).toBe(2);
     t.clock.now = thursday;
   });
+  it('lists the queue by running date, page by page, with nothing lost or repeated', async () => {
+    const all = (await t.call('GET', '/api/v1/applications?limit=1000')).body.items as { id: string; status: string; acceptBy: string; deadline: string | null }[];
+    const dueOf = (a: (typeof all)[number]) => (a.status === 'submitted' ? a.acceptBy : (a.deadline ?? a.acceptBy));
+    const seen: (typeof all)[number][] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { status: number; body: { items: typeof all; nextCursor: string | null } } = await t.call('GET', `/api/v1/applications?sort=due&limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expect(page.status).toBe(200);
+      seen.push(...page.body.items);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(seen.map((a) => a.id).sort()).toEqual(all.map((a) => a.id).sort());
+    const dues = seen.map(dueOf);
+    expect(dues).toEqual([...dues].sort());
+    expect(new Set(dues).size).toBeGreaterThan(2);
+    expect((await t.call('GET', '/api/v1/applications?sort=due&cursor=2026-02-30|5')).status).toBe(400);
+  });
 });
+
 
 describe.each(backends)('loading a calendar year on %s', (backend) => {
   let w: World;

@@ -136,8 +136,14 @@ export const listApplicationsQuery = z
     applicant: unitCode.optional(),
     overdue: z.enum(['true', 'false']).optional().openapi({ description: 'true: open applications past their acceptance or review deadline' }),
     filed: z.enum(['true', 'false']).optional().openapi({ description: 'true: approved plans filed (备案) with the region information center' }),
+    sort: z.enum(['id', 'due']).optional().openapi({ description: 'id (default) or due: by the running date (acceptBy before acceptance, then the deadline), earliest first — the review queue' }),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
-    cursor: idCursor.optional(),
+    cursor: z
+      .string()
+      .max(40)
+      .regex(/^([1-9][0-9]{0,17}|\d{4}-\d{2}-\d{2}\|[1-9][0-9]{0,17})$/, 'not a cursor this server handed out: send nextCursor of the previous page as it came')
+      .optional()
+      .openapi({ description: 'nextCursor of the previous page' }),
   })
   .strict();
 export type ListApplicationsQuery = z.infer<typeof listApplicationsQuery>;
