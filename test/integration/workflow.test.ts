@@ -129,6 +129,8 @@ describe.each(backends)('applications and agreements on %s', (backend) => {
     const first = await t.call('POST', `${agreementPath}/signatures`, { token: w.applicant, body: { party: 'applicant', signerName: '李明' } });
     expect(first.status, first.text).toBe(200);
     expect(first.body.status).toBe('pending');
+    // The database refuses an agreement in effect with one signature, whoever writes it.
+    await expect(t.database.db.execute(sql`UPDATE agreements SET status = 'effective', effective_at = now() WHERE id = ${Number(approved.body.agreementId)}`)).rejects.toThrow();
     const again = await t.call('POST', `${agreementPath}/signatures`, { token: w.applicant, body: { party: 'applicant', signerName: '李明' } });
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('conflict');
