@@ -255,6 +255,11 @@ describe.each(backends)('applications and agreements on %s', (backend) => {
       const city = await t.call('POST', `/api/v1/prefixes/${pool.body.id}/allocate`, { body: { prefixLength: 16, holder: '450100', status: 'allocated', description: '南宁' } });
       expect(city.status, city.text).toBe(201);
       cityPrefix = city.body.cidr;
+      // An IPv6 pool of the city in the same VRF: a v4 request must not land in it, nor a v6 one in the v4 space.
+      const pool6 = await t.call('POST', '/api/v1/prefixes', { body: { vrf: 'public', cidr: 'fd45::/32', holder: '450000', description: '自治区 IPv6' } });
+      expect(pool6.status, pool6.text).toBe(201);
+      const city6 = await t.call('POST', `/api/v1/prefixes/${pool6.body.id}/allocate`, { body: { prefixLength: 40, holder: '450100', status: 'allocated', description: '南宁 IPv6' } });
+      expect(city6.status, city6.text).toBe(201);
       const root = await t.call('POST', '/api/v1/domains', { body: { name: 'wf.gxzw.example', holder: '450000', nameservers: [{ name: 'ns1.example.net' }] } });
       expect(root.status, root.text).toBe(201);
       const zone = await t.call('POST', `/api/v1/domains/${root.body.id}/delegate`, { body: { label: 'nanning', holder: '450100', nameservers: [{ name: 'ns1.example.net' }] } });
@@ -280,6 +285,12 @@ describe.each(backends)('applications and agreements on %s', (backend) => {
       const stored = await t.call('GET', `/api/v1/prefixes/${prefix.id}`, { token: w.applicant });
       expect(stored.status).toBe(200);
       expect(stored.body.parentId).toBeTruthy();
+      const v6 = await ipApp(w.applicant, w.dept, { vrf: 'public', prefixLength: 56 });
+      const approved6 = await t.call('POST', `/api/v1/applications/${v6}/decision`, { token: w.operator, body: { decision: 'approve', opinion: '同意分配 IPv6' } });
+      expect(approved6.status, approved6.text).toBe(200);
+      expect(approved6.body.result.prefix).toMatchObject({ family: 6, status: 'assigned' });
+      expect(approved6.body.result.prefix.cidr.startsWith('fd45:')).toBe(true);
+      expect(approved6.body.result.prefix.cidr.endsWith('/56')).toBe(true);
     });
 
     it('a county’s ip approval allocates (article 21: one level up)', async () => {

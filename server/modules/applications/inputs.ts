@@ -51,9 +51,12 @@ export const submitApplicationInput = z
         vrf: vrfName,
         prefixLength: z.number().int().min(1).max(128).optional(),
         addressCount: z.number().int().min(1).max(16_777_216).optional().openapi({ description: 'instead of prefixLength: the IPv4 addresses needed (rounded up to a block)' }),
+        family: z.union([z.literal(4), z.literal(6)]).optional().openapi({ description: '4 or 6; default 6 for a prefixLength above 32, else 4' }),
       })
       .strict()
       .refine((ip) => (ip.prefixLength === undefined) !== (ip.addressCount === undefined), { message: 'give prefixLength or addressCount (one of them)' })
+      .refine((ip) => !(ip.family === 4 && (ip.prefixLength ?? 0) > 32), { message: 'an IPv4 prefix is at most /32', path: ['prefixLength'] })
+      .refine((ip) => !(ip.family === 6 && ip.addressCount !== undefined), { message: 'addressCount counts IPv4 addresses; for IPv6 give prefixLength', path: ['addressCount'] })
       .optional(),
     domain: z
       .object({
@@ -189,7 +192,7 @@ export const applicationSchema = z
     systems: z.array(z.object({ name: z.string() })),
     contact: personView.nullable(),
     boundaryResponsible: personView.nullable(),
-    ip: z.object({ vrf: z.string(), prefixLength: z.number() }).nullable(),
+    ip: z.object({ vrf: z.string(), prefixLength: z.number(), family: z.number().optional() }).nullable(),
     domain: z.object({ parentId: z.string(), label: z.string(), nameservers: z.array(z.object({ name: z.string(), addresses: z.array(z.string()).optional() })) }).nullable(),
     plan: z.object({ title: z.string(), scope: z.string(), document: z.string(), expansionRequestId: z.string().optional(), evidence: z.unknown().optional() }).nullable(),
   })

@@ -75,7 +75,7 @@ async function typeDetails(tx: Tx, input: SubmitApplicationInput, applicant: Uni
   if (input.ip) {
     await loadVrf(tx, input.ip.vrf);
     const prefixLength = input.ip.prefixLength ?? prefixLengthFor(input.ip.addressCount!);
-    details.ip = { vrf: input.ip.vrf, prefixLength };
+    details.ip = { vrf: input.ip.vrf, prefixLength, family: input.ip.family ?? (prefixLength > 32 ? 6 : 4) };
   }
   if (input.domain) {
     const parent = await loadDomain(tx, idOf(input.domain.parentId, 'domain', 'domain.parentId'));
