@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import chineseDays from 'chinese-days';
 import { describe, expect, it } from 'vitest';
 import { packagedSource } from './packaged.js';
 import { addCalendarDays, addWorkdays, epochDay, loadedSource, publishedYearFaults, shanghaiDate, spanProvisional, workCalendar, workdaysBetween, type PublishedYear } from './workdays.js';
@@ -12,6 +13,17 @@ const fixture2027 = JSON.parse(fs.readFileSync(new URL('../../../test/fixtures/h
 const with2027 = workCalendar(loadedSource([fixture2027]), packaged);
 
 describe('the packaged calendar (chinese-days)', () => {
+  it('agrees with the library’s own isWorkday on every day from 2004 to 2026', (ctx) => {
+    // The library reads dates in the process's time zone (packaged.ts): compare where it is UTC.
+    if (new Date(2026, 0, 1).getTimezoneOffset() !== 0) return ctx.skip();
+    let compared = 0;
+    for (let d = '2004-01-01'; d <= '2026-12-31'; d = addCalendarDays(d, 1)) {
+      expect(plain.day(d).working, d).toBe(chineseDays.isWorkday(d));
+      compared++;
+    }
+    expect(compared).toBe(8401);
+  });
+
   it('covers 2004 to 2026 and nothing after', () => {
     expect(packaged.years.has(2004)).toBe(true);
     expect(packaged.years.has(2026)).toBe(true);
