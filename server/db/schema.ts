@@ -9,3 +9,5 @@ export * from '../modules/telemetry/schema.js';
 export * from '../modules/findings/schema.js';
 export * from '../modules/dns/schema.js';
 export * from '../modules/verification/schema.js';
+export * from '../modules/calendar/schema.js';
+export * from '../modules/applications/schema.js';
