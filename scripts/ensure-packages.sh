@@ -13,6 +13,8 @@ TEST_PACKAGES=(
   bind9               # named: private DNS servers that serve the generated zones (test/support/named.ts)
   bind9-utils         # named-checkzone: every generated zone file is checked
   bind9-dnsutils      # dig: queries the private named instances
+  chromium            # the web UI's end-to-end test drives Debian's Chromium with playwright-core (test/e2e/)
+  fonts-wqy-microhei  # a CJK font, so that the Chinese pages render (and their screenshots show characters, not boxes)
 )
 
 wanted=("$@")
