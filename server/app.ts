@@ -19,6 +19,8 @@ import { siteRoutes } from './modules/sites/routes.js';
 import { webhookRoutes } from './modules/webhooks/routes.js';
 import { telemetryRoutes } from './modules/telemetry/routes.js';
 import { findingRoutes } from './modules/findings/routes.js';
+import { applicationRoutes } from './modules/applications/routes.js';
+import { calendarRoutes } from './modules/calendar/routes.js';
 
 /** The whole appliance as a Hono app: tests call app.request(), main.ts serves it. */
 export function createApp(deps: Deps) {
@@ -56,6 +58,8 @@ export function createApp(deps: Deps) {
   app.route('/api/v1', webhookRoutes);
   app.route('/api/v1', telemetryRoutes);
   app.route('/api/v1', findingRoutes);
+  app.route('/api/v1', applicationRoutes);
+  app.route('/api/v1', calendarRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseAddress, parseCidr } from './net/cidr.js';
 import { loadTelemetrySettings, type TelemetrySettings } from './modules/telemetry/settings.js';
+import { loadWorkflowSettings, type WorkflowSettings } from './modules/applications/settings.js';
 
 export interface Config {
   port: number;
@@ -25,6 +26,8 @@ export interface Config {
   logLevel: string;
   /** Retention, polling interval and job period of the telemetry module (its settings.ts). */
   telemetry: TelemetrySettings;
+  /** Acceptance and review periods in working days, the reminder lead, the reminder job's period (applications/settings.ts). */
+  workflow: WorkflowSettings;
 }
 
 function parseAllowedTargets(text: string | undefined): string[] {
@@ -67,5 +70,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAllowPrivateTargets: parseAllowedTargets(env.WAIWANG_WEBHOOK_ALLOW_PRIVATE_TARGETS),
     logLevel: env.LOG_LEVEL || 'info',
     telemetry: loadTelemetrySettings(env),
+    workflow: loadWorkflowSettings(env),
   };
 }

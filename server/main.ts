@@ -8,6 +8,7 @@ import { loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { Sealer } from './modules/audit/sealer.js';
 import { TelemetryJob } from './modules/telemetry/job.js';
+import { WorkflowJob } from './modules/applications/job.js';
 import { WebhookDeliveryWorker } from './modules/webhooks/worker.js';
 
 async function main() {
@@ -20,6 +21,8 @@ async function main() {
   sealer.start(config.auditSealIntervalMs);
   const telemetryJob = new TelemetryJob(database.db, config, { log });
   telemetryJob.start();
+  const workflowJob = new WorkflowJob(database.db, config, { log });
+  workflowJob.start();
   const webhookWorker = new WebhookDeliveryWorker(database.db, config, log);
   webhookWorker.start();
 
@@ -59,6 +62,7 @@ async function main() {
     server.close();
     await webhookWorker.stop();
     await telemetryJob.stop();
+    await workflowJob.stop();
     await sealer.stop();
     // A last pass seals what this process wrote, so verify finds nothing pending after a clean stop.
     await sealer.pass().catch((err) => log.warn({ err }, 'final audit seal failed'));

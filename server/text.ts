@@ -10,12 +10,12 @@
  *   needs them, and they break what is made from it (zone files, CSV and XLSX exports, logs).
  * - TAB, LF and CR are text in the few fields written as prose or files, listed by field name in
  *   `multilineFields`: descriptions, a reviewer's opinion, a resolution comment, and an SSH private
- *   key (PEM is lines). Everywhere else — names, codes, addresses, DNS record values (a TXT value
+ *   key (PEM is lines), a plan's document. Everywhere else — names, codes, addresses, DNS record values (a TXT value
  *   with a line break would end the record in the zone file) — they are refused as well.
  * A new field that needs line breaks is added to that list; one that is missing from it refuses
  * them, which is the safe way round.
  */
-export const multilineFields: ReadonlySet<string> = new Set(['description', 'opinion', 'comment', 'privateKey']);
+export const multilineFields: ReadonlySet<string> = new Set(['description', 'opinion', 'comment', 'privateKey', 'document']);
 
 // Without the u flag a regular expression sees UTF-16 code units, so it can find unpaired halves.
 const loneSurrogate = '[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';

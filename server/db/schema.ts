@@ -8,3 +8,5 @@ export * from '../modules/webhooks/schema.js';
 export * from '../modules/telemetry/schema.js';
 export * from '../modules/findings/schema.js';
 export * from '../modules/dns/schema.js';
+export * from '../modules/calendar/schema.js';
+export * from '../modules/applications/schema.js';

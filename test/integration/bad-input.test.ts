@@ -77,7 +77,7 @@ const poisons: [string, string][] = [
   ['DEL', '\u007f'],
 ];
 /** Line breaks and tabs: text only in the fields written as prose or files. */
-const multiline = new Set(['description', 'opinion', 'comment', 'privateKey']);
+const multiline = new Set(['description', 'opinion', 'comment', 'privateKey', 'document']);
 const lineBreaks: [string, string][] = [
   ['LF', '\n'],
   ['TAB', '\t'],

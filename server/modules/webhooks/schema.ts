@@ -2,7 +2,18 @@ import { sql } from 'drizzle-orm';
 import { bigint, bigserial, boolean, check, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import { units } from '../divisions/schema.js';
 
-export const webhookEventTypes = ['incident.opened', 'incident.resolved', 'expansion.raised', 'expansion.decided', 'finding.opened'] as const;
+export const webhookEventTypes = [
+  'incident.opened',
+  'incident.resolved',
+  'expansion.raised',
+  'expansion.decided',
+  'finding.opened',
+  'application.submitted',
+  'application.accepted',
+  'application.decided',
+  'application.deadline_near',
+  'agreement.effective',
+] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 
 /** A unit's receiver of events; the signing secret is an AES-GCM envelope like device credentials. */
