@@ -157,8 +157,9 @@ describe.skipIf(Boolean(missing))('the web UI in Chromium', () => {
     expect(await operator.page.locator('header.top').isVisible()).toBe(false);
     expect(await operator.page.locator('form').first().isVisible()).toBe(false);
     expect(await operator.page.locator('article.agreement').isVisible()).toBe(true);
-    const pageRule = await operator.page.evaluate(() =>
-      [...document.styleSheets].flatMap((s) => [...s.cssRules]).find((r) => r.constructor.name === 'CSSPageRule')?.cssText,
+    // Evaluated in the page (a string: this file is compiled without the DOM's types).
+    const pageRule = await operator.page.evaluate<string | undefined>(
+      "[...document.styleSheets].flatMap((s) => [...s.cssRules]).find((r) => r.constructor.name === 'CSSPageRule')?.cssText",
     );
     expect(pageRule).toMatch(/size: A4/i);
     const pdf = await operator.page.pdf({ format: 'A4', preferCSSPageSize: true });

@@ -538,7 +538,8 @@ async function showAgreement(c: Context<AppEnv>, id: string, message?: { ok?: st
   const signed = new Set(g.signatures.map((s) => s.party));
   const party = actor.unitCode === g.applicant ? 'applicant' : actor.role === 'operator' || actor.role === 'admin' ? 'operator' : null;
   const canSign = party && !signed.has(party) && actor.role !== 'auditor';
-  const partyNames = { applicant: '申请单位（甲方）', operator: '运维管理单位（乙方）' };
+  // The agreement text (wf's agreement-text.ts) names the O&M unit 甲方 and the applicant 乙方.
+  const partyNames = { applicant: '接入单位（乙方）', operator: '建设运维单位（甲方）' };
   return render(
     c,
     { title: `接入协议 #${g.id}` },
@@ -570,7 +571,7 @@ async function showAgreement(c: Context<AppEnv>, id: string, message?: { ok?: st
             </tr>
           </thead>
           <tbody>
-            {(['applicant', 'operator'] as const).map((p) => {
+            {(['operator', 'applicant'] as const).map((p) => {
               const s = g.signatures.find((x) => x.party === p);
               return (
                 <tr>
