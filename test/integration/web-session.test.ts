@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rows } from '../../server/db/client.js';
 import { tokenHash } from '../../server/modules/access/secrets.js';
-import { sessionPolicy, throttlePolicy } from '../../server/modules/access/sessions.js';
+import { pruneSessions, sessionPolicy, throttlePolicy } from '../../server/modules/access/sessions.js';
 import { WebClient } from '../support/browser.js';
 import { backends, countRows, startTestApp, type TestApp } from '../support/harness.js';
 
@@ -101,6 +101,11 @@ describe.each(backends)('web sessions on %s', (backend) => {
     expect(res.headers.getSetCookie().find((c) => c.startsWith('__Host-ww_session='))).toMatch(/HttpOnly.*Secure|Secure.*HttpOnly/);
   });
 
+  it('keeps agents out of the web UI even with a password', async () => {
+    const username = await newUser('agent', '450000');
+    expect((await new WebClient(t).logIn(username, password)).status).toBe(401);
+  });
+
   it('refuses a web POST without the CSRF token (403) and does nothing', async () => {
     const { web, username } = await loggedIn('operator', '450100');
     const audits = await countRows(t, 'audit_entries');
@@ -186,6 +191,29 @@ describe.each(backends)('web sessions on %s', (backend) => {
       // Another account is not locked by this one's failures (only the address counts them all).
       const other = await newUser('operator', '450100');
       expect((await new WebClient(t).logIn(other, password)).status).toBe(303);
+    } finally {
+      t.clock.now = new Date();
+    }
+  });
+
+  it('forgets failures older than the window, and prunes dead sessions and day-old throttles', async () => {
+    const username = await newUser('operator', '450100');
+    const web = new WebClient(t);
+    const start = t.clock.now;
+    try {
+      for (let i = 0; i < throttlePolicy.user.freeFailures - 1; i++) expect((await web.logIn(username, 'wrong')).status).toBe(401);
+      t.clock.now = new Date(start.getTime() + throttlePolicy.windowMs + 1000);
+      // Outside the window the count starts again at 1: four more failures lock nothing.
+      for (let i = 0; i < throttlePolicy.user.freeFailures - 1; i++) expect((await web.logIn(username, 'wrong')).status).toBe(401);
+      expect((await web.logIn(username, password)).status).toBe(303);
+      const idle = await loggedIn('auditor', '450000');
+      expect(await sessionsOf(idle.username)).toBe(1);
+      await new WebClient(t).logIn('nobody-here', 'x');
+      t.clock.now = new Date(t.clock.now.getTime() + 25 * 3600_000);
+      await pruneSessions(t.database.db, t.clock.now);
+      expect(await sessionsOf(idle.username)).toBe(0);
+      expect(await sessionsOf(username)).toBe(0);
+      expect(await countRows(t, 'login_throttles')).toBe(0);
     } finally {
       t.clock.now = new Date();
     }

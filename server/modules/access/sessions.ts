@@ -62,7 +62,7 @@ async function lockedFor(db: Executor, keys: string[], now: Date): Promise<numbe
 async function countFailure(db: Executor, key: string, freeFailures: number, now: Date): Promise<void> {
   const windowStart = new Date(now.getTime() - throttlePolicy.windowMs);
   // failures restarts at 1 when the previous failure lies outside the window.
-  const failures = sql`CASE WHEN ${loginThrottles.lastFailureAt} < ${windowStart} THEN 1 ELSE ${loginThrottles.failures} + 1 END`;
+  const failures = sql`CASE WHEN ${loginThrottles.lastFailureAt} < ${windowStart.toISOString()}::timestamptz THEN 1 ELSE ${loginThrottles.failures} + 1 END`;
   const [row] = await db
     .insert(loginThrottles)
     .values({ key, failures: 1, lastFailureAt: now })
@@ -89,7 +89,9 @@ export async function logIn(deps: Deps, input: { username: string; password: str
   const keys = throttleKeys(input.username, input.clientAddress);
   const wait = await lockedFor(db, [keys.user, keys.address], now);
   if (wait > 0) return { ok: false, reason: 'throttled', retryAfterSeconds: wait };
-  const actor = await authenticatePassword(db, input.username, input.password);
+  const found = await authenticatePassword(db, input.username, input.password);
+  // Agents speak to the API with their tokens; the web UI is for people.
+  const actor = found?.role === 'agent' ? null : found;
   if (!actor) {
     await countFailure(db, keys.user, throttlePolicy.user.freeFailures, now);
     await countFailure(db, keys.address, throttlePolicy.address.freeFailures, now);
