@@ -69,7 +69,7 @@ export const loadSession: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 /** The form fields of a POST, parsed once and kept on the request for the handler. */
 export async function formOf(c: Context<AppEnv>): Promise<Record<string, string>> {
-  const cached = (c as unknown as { _webForm?: Record<string, string> })._webForm;
+  const cached = c.var.webForm;
   if (cached) return cached;
   const type = (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase();
   const form: Record<string, string> = {};
@@ -77,7 +77,7 @@ export async function formOf(c: Context<AppEnv>): Promise<Record<string, string>
     const body = await c.req.parseBody({ all: false });
     for (const [k, v] of Object.entries(body)) if (typeof v === 'string') form[k] = v;
   }
-  (c as unknown as { _webForm?: Record<string, string> })._webForm = form;
+  c.set('webForm', form);
   return form;
 }
 

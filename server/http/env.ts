@@ -9,5 +9,7 @@ export type AppEnv = {
     requestId: string;
     /** The web UI's session (web/session.ts), when the request carried a live session cookie. */
     session?: SessionInfo;
+    /** A web form's fields, parsed once (web/session.ts formOf). */
+    webForm?: Record<string, string>;
   };
 };

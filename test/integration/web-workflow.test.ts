@@ -208,6 +208,9 @@ describe.each(backends)('web workflow pages on %s', (backend) => {
     expect(submitted.status, submitted.text.slice(0, 300)).toBe(303);
     const url = submitted.headers.get('location')!.split('?')[0];
     const id = url.split('/').pop()!;
+    // The county applies; the city reviews: only the city sees the acceptance form.
+    expect((await county.get(url)).text).not.toContain(`action="/applications/${id}/accept"`);
+    expect((await who.city.get(url)).text).toContain(`action="/applications/${id}/accept"`);
     const csrf = await who.city.csrf('/account');
     expect((await who.city.post(`/applications/${id}/accept`, { _csrf: csrf })).status).toBe(303);
     const review = await who.city.get(url);

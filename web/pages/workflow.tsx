@@ -8,6 +8,8 @@ import { getAgreement, listAgreements, signAgreement } from '../../server/module
 import { acceptApplication, confirmApplication, getApplication, listApplications, submitApplication, withdrawApplication } from '../../server/modules/applications/service/applications.js';
 import { decideApplication } from '../../server/modules/applications/service/decisions.js';
 import { listPrefixes } from '../../server/modules/ipam/service/prefixes.js';
+import { inSubtree } from '../../server/modules/access/authorize.js';
+import { findUnit } from '../../server/modules/divisions/service.js';
 import { Empty, when } from '../components.js';
 import { applicationBody, problemErrors, zodErrors, type FieldErrors, type Form } from '../forms.js';
 import { Csrf } from '../layout.js';
@@ -412,7 +414,9 @@ async function showApplication(c: Context<AppEnv>, id: string, message?: { ok?: 
   const a = await getApplication(ctx, id);
   const csrf = c.var.session!.csrfToken;
   const { actor } = ctx;
-  const reviewerSide = (actor.role === 'operator' && actor.unitPath.split('/').includes(a.reviewer)) || actor.role === 'admin';
+  // The reviewer's forms for whoever may act for the reviewing unit (its operators, those above it, the admin); the verbs decide anyway.
+  const reviewerUnit = await findUnit(ctx.db, a.reviewer);
+  const reviewerSide = actor.role === 'admin' || (actor.role === 'operator' && reviewerUnit !== undefined && inSubtree(actor.unitPath, reviewerUnit.path) && actor.unitCode !== a.applicant);
   const applicantSide = actor.unitCode === a.applicant && actor.role !== 'auditor';
   const coApplicant = a.confirmations.some((cf) => cf.unit === actor.unitCode && !cf.confirmedAt) && actor.role !== 'auditor';
   let pools: { id: string; cidr: string; utilization: number }[] = [];
