@@ -49,7 +49,7 @@ export function errorPage(c: Context<AppEnv>, err: unknown) {
       <h1>{heading}</h1>
       <p>{problem.detail}</p>
       <p>
-        <a href="/">返回首页</a>
+        {problem.status === 401 ? <a href="/login">登录</a> : <a href="/">返回首页</a>}
       </p>
     </section>,
     (headings[problem.status] ? problem.status : 500) as Status,

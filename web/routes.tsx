@@ -20,10 +20,10 @@ function safeNext(next: string | undefined): string {
 
 /** Every POST of the web: a small body limit, then the CSRF token, or 403 and nothing done. */
 const guardPost: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const limited = await bodyLimit({ maxSize: 256 * 1024, onError: (cc) => errorPage(cc as Context<AppEnv>, new Problem(413, 'payload_too_large', 'the form exceeds 256 KiB')) })(c, async () => {
+  const limited = await bodyLimit({ maxSize: 256 * 1024, onError: (cc) => errorPage(cc as Context<AppEnv>, new Problem(413, 'payload_too_large', '提交的内容超过 256 KiB。')) })(c, async () => {
     const form = await formOf(c);
     if (!csrfValid(c, form)) {
-      c.res = await errorPage(c, new Problem(403, 'csrf', 'the form carried no valid _csrf token (an old page or a forged request): reload the page and send it again'));
+      c.res = await errorPage(c, new Problem(403, 'csrf', '表单缺少有效的校验码（_csrf）：页面已过期，或请求并非来自本系统的页面。请刷新页面后重新提交。'));
       return;
     }
     await next();
@@ -35,7 +35,7 @@ const guardPost: MiddlewareHandler<AppEnv> = async (c, next) => {
 export const requireLogin: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!c.var.session) {
     if (c.req.method === 'GET') return c.redirect(`/login?next=${encodeURIComponent(c.req.path + (new URL(c.req.url).search || ''))}`, 303);
-    return errorPage(c, new Problem(401, 'unauthorized', 'log in first'));
+    return errorPage(c, new Problem(401, 'unauthorized', '尚未登录或登录已过期，请重新登录后再提交。'));
   }
   return next();
 };

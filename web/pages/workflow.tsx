@@ -558,7 +558,8 @@ async function showAgreement(c: Context<AppEnv>, id: string, message?: { ok?: st
         <StatusBadge status={g.status} /> <a href={`/applications/${g.applicationId}`}>申请 #{g.applicationId}</a> ·{' '}
         <a href="#print" data-print="1">
           打印
-        </a>
+        </a>{' '}
+        <span class="muted">（或按 Ctrl+P；打印样式为 A4 纸）</span>
       </p>
       <article class="agreement">
         <h1>电子政务外网接入协议</h1>
