@@ -29,6 +29,7 @@ const unscopedWrites: Record<string, string> = {
   'POST /api/v1/domains': 'root zones are the admin’s; everything below them is delegated with rows of its own',
   'PUT /api/v1/policies/expansion': 'one policy for the whole region, set by the admin',
   'POST /api/v1/policies/expansion/evaluate': 'runs the evaluation the job runs every 5 minutes over every link; it decides nothing for a unit',
+  'PUT /api/v1/calendar/{year}': 'one official calendar for the whole region, loaded by the admin',
 };
 const requiredCells: { role: AuthzRow['role']; scope: AuthzRow['scope'] }[] = [
   { role: 'countyOperator', scope: 'in' },

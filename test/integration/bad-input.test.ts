@@ -145,12 +145,40 @@ const examples: Record<string, object[]> = {
   'PUT /api/v1/policies/expansion': [{ percentile: 95, thresholdPercent: 80, windowDays: 7, targetPercent: 60 }],
   'POST /api/v1/expansion-requests/{id}/decision': [{ decision: 'approve', opinion: '同意扩容' }],
   'POST /api/v1/findings/{id}/resolve': [{ comment: '已核实' }],
+  'POST /api/v1/applications': [
+    {
+      type: 'access',
+      applicant: 'BAD-INPUT-1',
+      zones: ['public'],
+      bandwidthMbps: 100,
+      securityLevel: 3,
+      secrecyCheck: { done: true, classified: false },
+      systems: [{ name: '不动产登记系统' }],
+      contact: { name: '李明', phone: '0771-5551234' },
+      boundaryResponsible: { name: '韦工', phone: '0771-5550000' },
+      coApplicants: ['450102'],
+    },
+    { type: 'ip', applicant: '450102', ip: { vrf: 'public', prefixLength: 24 }, contact: { name: '李明', phone: '0771-5551234' } },
+    { type: 'domain', applicant: '450102', domain: { parentId: '1', label: 'xingning', nameservers }, contact: { name: '李明', phone: '0771-5551234' } },
+    { type: 'plan', applicant: '450102', plan: { title: '扩容方案', scope: '县级链路扩容', document: '一、现状', expansionRequestId: '1' }, contact: { name: '李明', phone: '0771-5551234' } },
+  ],
+  'POST /api/v1/applications/{id}/decision': [{ decision: 'approve', opinion: '同意', pool: '1' }],
+  'POST /api/v1/agreements/{id}/signatures': [{ party: 'applicant', signerName: '李明' }],
+  'PUT /api/v1/calendar/{year}': [
+    {
+      $schema: 'https://raw.githubusercontent.com/NateScarlet/holiday-cn/master/schema.json',
+      $id: 'https://raw.githubusercontent.com/NateScarlet/holiday-cn/master/2027.json',
+      year: 2027,
+      papers: ['https://www.gov.cn/zhengce/content/notice.htm'],
+      days: [{ name: '元旦', date: '2027-01-01', isOffDay: true }],
+    },
+  ],
 };
 
 /** Path parameters of a well-formed request (the values only need to pass validation). */
-const pathValues: Record<string, string> = { id: '1', code: '450100', username: 'admin', name: '0.45.10.in-addr.arpa', address: '10.45.0.1', length: '24' };
+const pathValues: Record<string, string> = { year: '2027', id: '1', code: '450100', username: 'admin', name: '0.45.10.in-addr.arpa', address: '10.45.0.1', length: '24' };
 /** Required query parameters of a well-formed request. */
-const queryValues: Record<string, string> = { device: '1' };
+const queryValues: Record<string, string> = { device: '1', from: '2026-09-30', days: '3' };
 
 const urlOf = (path: string, params: Record<string, string> = {}) =>
   path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? pathValues[name]));

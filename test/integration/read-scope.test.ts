@@ -340,4 +340,45 @@ describe.each(backends)('read scope on %s', (backend) => {
     expect(await hooksOf('countyOp', '&unit=450100')).toEqual([]);
     expect((await t.call('GET', `/api/v1/webhooks/${ids['webhook:nanning']}`, { token: token.countyOp })).status).toBe(404);
   });
+  it('lists applications by applicant, reviewer or co-applicant, and agreements by their parties', async () => {
+    const body = (applicant: string, coApplicants?: string[]) => ({
+      type: 'access',
+      applicant,
+      bandwidthMbps: 10,
+      securityLevel: 2,
+      secrecyCheck: { done: true, classified: false },
+      systems: [{ name: '读取范围系统' }],
+      contact: { name: '李明', phone: '0771-5551234' },
+      boundaryResponsible: { name: '韦工', phone: '0771-5550000' },
+      ...(coApplicants ? { coApplicants } : {}),
+    });
+    const made: Record<string, string> = {};
+    for (const [name, applicant, co] of [
+      ['application:city', dept.city, undefined],
+      ['application:xingning', dept.in, undefined],
+      ['application:qingxiu', dept.sibling, undefined],
+      ['application:liuzhou', dept.out, undefined],
+      ['application:joint', dept.city, [dept.in]],
+    ] as const) {
+      made[name] = (await admin('POST', '/api/v1/applications', body(applicant, co ? [...co] : undefined))).id;
+    }
+    for (const name of ['application:city', 'application:xingning', 'application:liuzhou']) {
+      await admin('POST', `/api/v1/applications/${made[name]}/accept`);
+      const decided = await admin('POST', `/api/v1/applications/${made[name]}/decision`, { decision: 'approve', opinion: '同意' });
+      made[name.replace('application', 'agreement')] = decided.agreementId;
+    }
+    Object.assign(ids, made);
+    const applicationsOf = async (who: Who) => kind('application')(named(await list(who, '/api/v1/applications?limit=1000')));
+    expect(await applicationsOf('auditor')).toEqual(['application:city', 'application:joint', 'application:liuzhou', 'application:qingxiu', 'application:xingning']);
+    expect(await applicationsOf('cityOp')).toEqual(['application:city', 'application:joint', 'application:qingxiu', 'application:xingning']);
+    expect(await applicationsOf('countyOp')).toEqual(['application:joint', 'application:xingning']);
+    expect(await applicationsOf('applicant')).toEqual(['application:joint', 'application:xingning']);
+    expect(await applicationsOf('cityApplicant')).toEqual(['application:city', 'application:joint']);
+    const agreementsOf = async (who: Who) => kind('agreement')(named(await list(who, '/api/v1/agreements?limit=1000')));
+    expect(await agreementsOf('auditor')).toEqual(['agreement:city', 'agreement:liuzhou', 'agreement:xingning']);
+    expect(await agreementsOf('cityOp')).toEqual(['agreement:city', 'agreement:xingning']);
+    expect(await agreementsOf('countyOp')).toEqual(['agreement:xingning']);
+    expect(await agreementsOf('applicant')).toEqual(['agreement:xingning']);
+    expect(await agreementsOf('cityApplicant')).toEqual(['agreement:city']);
+  });
 });

@@ -51,9 +51,12 @@ export const submitApplicationInput = z
         vrf: vrfName,
         prefixLength: z.number().int().min(1).max(128).optional(),
         addressCount: z.number().int().min(1).max(16_777_216).optional().openapi({ description: 'instead of prefixLength: the IPv4 addresses needed (rounded up to a block)' }),
+        family: z.union([z.literal(4), z.literal(6)]).optional().openapi({ description: '4 or 6; default 6 for a prefixLength above 32, else 4' }),
       })
       .strict()
       .refine((ip) => (ip.prefixLength === undefined) !== (ip.addressCount === undefined), { message: 'give prefixLength or addressCount (one of them)' })
+      .refine((ip) => !(ip.family === 4 && (ip.prefixLength ?? 0) > 32), { message: 'an IPv4 prefix is at most /32', path: ['prefixLength'] })
+      .refine((ip) => !(ip.family === 6 && ip.addressCount !== undefined), { message: 'addressCount counts IPv4 addresses; for IPv6 give prefixLength', path: ['addressCount'] })
       .optional(),
     domain: z
       .object({
@@ -136,8 +139,14 @@ export const listApplicationsQuery = z
     applicant: unitCode.optional(),
     overdue: z.enum(['true', 'false']).optional().openapi({ description: 'true: open applications past their acceptance or review deadline' }),
     filed: z.enum(['true', 'false']).optional().openapi({ description: 'true: approved plans filed (备案) with the region information center' }),
+    sort: z.enum(['id', 'due']).optional().openapi({ description: 'id (default) or due: by the running date (acceptBy before acceptance, then the deadline), earliest first — the review queue' }),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
-    cursor: idCursor.optional(),
+    cursor: z
+      .string()
+      .max(40)
+      .regex(/^([1-9][0-9]{0,17}|\d{4}-\d{2}-\d{2}\|[1-9][0-9]{0,17})$/, 'not a cursor this server handed out: send nextCursor of the previous page as it came')
+      .optional()
+      .openapi({ description: 'nextCursor of the previous page' }),
   })
   .strict();
 export type ListApplicationsQuery = z.infer<typeof listApplicationsQuery>;
@@ -183,7 +192,7 @@ export const applicationSchema = z
     systems: z.array(z.object({ name: z.string() })),
     contact: personView.nullable(),
     boundaryResponsible: personView.nullable(),
-    ip: z.object({ vrf: z.string(), prefixLength: z.number() }).nullable(),
+    ip: z.object({ vrf: z.string(), prefixLength: z.number(), family: z.number().optional() }).nullable(),
     domain: z.object({ parentId: z.string(), label: z.string(), nameservers: z.array(z.object({ name: z.string(), addresses: z.array(z.string()).optional() })) }).nullable(),
     plan: z.object({ title: z.string(), scope: z.string(), document: z.string(), expansionRequestId: z.string().optional(), evidence: z.unknown().optional() }).nullable(),
   })

@@ -20,7 +20,7 @@ export interface ApplicationDetails {
   systems?: { name: string }[];
   contact?: { name: string; phone: string };
   boundaryResponsible?: { name: string; phone: string };
-  ip?: { vrf: string; prefixLength: number };
+  ip?: { vrf: string; prefixLength: number; family?: 4 | 6 };
   domain?: { parentId: string; label: string; nameservers: { name: string; addresses?: string[] }[] };
   plan?: { title: string; scope: string; document: string; expansionRequestId?: string; evidence?: unknown };
 }

@@ -1,12 +1,12 @@
 import { and, asc, eq, gt, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import { mutate, read, type Ctx } from '../../../context.js';
 import type { Executor, Tx } from '../../../db/client.js';
-import { keysetPage, type Page } from '../../../http/paging.js';
+import { cursorParts, decodeCursor, encodeCursor, keysetPage, type CursorPart, type Page } from '../../../http/paging.js';
 import { idOf } from '../../../http/params.js';
 import { conflict, forbidden, invalid, notFound, ruleViolation } from '../../../http/problem.js';
 import { assertRole, authorize, inScope } from '../../access/authorize.js';
 import { currentCalendar } from '../../calendar/store.js';
-import { shanghaiDate } from '../../calendar/workdays.js';
+import { epochDay, shanghaiDate } from '../../calendar/workdays.js';
 import { units, type UnitRow } from '../../divisions/schema.js';
 import { assertActive, loadUnit } from '../../divisions/service.js';
 import { loadDomain } from '../../dns/service/domains.js';
@@ -18,6 +18,9 @@ import { deriveReviewer, prefixLengthFor } from '../review.js';
 import { applicationCoApplicants, applications, type ApplicationDetails, type ApplicationRow } from '../schema.js';
 import { acceptByFor, deadlineFor } from './deadlines.js';
 import { applicationReadable, applicationView, applicationViews, loadApplication, loadReadableApplication } from './views.js';
+
+/** A calendar date part of a cursor (the `due` order's key). */
+const dateCursorPart: CursorPart<string> = { read: (text) => (epochDay(text) === undefined ? undefined : text) };
 
 /** The applicant's ancestors, nearest first, from its path ('/450000/450100/450102/'). */
 export async function ancestorsOf(db: Executor, unit: UnitRow): Promise<UnitRow[]> {
@@ -72,7 +75,7 @@ async function typeDetails(tx: Tx, input: SubmitApplicationInput, applicant: Uni
   if (input.ip) {
     await loadVrf(tx, input.ip.vrf);
     const prefixLength = input.ip.prefixLength ?? prefixLengthFor(input.ip.addressCount!);
-    details.ip = { vrf: input.ip.vrf, prefixLength };
+    details.ip = { vrf: input.ip.vrf, prefixLength, family: input.ip.family ?? (prefixLength > 32 ? 6 : 4) };
   }
   if (input.domain) {
     const parent = await loadDomain(tx, idOf(input.domain.parentId, 'domain', 'domain.parentId'));
@@ -166,7 +169,22 @@ export async function listApplications(ctx: Ctx, query: ListApplicationsQuery): 
     if (query.overdue === 'false') conditions.push(sql`NOT ${overdue}`);
     if (query.filed === 'true') conditions.push(isNotNull(applications.filedWithCode));
     if (query.filed === 'false') conditions.push(isNull(applications.filedWithCode));
-    if (query.cursor) conditions.push(gt(applications.id, Number(query.cursor)));
+    if (query.sort === 'due') {
+      // The running date: acceptBy until acceptance, the deadline from then on.
+      const due = sql`(CASE WHEN ${applications.status} = 'submitted' THEN ${applications.acceptBy} ELSE coalesce(${applications.deadline}, ${applications.acceptBy}) END)`;
+      if (query.cursor) {
+        const [date, id] = decodeCursor(query.cursor, dateCursorPart, cursorParts.id);
+        conditions.push(sql`(${due}, ${applications.id}) > (${date}::date, ${id})`);
+      }
+      const found = await ctx.db
+        .select({ row: applications, due: sql<string>`${due}::text` })
+        .from(applications)
+        .where(and(...conditions))
+        .orderBy(due, asc(applications.id))
+        .limit(query.limit + 1);
+      return keysetPage(found, query.limit, (last) => encodeCursor(last.due, last.row.id), (page) => applicationViews(ctx.db, page.map((p) => p.row), ctx.now()));
+    }
+    if (query.cursor) conditions.push(gt(applications.id, Number(decodeCursor(query.cursor, cursorParts.id)[0])));
     const found = await ctx.db
       .select()
       .from(applications)

@@ -24,7 +24,7 @@ import { applicationView, loadApplication } from './views.js';
  * smallest free block that fits is smallest — the best fit, which keeps large blocks whole, the
  * same rule allocate's `best` strategy applies inside one parent. Ties: the lower prefix.
  */
-async function defaultPool(tx: Tx, reviewer: UnitRow, vrf: string, prefixLength: number): Promise<number> {
+async function defaultPool(tx: Tx, reviewer: UnitRow, vrf: string, prefixLength: number, family: 4 | 6): Promise<number> {
   const vrfRow = await loadVrf(tx, vrf);
   const [found] = await rows<{ id: string | number }>(
     tx,
@@ -32,14 +32,13 @@ async function defaultPool(tx: Tx, reviewer: UnitRow, vrf: string, prefixLength:
         FROM prefixes p
         JOIN prefix_free_blocks f ON f.parent_id = p.id AND f.length <= ${prefixLength}
         WHERE p.vrf_id = ${vrfRow.id} AND p.holder_code = ${reviewer.code} AND p.status IN ('pool', 'allocated')
-          AND ${prefixLength} <= CASE WHEN family(p.prefix) = 4 THEN 32 ELSE 128 END
-          AND (family(p.prefix) = 6 OR ${prefixLength} <= 32)
+          AND family(p.prefix) = ${family}
         GROUP BY p.id, p.prefix
         ORDER BY max(f.length) DESC, p.prefix
         LIMIT 1`,
   );
   if (!found) {
-    throw new Problem(409, 'pool_exhausted', `${reviewer.name} (${reviewer.code}) holds no prefix of VRF ${vrf} with a free /${prefixLength}: name the pool to allocate from, or get space from the level above first`, {
+    throw new Problem(409, 'pool_exhausted', `${reviewer.name} (${reviewer.code}) holds no IPv${family} prefix of VRF ${vrf} with a free /${prefixLength}: name the pool to allocate from, or get space from the level above first`, {
       field: 'pool',
     });
   }
@@ -49,7 +48,7 @@ async function defaultPool(tx: Tx, reviewer: UnitRow, vrf: string, prefixLength:
 /** Approving `ip`: allocates from the pool in the decision's own transaction; status by the delegation rule. */
 async function allocateFor(ctx: Ctx, tx: Tx, audit: Audit, row: ApplicationRow, reviewer: UnitRow, poolText: string | undefined) {
   const ip = row.details.ip!;
-  const poolId = poolText ? idOf(poolText, 'prefix', 'pool') : await defaultPool(tx, reviewer, ip.vrf, ip.prefixLength);
+  const poolId = poolText ? idOf(poolText, 'prefix', 'pool') : await defaultPool(tx, reviewer, ip.vrf, ip.prefixLength, ip.family ?? (ip.prefixLength > 32 ? 6 : 4));
   const pool = await loadPrefix(tx, poolId);
   if (pool.holderCode !== reviewer.code) {
     throw ruleViolation('delegation_rule', `prefix ${poolId} is held by ${pool.holderCode}: an approval allocates from the reviewer ${reviewer.code}'s own space`, { field: 'pool' });

@@ -11,8 +11,9 @@ import type { ApplicationView } from '../inputs.js';
 import { agreements, applicationCoApplicants, applications, type ApplicationRow } from '../schema.js';
 
 /**
- * Who reads an application: the admin and auditors all; an operator those whose applicant or
- * reviewer lies in its subtree; an applicant its own department's and those it co-applies to.
+ * Who reads an application: the admin and auditors all; an operator those whose applicant,
+ * reviewer or a co-applicant lies in its subtree (it confirms for them); an applicant its own
+ * department's and those it co-applies to.
  */
 export function applicationReadable(ctx: Ctx, table: { applicantCode: SQLWrapper; reviewerCode: SQLWrapper; id: SQLWrapper } = applications): SQL | undefined {
   const scope = readScope(ctx);
@@ -20,7 +21,7 @@ export function applicationReadable(ctx: Ctx, table: { applicantCode: SQLWrapper
     case 'all':
       return undefined;
     case 'subtree':
-      return sql`(${unitCodeIn(scope, table.applicantCode)} OR ${unitCodeIn(scope, table.reviewerCode)})`;
+      return sql`(${unitCodeIn(scope, table.applicantCode)} OR ${unitCodeIn(scope, table.reviewerCode)} OR EXISTS (SELECT 1 FROM application_co_applicants c WHERE c.application_id = ${table.id} AND ${unitCodeIn(scope, sql`c.unit_code`)}))`;
     case 'unit':
       return sql`(${table.applicantCode} = ${scope.code} OR EXISTS (SELECT 1 FROM application_co_applicants c WHERE c.application_id = ${table.id} AND c.unit_code = ${scope.code}))`;
     case 'none':
