@@ -110,8 +110,10 @@ export async function WorkflowHome({ ctx }: { ctx: Ctx; csrf: string }) {
     );
   }
   if (actor.role === 'operator' || actor.role === 'admin') {
-    const apps = await allApplications(ctx, actor.role === 'operator' ? { reviewer: actor.unitCode } : {});
-    const queue = reviewQueue(apps.items);
+    // The open ones only, by running date (the API's sort=due), so the queue is never cut short by decided ones.
+    const open = async (status: 'submitted' | 'accepted') =>
+      (await allApplications(ctx, { status, sort: 'due', ...(actor.role === 'operator' ? { reviewer: actor.unitCode } : {}) })).items;
+    const queue = reviewQueue([...(await open('submitted')), ...(await open('accepted'))]);
     const agreements = await listAgreements(ctx, { status: 'pending', limit: 100 });
     return (
       <>
