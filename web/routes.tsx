@@ -5,7 +5,7 @@ import { ctxOf } from '../server/http/middleware.js';
 import { Problem } from '../server/http/problem.js';
 import { endSession, logIn } from '../server/modules/access/sessions.js';
 import { accountPages } from './pages/account.js';
-import { errorPage, render } from './render.js';
+import { errorPage } from './render.js';
 import { homePage } from './pages/home.js';
 import { networkPages } from './pages/network.js';
 import { workflowPages } from './pages/workflow.js';
@@ -85,4 +85,3 @@ webRoutes.post('/logout', loadSession, guardPost, async (c) => {
 const pages = [homePage, networkPages, accountPages, workflowPages];
 for (const page of pages) page(webRoutes, { requireLogin, guardPost, loadSession });
 
-export { render };
