@@ -378,7 +378,8 @@ function Facts({ a }: { a: ApplicationView }) {
     ['提交时间', when(a.submittedAt)],
     ['受理期限', `${a.acceptBy}${a.acceptByProvisional ? '（暂定）' : ''}`],
     ['受理时间', when(a.acceptedAt)],
-    ['审核期限', a.deadline ? <Due a={a} /> : '受理后起算'],
+    ...(a.decidedAt ? ([['审核时间', `${when(a.decidedAt)}（${a.decidedBy ?? ''}）`]] as [string, unknown][]) : []),
+    ['审核期限', !a.deadline ? '受理后起算' : a.status === 'accepted' ? <Due a={a} /> : `${a.deadline}${a.provisional ? '（暂定）' : ''}`],
   ];
   if (a.zones?.length) rows.push(['功能域', a.zones.map((z) => zoneNames[z] ?? z).join('、')]);
   if (a.bandwidthMbps !== null) rows.push(['带宽', `${a.bandwidthMbps} Mbps`]);
