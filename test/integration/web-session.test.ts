@@ -337,6 +337,32 @@ describe.each(backends)('web sessions on %s', (backend) => {
     expect(api.status).toBe(401);
   });
 
+  it('answers each read page as the API answers its list for the same user (200 or the same refusal)', async () => {
+    const pages: [string, string][] = [
+      ['/prefixes', '/api/v1/prefixes'],
+      ['/links', '/api/v1/links'],
+      ['/findings', '/api/v1/findings'],
+      ['/incidents', '/api/v1/incidents'],
+      ['/expansion-requests', '/api/v1/expansion-requests'],
+      ['/applications', '/api/v1/applications'],
+      ['/users', '/api/v1/users'],
+    ];
+    const applicantUnit = await department('只读部门');
+    const statuses = new Set<number>();
+    for (const [role, unit] of [['applicant', applicantUnit], ['operator', '450102'], ['auditor', '450000']] as const) {
+      const { web, username } = await loggedIn(role, unit);
+      const token = (await t.call('POST', `/api/v1/users/${username}/tokens`, { body: {} })).body.token;
+      for (const [page, api] of pages) {
+        const viaApi = await t.call('GET', api, { token });
+        const viaWeb = await web.get(page);
+        expect(viaWeb.status, `${role} ${page} (API ${viaApi.status})`).toBe(viaApi.status);
+        statuses.add(viaApi.status);
+      }
+    }
+    // Both kinds occurred: pages that list, and pages a role may not read (the applicant's /users).
+    expect([...statuses].sort()).toEqual([200, 403]);
+  });
+
   it('renders a unit name containing <script> escaped', async () => {
     const evil = await department('<script>alert("外网")</script>局');
     const octet = backend === 'pglite' ? 73 : 74;
