@@ -5,6 +5,8 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../server/db/client.js';
 import { WorkflowJob } from '../../server/modules/applications/job.js';
+import { calendarYears } from '../../server/modules/calendar/schema.js';
+import { lockCalendar } from '../../server/modules/calendar/store.js';
 import { backends, countRows, startTestApp, type TestApp } from '../support/harness.js';
 
 const holidayCn2027 = JSON.parse(fs.readFileSync(new URL('../fixtures/holiday-cn/2027.json', import.meta.url), 'utf8'));
@@ -508,5 +510,36 @@ describe.each(backends)('loading a calendar year on %s', (backend) => {
     // Loading the same file again moves nothing.
     expect((await t.call('PUT', '/api/v1/calendar/2027', { body: holidayCn2027 })).body.rescheduled).toEqual([]);
     t.clock.now = thursday;
+  });
+});
+
+describe.each(backends)('a calendar year loaded while reviewers accept, on %s', (backend) => {
+  let w: World;
+  beforeAll(async () => {
+    w = await world(backend);
+  });
+  afterAll(async () => w?.t.close());
+
+  it('an acceptance waits for a load under way, then computes on the loaded year', async (ctx) => {
+    // PGlite serves one connection: a second transaction cannot run beside the load at all.
+    if (backend === 'pglite') return ctx.skip();
+    const t = w.t;
+    t.clock.now = shanghai('2026-12-24');
+    const { body: app } = await t.call('POST', '/api/v1/applications', { token: w.applicant, body: accessBody(w.dept) });
+    let accept: Promise<{ status: number; body: any }> | undefined;
+    let settled = false;
+    // A load under way: the calendar's lock taken and 2027 written, not yet committed.
+    await t.database.db.transaction(async (tx) => {
+      await lockCalendar(tx);
+      await tx.insert(calendarYears).values({ year: 2027, papers: holidayCn2027.papers, days: holidayCn2027.days, loadedBy: 'test' });
+      accept = t.call('POST', `/api/v1/applications/${app.id}/accept`, { token: w.operator });
+      void accept.then(() => (settled = true));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(settled, 'the acceptance must wait for the load').toBe(false);
+    });
+    const accepted = await accept!;
+    expect(accepted.status).toBe(200);
+    // On the loaded calendar: 12-25, 12-28…30, 01-04…08, 01-11…15, 01-18 — not 01-14 (provisional) of the calendar before.
+    expect(accepted.body).toMatchObject({ deadline: '2027-01-18', provisional: false });
   });
 });

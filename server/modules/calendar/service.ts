@@ -1,11 +1,11 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { mutate, read, type Ctx } from '../../context.js';
 import { invalid } from '../../http/problem.js';
 import { assertRole, authorize } from '../access/authorize.js';
 import { rescheduleOpenApplications } from '../applications/service/deadlines.js';
 import type { AddWorkdaysQuery, CalendarYearView, PublishedYearInput } from './inputs.js';
 import { calendarYears, type CalendarYearRow } from './schema.js';
-import { currentCalendar } from './store.js';
+import { currentCalendar, lockCalendar } from './store.js';
 import { addWorkdays, epochDay, publishedYearFaults, type WorkdayAnswer } from './workdays.js';
 
 export function calendarYearView(row: CalendarYearRow, rescheduled: CalendarYearView['rescheduled'] = []): CalendarYearView {
@@ -33,9 +33,9 @@ export async function loadCalendarYear(ctx: Ctx, yearText: string, input: Publis
   if (faults.length) throw invalid(faults.join('; '), { field: faults[0].split(':')[0] });
   return mutate(ctx, async (tx, audit) => {
     authorize(ctx, 'calendar.load');
-    // One loader at a time: two years loaded at once would each recompute deadlines on a
-    // calendar without the other (transaction-scoped advisory lock, released at commit).
-    await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtext('waiwang.calendar'))`);
+    // One loader at a time, and no submission or acceptance computing a date meanwhile: two
+    // years loaded at once would each recompute deadlines on a calendar without the other.
+    await lockCalendar(tx);
     const [before] = await tx.select().from(calendarYears).where(eq(calendarYears.year, year));
     const values = { year, papers: input.papers, days: input.days.map((d) => ({ name: d.name, date: d.date, isOffDay: d.isOffDay })), loadedAt: ctx.now(), loadedBy: ctx.actor.username };
     const [row] = await tx.insert(calendarYears).values(values).onConflictDoUpdate({ target: calendarYears.year, set: values }).returning();

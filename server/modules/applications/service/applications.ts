@@ -5,7 +5,7 @@ import { cursorParts, decodeCursor, encodeCursor, keysetPage, type CursorPart, t
 import { idOf } from '../../../http/params.js';
 import { conflict, forbidden, invalid, notFound, ruleViolation } from '../../../http/problem.js';
 import { assertRole, authorize, inScope } from '../../access/authorize.js';
-import { currentCalendar } from '../../calendar/store.js';
+import { calendarForWrite } from '../../calendar/store.js';
 import { epochDay, shanghaiDate } from '../../calendar/workdays.js';
 import { units, type UnitRow } from '../../divisions/schema.js';
 import { assertActive, loadUnit } from '../../divisions/service.js';
@@ -121,7 +121,7 @@ export async function submitApplication(ctx: Ctx, input: SubmitApplicationInput)
     const { details, expansionRequestId } = await typeDetails(tx, input, applicant, review.reviewer);
     const now = ctx.now();
     const submittedOn = shanghaiDate(now);
-    const acceptBy = acceptByFor(await currentCalendar(tx), submittedOn, ctx.config.workflow);
+    const acceptBy = acceptByFor(await calendarForWrite(tx), submittedOn, ctx.config.workflow);
     const [row] = await tx
       .insert(applications)
       .values({
@@ -196,7 +196,7 @@ export async function listApplications(ctx: Ctx, query: ListApplicationsQuery): 
 }
 
 /** The reviewer's unit for accept and decide: 403 outside the caller's scope; a region plan is the admin's. */
-async function asReviewer(ctx: Ctx, tx: Tx, row: ApplicationRow, action: 'application.accept' | 'application.decide'): Promise<UnitRow> {
+export async function asReviewer(ctx: Ctx, tx: Tx, row: ApplicationRow, action: 'application.accept' | 'application.decide'): Promise<UnitRow> {
   const reviewer = await loadUnit(tx, row.reviewerCode);
   authorize(ctx, action, { unit: reviewer });
   if (row.adminReview && ctx.actor.role !== 'admin') throw forbidden(`application ${row.id} is a plan of the region information center: the admin reviews it`);
@@ -208,12 +208,14 @@ export async function acceptApplication(ctx: Ctx, id: string): Promise<Applicati
   assertRole(ctx, 'application.accept');
   const applicationId = idOf(id, 'application');
   return mutate(ctx, async (tx, audit) => {
+    // The calendar's lock before the row's: a year's load takes them in the same order.
+    const calendar = await calendarForWrite(tx);
     const before = await loadApplication(tx, applicationId, { forUpdate: true });
     await asReviewer(ctx, tx, before, 'application.accept');
     if (before.status !== 'submitted') throw conflict(`application ${applicationId} is ${before.status}: only a submitted application is accepted`);
     const now = ctx.now();
     const acceptedOn = shanghaiDate(now);
-    const deadline = deadlineFor(await currentCalendar(tx), acceptedOn, ctx.config.workflow);
+    const deadline = deadlineFor(calendar, acceptedOn, ctx.config.workflow);
     const [row] = await tx
       .update(applications)
       .set({ status: 'accepted', acceptedAt: now, acceptedOn, acceptedBy: ctx.actor.username, deadline: deadline.date, deadlineProvisional: deadline.provisional, updatedAt: now })
@@ -242,13 +244,13 @@ export async function confirmApplication(ctx: Ctx, id: string, query: ConfirmQue
       targets = co.filter((c) => c.unitCode === query.unit);
       if (targets.length === 0) throw ruleViolation('rule_violation', `${query.unit} is not a co-applicant of application ${applicationId}`, { field: 'unit' });
     }
-    const units_ = await Promise.all(targets.map((c) => loadUnit(tx, c.unitCode)));
-    const mine = targets.filter((_, i) => inScope(ctx, units_[i]));
+    const coUnits = await Promise.all(targets.map((c) => loadUnit(tx, c.unitCode)));
+    const mine = targets.filter((_, i) => inScope(ctx, coUnits[i]));
     if (mine.length === 0) {
-      if (query.unit) authorize(ctx, 'application.confirm', { unit: units_[0] });
+      if (query.unit) authorize(ctx, 'application.confirm', { unit: coUnits[0] });
       throw forbidden(`${ctx.actor.username} acts for none of the co-applicants of application ${applicationId} (${co.map((c) => c.unitCode).join(', ') || 'it has none'})`);
     }
-    for (const c of mine) authorize(ctx, 'application.confirm', { unit: units_[targets.indexOf(c)] });
+    for (const c of mine) authorize(ctx, 'application.confirm', { unit: coUnits[targets.indexOf(c)] });
     if (row.status !== 'submitted' && row.status !== 'accepted') throw conflict(`application ${applicationId} is ${row.status}: confirmations are given before the decision`);
     const open = mine.filter((c) => c.confirmedAt === null);
     if (open.length === 0) throw conflict(`${mine.map((c) => c.unitCode).join(', ')} already confirmed application ${applicationId}`);
@@ -279,4 +281,3 @@ export async function withdrawApplication(ctx: Ctx, id: string): Promise<Applica
   });
 }
 
-export { asReviewer };

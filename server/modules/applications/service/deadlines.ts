@@ -1,4 +1,4 @@
-import { eq, inArray } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import type { Audit, Ctx } from '../../../context.js';
 import type { Tx } from '../../../db/client.js';
 import type { CalendarYearView } from '../../calendar/inputs.js';
@@ -33,17 +33,24 @@ export async function rescheduleOpenApplications(ctx: Ctx, tx: Tx, audit: Audit,
     .for('update');
   const moved: CalendarYearView['rescheduled'] = [];
   for (const row of open) {
-    if (row.status === 'submitted') {
-      const next = acceptByFor(calendar, row.submittedOn, settings);
-      if (next.date === row.acceptBy && next.provisional === row.acceptByProvisional) continue;
-      await tx.update(applications).set({ acceptBy: next.date, acceptByProvisional: next.provisional, updatedAt: ctx.now() }).where(eq(applications.id, row.id));
-      moved.push({ id: String(row.id), field: 'acceptBy', from: row.acceptBy, to: next.date, provisional: next.provisional });
-    } else if (row.acceptedOn) {
-      const next = deadlineFor(calendar, row.acceptedOn, settings);
-      if (next.date === row.deadline && next.provisional === row.deadlineProvisional) continue;
-      await tx.update(applications).set({ deadline: next.date, deadlineProvisional: next.provisional, updatedAt: ctx.now() }).where(eq(applications.id, row.id));
-      moved.push({ id: String(row.id), field: 'deadline', from: row.deadline ?? '', to: next.date, provisional: next.provisional });
-    }
+    const [field, next, date, provisional] =
+      row.status === 'submitted'
+        ? (['acceptBy', acceptByFor(calendar, row.submittedOn, settings), row.acceptBy, row.acceptByProvisional] as const)
+        : (['deadline', deadlineFor(calendar, row.acceptedOn!, settings), row.deadline, row.deadlineProvisional] as const);
+    if (next.date !== date || next.provisional !== provisional) moved.push({ id: String(row.id), field, from: date ?? '', to: next.date, provisional: next.provisional });
+  }
+  if (moved.length) {
+    // One statement for all of them (a year's load may move every open application).
+    const changes = JSON.stringify(moved.map((m) => ({ id: Number(m.id), field: m.field, day: m.to, provisional: m.provisional })));
+    await tx.execute(sql`
+      UPDATE applications a SET
+        accept_by = CASE WHEN m.field = 'acceptBy' THEN m.day::date ELSE a.accept_by END,
+        accept_by_provisional = CASE WHEN m.field = 'acceptBy' THEN m.provisional ELSE a.accept_by_provisional END,
+        deadline = CASE WHEN m.field = 'deadline' THEN m.day::date ELSE a.deadline END,
+        deadline_provisional = CASE WHEN m.field = 'deadline' THEN m.provisional ELSE a.deadline_provisional END,
+        updated_at = ${ctx.now().toISOString()}::timestamptz
+      FROM jsonb_to_recordset(${changes}::jsonb) AS m(id bigint, field text, day text, provisional boolean)
+      WHERE a.id = m.id`);
   }
   for (const m of moved) {
     await audit({ action: 'application.reschedule', objectType: 'application', objectId: m.id, before: { [m.field]: m.from }, after: { [m.field]: m.to, provisional: m.provisional } });

@@ -50,6 +50,23 @@ export async function applicationViews(db: Executor, rows: ApplicationRow[], now
   const names = new Map((await db.select({ code: units.code, name: units.name }).from(units).where(inArray(units.code, [...codes]))).map((u) => [u.code, u.name]));
   const cal = calendar ?? (rows.some((r) => runningDate(r)) ? await currentCalendar(db) : undefined);
   const today = shanghaiDate(now);
+  // Lookups by application id, so a page of 1,000 costs one pass over each batch (not 1,000).
+  const coOf = new Map<number, typeof coRows>();
+  for (const c of [...coRows].sort((a, b) => a.unitCode.localeCompare(b.unitCode))) {
+    const list = coOf.get(c.applicationId);
+    if (list) list.push(c);
+    else coOf.set(c.applicationId, [c]);
+  }
+  const agreementOf = new Map(agreementRows.map((a) => [a.applicationId, String(a.id)]));
+  const usernameOf = new Map(submitters.map((u) => [u.id, u.username]));
+  // Working days left, once per distinct running date (a queue shares few dates).
+  const leftCache = new Map<string, number>();
+  const workdaysLeft = (date: string) => {
+    if (!cal) return null;
+    let left = leftCache.get(date);
+    if (left === undefined) leftCache.set(date, (left = workdaysBetween(cal, today, date)));
+    return left;
+  };
   return rows.map((row) => {
     const running = runningDate(row);
     const d = row.details;
@@ -63,24 +80,21 @@ export async function applicationViews(db: Executor, rows: ApplicationRow[], now
       reviewerName: names.get(row.reviewerCode) ?? row.reviewerCode,
       adminReview: row.adminReview,
       submittedAt: row.submittedAt.toISOString(),
-      submittedBy: submitters.find((s) => s.id === row.submittedBy)?.username ?? null,
+      submittedBy: row.submittedBy === null ? null : (usernameOf.get(row.submittedBy) ?? null),
       acceptBy: row.acceptBy,
       acceptByProvisional: row.acceptByProvisional,
       acceptedAt: row.acceptedAt?.toISOString() ?? null,
       acceptedBy: row.acceptedBy,
       deadline: row.deadline,
       provisional: row.status === 'submitted' ? row.acceptByProvisional : (row.deadlineProvisional ?? false),
-      workdaysLeft: running && cal ? workdaysBetween(cal, today, running.date) : null,
+      workdaysLeft: running ? workdaysLeft(running.date) : null,
       overdue: running !== null && running.date < today,
       decidedAt: row.decidedAt?.toISOString() ?? null,
       decidedBy: row.decidedBy,
       opinion: row.opinion,
-      agreementId: agreementRows.find((a) => a.applicationId === row.id)?.id.toString() ?? null,
+      agreementId: agreementOf.get(row.id) ?? null,
       result: (row.result as Record<string, unknown> | null) ?? null,
-      confirmations: coRows
-        .filter((c) => c.applicationId === row.id)
-        .sort((a, b) => a.unitCode.localeCompare(b.unitCode))
-        .map((c) => ({ unit: c.unitCode, unitName: names.get(c.unitCode) ?? c.unitCode, confirmedAt: c.confirmedAt?.toISOString() ?? null, confirmedBy: c.confirmedBy })),
+      confirmations: (coOf.get(row.id) ?? []).map((c) => ({ unit: c.unitCode, unitName: names.get(c.unitCode) ?? c.unitCode, confirmedAt: c.confirmedAt?.toISOString() ?? null, confirmedBy: c.confirmedBy })),
       filedWith: row.filedWithCode,
       filedAt: row.filedAt?.toISOString() ?? null,
       withdrawnAt: row.withdrawnAt?.toISOString() ?? null,
