@@ -18,6 +18,8 @@ TEST_PACKAGES=(
   snmpd               # net-snmp's agent: private instances the SNMP agent polls (test/support/snmpd.ts)
   snmp                # snmpget (readiness probe) and snmpbulkwalk (the poll benchmark's baseline)
   iproute2            # ip netns / veth pairs for the real-interface SNMP test and benchmark
+  chromium            # the web UI's end-to-end test drives Debian's Chromium with playwright-core (test/e2e/)
+  fonts-wqy-microhei  # a CJK font, so that the Chinese pages render (and their screenshots show characters, not boxes)
 )
 
 wanted=("$@")

@@ -10,6 +10,8 @@ import { Sealer } from './modules/audit/sealer.js';
 import { TelemetryJob } from './modules/telemetry/job.js';
 import { WorkflowJob } from './modules/applications/job.js';
 import { WebhookDeliveryWorker } from './modules/webhooks/worker.js';
+import { pruneSessions } from './modules/access/sessions.js';
+import { Repeating } from './jobs.js';
 
 async function main() {
   const config = loadConfig();
@@ -25,6 +27,9 @@ async function main() {
   workflowJob.start();
   const webhookWorker = new WebhookDeliveryWorker(database.db, config, log);
   webhookWorker.start();
+  // Ended web sessions nobody came back to, and login throttles a day old (access/sessions.ts).
+  const sessionPruning = new Repeating('session pruning', () => pruneSessions(database.db, new Date()), log);
+  sessionPruning.start(10 * 60_000);
 
   const app = createApp({ database, config, log, now: () => new Date() });
   const tls = config.tlsCert && config.tlsKey ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) } : undefined;
@@ -63,6 +68,7 @@ async function main() {
     await webhookWorker.stop();
     await telemetryJob.stop();
     await workflowJob.stop();
+    await sessionPruning.stop();
     await sealer.stop();
     // A last pass seals what this process wrote, so verify finds nothing pending after a clean stop.
     await sealer.pass().catch((err) => log.warn({ err }, 'final audit seal failed'));

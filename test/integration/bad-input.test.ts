@@ -139,6 +139,7 @@ const examples: Record<string, object[]> = {
   'POST /api/v1/domains/{id}/records': [{ name: 'www', type: 'TXT', value: 'v=spf1 -all' }],
   'POST /api/v1/users': [{ username: 'bad-input-user', displayName: '坏输入', unit: '450100', role: 'operator', password: 'a-long-password' }],
   'POST /api/v1/users/{username}/tokens': [{ expiresAt: '2030-01-01T00:00:00+08:00' }],
+  'POST /api/v1/users/{username}/password': [{ currentPassword: 'the-old-password', newPassword: 'a-new-longer-password' }],
   'POST /api/v1/vrfs': [{ name: 'bad-input-vpn', zone: 'dedicated', description: '专网 VPN' }],
   'POST /api/v1/prefixes': [{ vrf: 'public', cidr: '10.99.0.0/16', holder: '450100', status: 'allocated', description: '南宁' }],
   'PATCH /api/v1/prefixes/{id}': [{ description: '南宁', status: 'reserved' }],

@@ -48,3 +48,14 @@ export const tokenSchema = z
 export type TokenView = z.infer<typeof tokenSchema>;
 
 export const issuedTokenSchema = z.object({ id: z.string(), token: z.string(), expiresAt: z.string().nullable() }).openapi('IssuedToken');
+
+export const password = z.string().min(10).max(200);
+
+export const changePasswordInput = z
+  .object({
+    currentPassword: z.string().min(1).max(200),
+    newPassword: password.openapi({ description: 'at least 10 characters, not the current one' }),
+  })
+  .strict()
+  .openapi('ChangePassword', { example: { currentPassword: 'the-old-password', newPassword: 'a-new-longer-password' } });
+export type ChangePasswordInput = z.infer<typeof changePasswordInput>;

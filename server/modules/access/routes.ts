@@ -3,8 +3,8 @@ import { ctxOf } from '../../http/middleware.js';
 import { errorResponses, jsonBody, jsonResponse, listOf, router, security } from '../../http/openapi.js';
 import { idParam } from '../../http/params.js';
 import { unitCode } from '../divisions/inputs.js';
-import { createTokenInput, createUserInput, issuedTokenSchema, tokenSchema, username, userSchema } from './inputs.js';
-import { createToken, createUser, listTokens, listUsers, revokeToken } from './service.js';
+import { changePasswordInput, createTokenInput, createUserInput, issuedTokenSchema, tokenSchema, username, userSchema } from './inputs.js';
+import { changePassword, createToken, createUser, disableUser, enableUser, listTokens, listUsers, revokeToken } from './service.js';
 
 const tags = ['access'];
 const userParam = z.object({ username: username.openapi({ param: { name: 'username', in: 'path' } }) });
@@ -53,4 +53,40 @@ export const accessRoutes = router()
       await revokeToken(ctxOf(c), name, id);
       return c.body(null, 204);
     },
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/users/{username}/password',
+      tags,
+      security,
+      summary: 'change your own password, giving the current one; your web sessions end',
+      request: { params: userParam, ...jsonBody(changePasswordInput) },
+      responses: { 200: jsonResponse(userSchema), ...errorResponses },
+    }),
+    async (c) => c.json(await changePassword(ctxOf(c), c.req.valid('param').username, c.req.valid('json')), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/users/{username}/disable',
+      tags,
+      security,
+      summary: 'admin: disable an account; its web sessions end and its tokens are refused from now on',
+      request: { params: userParam },
+      responses: { 200: jsonResponse(userSchema), ...errorResponses },
+    }),
+    async (c) => c.json(await disableUser(ctxOf(c), c.req.valid('param').username), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'post',
+      path: '/users/{username}/enable',
+      tags,
+      security,
+      summary: 'admin: enable a disabled account again (its tokens work again; ended sessions stay ended)',
+      request: { params: userParam },
+      responses: { 200: jsonResponse(userSchema), ...errorResponses },
+    }),
+    async (c) => c.json(await enableUser(ctxOf(c), c.req.valid('param').username), 200),
   );

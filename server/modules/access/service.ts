@@ -3,13 +3,13 @@ import type { Actor, Ctx } from '../../context.js';
 import { mutate, read } from '../../context.js';
 import type { Executor } from '../../db/client.js';
 import { keysetPage, type Page } from '../../http/paging.js';
-import { forbidden, invalid, notFound, ruleViolation } from '../../http/problem.js';
+import { conflict, forbidden, invalid, notFound, ruleViolation } from '../../http/problem.js';
 import { units } from '../divisions/schema.js';
 import { assertActive, loadUnit } from '../divisions/service.js';
 import { authorize } from './authorize.js';
 import { unitInScope } from './scope.js';
-import type { CreateTokenInput, CreateUserInput, TokenView, UserView } from './inputs.js';
-import { apiTokens, users, type Role, type TokenRow, type UserRow } from './schema.js';
+import type { ChangePasswordInput, CreateTokenInput, CreateUserInput, TokenView, UserView } from './inputs.js';
+import { apiTokens, users, webSessions, type Role, type TokenRow, type UserRow } from './schema.js';
 import { hashPassword, maxTokenLength, minBootstrapTokenLength, newToken, tokenHash, verifyPassword } from './secrets.js';
 
 function userView(row: UserRow): UserView {
@@ -142,6 +142,78 @@ export async function revokeToken(ctx: Ctx, username: string, id: string): Promi
     if (before.revokedAt) return;
     const [row] = await tx.update(apiTokens).set({ revokedAt: ctx.now() }).where(eq(apiTokens.id, before.id)).returning();
     await audit({ action: 'token.revoke', objectType: 'token', objectId: id, before: tokenView(before), after: tokenView(row) });
+  });
+}
+
+/**
+ * A user changes its own password, proving the current one (a stolen session alone must not be
+ * enough to lock the owner out). The user's other web sessions end; `keepSession` is the one
+ * that asked (the web page), so its clerk stays logged in.
+ */
+export async function changePassword(ctx: Ctx, username: string, input: ChangePasswordInput, keepSession?: number): Promise<UserView> {
+  if (username !== ctx.actor.username) throw forbidden(`only your own password: you are ${ctx.actor.username}; the admin disables an account that must stop working`);
+  authorize(ctx, 'user.password', { unit: { code: ctx.actor.unitCode, path: ctx.actor.unitPath } });
+  const [current] = await ctx.db.select().from(users).where(eq(users.username, username));
+  if (!current) throw notFound(`user ${username}`);
+  // Checked outside the transaction: scrypt takes ~50 ms and holds no lock meanwhile.
+  if (!current.passwordHash || !(await verifyPassword(input.currentPassword, current.passwordHash))) {
+    throw invalid('the current password is wrong', { field: 'currentPassword' });
+  }
+  if (input.newPassword === input.currentPassword) throw invalid('the new password is the current one: choose another', { field: 'newPassword' });
+  const passwordHash = await hashPassword(input.newPassword);
+  return mutate(ctx, async (tx, audit) => {
+    const [row] = await tx.update(users).set({ passwordHash }).where(and(eq(users.id, current.id), eq(users.passwordHash, current.passwordHash!))).returning();
+    if (!row) throw conflict('the password changed meanwhile: log in again');
+    const ended = await tx
+      .delete(webSessions)
+      .where(keepSession === undefined ? eq(webSessions.userId, row.id) : and(eq(webSessions.userId, row.id), ne(webSessions.id, keepSession)))
+      .returning({ id: webSessions.id });
+    // The audit row says that the password changed, never what it is or was.
+    await audit({ action: 'user.password', objectType: 'user', objectId: username, after: { passwordChanged: true, sessionsEnded: ended.length } });
+    return userView(row);
+  });
+}
+
+/**
+ * The admin disables an account: from the same transaction on, its web sessions are gone and its
+ * tokens are refused (authenticateToken checks disabledAt), so a person who left stops at once.
+ */
+export async function disableUser(ctx: Ctx, username: string): Promise<UserView> {
+  authorize(ctx, 'user.disable');
+  if (username === ctx.actor.username) throw ruleViolation('rule_violation', 'you cannot disable your own account: another admin does that');
+  return mutate(ctx, async (tx, audit) => {
+    const [before] = await tx.select().from(users).where(eq(users.username, username)).for('update');
+    if (!before) throw notFound(`user ${username}`);
+    if (before.disabledAt) return userView(before);
+    const [row] = await tx.update(users).set({ disabledAt: ctx.now() }).where(eq(users.id, before.id)).returning();
+    const ended = await tx.delete(webSessions).where(eq(webSessions.userId, row.id)).returning({ id: webSessions.id });
+    await audit({ action: 'user.disable', objectType: 'user', objectId: username, before: userView(before), after: { ...userView(row), sessionsEnded: ended.length } });
+    return userView(row);
+  });
+}
+
+/** The admin enables a disabled account again; its old sessions stay ended, its tokens work again. */
+export async function enableUser(ctx: Ctx, username: string): Promise<UserView> {
+  authorize(ctx, 'user.enable');
+  return mutate(ctx, async (tx, audit) => {
+    const [before] = await tx.select().from(users).where(eq(users.username, username)).for('update');
+    if (!before) throw notFound(`user ${username}`);
+    if (!before.disabledAt) return userView(before);
+    const [row] = await tx.update(users).set({ disabledAt: null }).where(eq(users.id, before.id)).returning();
+    await audit({ action: 'user.enable', objectType: 'user', objectId: username, before: userView(before), after: userView(row) });
+    return userView(row);
+  });
+}
+
+/** One user, for the web's account page (the caller's own, or any for admin and auditor). */
+export async function getUser(ctx: Ctx, username: string): Promise<UserView> {
+  return read(async () => {
+    const account = await loadAccount(ctx.db, username);
+    const own = account.user.id === ctx.actor.userId;
+    if (!own && !['admin', 'auditor'].includes(ctx.actor.role) && !(ctx.actor.role === 'operator' && account.unitPath.startsWith(ctx.actor.unitPath))) {
+      throw notFound(`user ${username}`);
+    }
+    return userView(account.user);
   });
 }
 
