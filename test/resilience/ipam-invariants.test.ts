@@ -27,7 +27,8 @@ describe.each(backends)('the address-space invariants checker, on %s', (backend)
     expect(await ipamViolations(db)).toEqual([]);
     const damage: [string, ReturnType<typeof sql>, ReturnType<typeof sql>][] = [
       ['utilization columns differing from a recount', sql`UPDATE prefixes SET child_count = child_count + 1 WHERE id = ${poolId}`, sql`UPDATE prefixes SET child_count = child_count - 1 WHERE id = ${poolId}`],
-      ['free blocks and children not adding up', sql`UPDATE prefix_free_blocks SET parent_id = -parent_id WHERE parent_id = ${poolId}`, sql`UPDATE prefix_free_blocks SET parent_id = -parent_id WHERE parent_id = -${poolId}::bigint`],
+      // A free block claimed inside the city's allocation (10.60.0.0/20, the first block).
+      ['a free block overlapping a child', sql`INSERT INTO prefix_free_blocks (parent_id, block, length) VALUES (${poolId}, '10.60.0.0/28', 28)`, sql`DELETE FROM prefix_free_blocks WHERE parent_id = ${poolId} AND block = '10.60.0.0/28'`],
     ];
     for (const [rule, harm, repair] of damage) {
       await db.execute(harm);
