@@ -46,8 +46,9 @@ export const rdapRoutes = new OpenAPIHono<AppEnv>({
   defaultHook: async (result, c) => {
     const refused = await validationHook(result as Parameters<typeof validationHook>[0], c);
     if (!refused) return;
-    const problem = (await refused.json()) as { detail: string };
-    return c.json(new RdapError(400, 'Bad Request', [problem.detail]).toJSON(), 400, headers);
+    // `field` as in problem+json, so one client-side check reads both shapes.
+    const problem = (await refused.json()) as { detail: string; field?: string };
+    return c.json({ ...new RdapError(400, 'Bad Request', [problem.detail]).toJSON(), field: problem.field }, 400, headers);
   },
 });
 
