@@ -54,7 +54,6 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two server processes on one Postg
       WAIWANG_WEBHOOK_ALLOW_PRIVATE_TARGETS: '127.0.0.1/32',
       WAIWANG_AUDIT_SEAL_MS: '200',
       WAIWANG_TELEMETRY_JOB_MS: '1000',
-      WAIWANG_READINGS_RETENTION_DAYS: '1',
     };
     // The first migrates; the second starts on the migrated database.
     const a = await startServer({ ...shared, WAIWANG_DATA_DIR: dirs[0] });
@@ -76,7 +75,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two server processes on one Postg
     await ok('POST', '/api/v1/users', { username: 'two-poller', displayName: 'poller', unit: '450000', role: 'agent' });
     const poller = (await ok('POST', '/api/v1/users/two-poller/tokens', {})).token as string;
     const snmp = { agent: 'two-poller', version: '2c', community: 'two-instances-community' };
-    const pe = await ok('POST', '/api/v1/devices', { hostname: 'two-pe', role: 'pe', vendor: 'huawei', ownerUnit: '450100', interfaces: [{ name: 'ge-0/0/1' }], snmp });
+    const pe = await ok('POST', '/api/v1/devices', { hostname: 'two-pe', role: 'pe', vendor: 'huawei', ownerUnit: '450100', interfaces: [{ name: 'ge-0/0/1' }, { name: 'ge-0/0/9' }], snmp });
     const edge = await ok('POST', '/api/v1/devices', { hostname: 'two-edge', role: 'boundary', vendor: 'huawei', ownerUnit: 'TWO-EDGE', responsible: { name: '韦工', phone: '0771-5550000' }, interfaces: [{ name: 'ge-0/0/0' }], snmp });
     const link = await ok('POST', '/api/v1/links', { name: '双实例专线', aDevice: pe.id, aInterface: 'ge-0/0/1', zDevice: edge.id, zInterface: 'ge-0/0/0', capacityMbps: 100, payingUnit: '450102' });
     await ok('PUT', '/api/v1/policies/expansion', { percentile: 95, thresholdPercent: 80, windowDays: 7, targetPercent: 60 });
@@ -102,6 +101,11 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two server processes on one Postg
       }
       batches.push(batch);
     }
+    // And readings 40 days old, past the 35 days' retention, for both servers' pruning to race over.
+    const ancient = 20;
+    batches.push(
+      Array.from({ length: ancient }, (_, i) => ({ device: pe.id, ifName: 'ge-0/0/9', at: new Date(now - 40 * 1440 * minute + i * 5 * minute).toISOString(), sysUpTime: 1000 + i * 30000, inOctets: String(i * 1000), outOctets: String(i * 1000), counterBits: 64, operStatus: 'up' })),
+    );
 
     // Load: allocations and assignments from 32 clients, each request to the other server, and the readings meanwhile.
     const acknowledged = new Map<string, string>();
@@ -155,7 +159,8 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two server processes on one Postg
               (max(position) - count(*))::int AS gaps FROM audit_seals`,
       );
       const [requests] = await rows<{ n: number }>(db.db, sql`SELECT count(*)::int AS n FROM expansion_requests`);
-      const [old] = await rows<{ n: number }>(db.db, sql`SELECT count(*)::int AS n FROM readings WHERE at < now() - interval '1 day 1 hour'`);
+      const [old] = await rows<{ n: number }>(db.db, sql`SELECT count(*)::int AS n FROM readings WHERE at < now() - interval '35 days'`);
+      const [pruned] = await rows<{ n: number; passes: number }>(db.db, sql`SELECT coalesce(sum((after->'pruned'->>'readings')::int), 0)::int AS n, count(*)::int AS passes FROM audit_entries WHERE action = 'telemetry.prune'`);
       const perEvent = new Map<string, number>();
       for (const d of deliveries) perEvent.set(d.eventId, (perEvent.get(d.eventId) ?? 0) + 1);
       const twice = [...perEvent].filter(([, n]) => n > 1);
@@ -163,7 +168,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two server processes on one Postg
       console.log(
         `two instances: ${Object.values(statuses).reduce((x, y) => x + y, 0)} writes ${JSON.stringify(statuses)} alternating, ${acknowledged.size} addresses acknowledged, ${lost.length} lost, ${violations.length} broken invariants; ` +
           `${seals.seals} seals (${seals.positions} positions, ${seals.entries} entries, ${seals.unsealed} unsealed, ${seals.gaps} gaps); ${requests.n} expansion request; ` +
-          `${deliveries.length} deliveries for ${perEvent.size} events (${twice.length} twice); ${old.n} readings older than the retention; ${failedJobs.length} failed job passes`,
+          `${deliveries.length} deliveries for ${perEvent.size} events (${twice.length} twice); ${pruned.n} readings pruned in ${pruned.passes} passes (${ancient} past the retention), ${old.n} left; ${failedJobs.length} failed job passes`,
       );
       expect(lost).toEqual([]);
       expect(violations).toEqual([]);
@@ -178,6 +183,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two server processes on one Postg
       expect(deliveries.filter((d) => d.event === 'expansion.decided')).toHaveLength(1);
       expect(twice).toEqual([]);
       expect(old.n, 'pruning left readings past the retention').toBe(0);
+      expect(pruned.n, 'the readings pruned, as the audit trail of both servers counts them').toBe(ancient);
       expect(failedJobs, failedJobs.slice(0, 5).join('\n')).toEqual([]);
     } finally {
       await db.close();
