@@ -69,7 +69,7 @@ async function prepare(server: ServerProcess, token: string) {
   return { pool: pool.id as string, city: city.id as string, device: device.id as string, poller };
 }
 
-async function mixed(label: string, server: ServerProcess, token: string): Promise<Figures[]> {
+async function mixed(label: string, server: ServerProcess, token: string, helloUrl: string): Promise<Figures[]> {
   const { pool, city, device, poller } = await prepare(server, token);
   const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   // Readings: 10 interfaces, a fresh 5-minute point per batch and connection (never a duplicate).
@@ -81,7 +81,9 @@ async function mixed(label: string, server: ServerProcess, token: string): Promi
       readings: Array.from({ length: 10 }, (_, i) => ({ device, ifName: `ge-0/0/${i}`, at, sysUpTime: 1000 + n * 30000, inOctets: String(n * 1_000_000), outOctets: String(n * 500_000), counterBits: 64, operStatus: 'up' })),
     });
   };
-  // The read alone first, on a quiet server (no sealing or rollup backlog from the mix yet).
+  // The read alone first, on a quiet server (no sealing or rollup backlog from the mix yet), right
+  // after the baseline: the two cores are shared, so both are measured under the same neighbours.
+  const hello = await cannon(`${label}: Hono hello world (baseline)`, { url: helloUrl, duration: ratioSeconds });
   const read = await cannon(`${label}: GET /api/v1/prefixes/{id} alone`, { url: `${server.base}/api/v1/prefixes/${pool}`, headers: auth, duration: ratioSeconds });
   const mix = await cannon(`${label}: mixed`, {
     url: server.base,
@@ -99,7 +101,7 @@ async function mixed(label: string, server: ServerProcess, token: string): Promi
       },
     ],
   });
-  return [read, mix];
+  return [hello, read, mix];
 }
 
 describe('load from autocannon', () => {
@@ -116,9 +118,6 @@ describe('load from autocannon', () => {
     const helloPort = await freePort();
     hello = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./hello-server.ts', import.meta.url))], { env: { ...process.env, PORT: String(helloPort) }, stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve) => hello!.stdout!.once('data', () => resolve()));
-    const baseline = await cannon('Hono hello world (baseline)', { url: `http://127.0.0.1:${helloPort}/hello`, duration: ratioSeconds });
-    figures.push(baseline);
-    hello.kill('SIGTERM');
 
     const backends: [string, () => Promise<Record<string, string>>][] = [['PGlite', async () => ({})]];
     if (process.env.TEST_DATABASE_URL) {
@@ -139,14 +138,16 @@ describe('load from autocannon', () => {
       const token = `ww_load_${randomBytes(12).toString('hex')}`;
       const server = await startServer({ ...(await env()), WAIWANG_DATA_DIR: dir, WAIWANG_BOOTSTRAP_TOKEN: token });
       await healthy(server);
-      figures.push(...(await mixed(label, server, token)));
+      figures.push(...(await mixed(label, server, token, `http://127.0.0.1:${helloPort}/hello`)));
       expect(await stopServer(server)).toEqual({ code: 0, signal: null });
     }
     const reads = figures.filter((f) => f.what.endsWith('alone'));
-    const ratios = reads.map((f) => `${f.what.split(':')[0]} ${(f.rps / baseline.rps).toFixed(2)}×`);
-    const met = reads.every((f) => f.rps / baseline.rps >= goalRatio);
-    console.log(`\n${table(figures)}\n\nGET /api/v1/prefixes/{id} against hello world (goal ≥ ${goalRatio}×): ${ratios.join(', ')} — goal ${met ? 'met' : 'NOT met'}; ${os.cpus().length} cores, Node ${process.version}\n`);
+    const baselineOf = (f: Figures) => figures[figures.indexOf(f) - 1];
+    const ratio = (f: Figures) => f.rps / baselineOf(f).rps;
+    const ratios = reads.map((f) => `${f.what.split(':')[0]} ${ratio(f).toFixed(2)}×`);
+    const met = reads.every((f) => ratio(f) >= goalRatio);
+    console.log(`\n${table(figures)}\n\nGET /api/v1/prefixes/{id} against hello world (goal ≥ ${goalRatio}×): ${ratios.join(', ')} — goal ${met ? 'met' : 'NOT met'}; ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)}, Node ${process.version}\n`);
     for (const f of figures) expect(f.errors, `${f.what}: ${JSON.stringify(f.statuses)}`).toBe(0);
-    if (process.env.WAIWANG_LOAD_ENFORCE_RATIO === '1') for (const f of reads) expect(f.rps / baseline.rps, f.what).toBeGreaterThanOrEqual(goalRatio);
+    if (process.env.WAIWANG_LOAD_ENFORCE_RATIO === '1') for (const f of reads) expect(ratio(f), f.what).toBeGreaterThanOrEqual(goalRatio);
   });
 });
