@@ -84,6 +84,8 @@ describe('tokens refused and secrets kept, on the server process', () => {
     await issue('operatorToken', 'secrets-operator');
     await issue('agentToken', 'secrets-agent');
     await issue('auditorToken', 'secrets-auditor');
+    await ok('create applicant', 'POST', '/api/v1/users', { username: 'secrets-applicant', displayName: '申请人', unit: 'SECRETS-DEPT', role: 'applicant' });
+    await issue('applicantToken', 'secrets-applicant');
     const revoked = await issue('revokedToken', 'secrets-operator');
     await ok('revoke', 'DELETE', `/api/v1/users/secrets-operator/tokens/${revoked.id}`);
     const expiry = new Date(Date.now() + 2000);
@@ -148,14 +150,22 @@ describe('tokens refused and secrets kept, on the server process', () => {
       ['a revoked token', tokens.revokedToken, 401, 'unauthorized'],
       ['an expired token', tokens.expiredToken, 401, 'unauthorized'],
       ['an auditor', tokens.auditorToken, 403, 'forbidden'],
+      ['an applicant', tokens.applicantToken, 403, 'forbidden'],
+      ['an agent', tokens.agentToken, 403, 'forbidden'],
     ];
-    // What an auditor may write: its own tokens.
-    const auditorMay = new Set(['POST /api/v1/users/{username}/tokens', 'DELETE /api/v1/users/{username}/tokens/{id}']);
+    // What these roles may write at all (their own tokens; an agent its readings and checks).
+    const ownTokens = ['POST /api/v1/users/{username}/tokens', 'DELETE /api/v1/users/{username}/tokens/{id}'];
+    const may: Record<string, Set<string>> = {
+      'an auditor': new Set(ownTokens),
+      // An applicant registers and releases addresses in its own department's prefixes.
+      'an applicant': new Set([...ownTokens, 'POST /api/v1/prefixes/{id}/addresses', 'DELETE /api/v1/addresses/{id}']),
+      'an agent': new Set([...ownTokens, 'POST /api/v1/readings', 'POST /api/v1/device-checks']),
+    };
     for (const { method, path: template, op } of writes) {
       const key = `${method} ${template}`;
       const body = op.requestBody?.content['application/json'] ? (examples[key]?.[0] ?? {}) : undefined;
       for (const [who, token, status, code] of callers) {
-        if (who === 'an auditor' && auditorMay.has(key)) continue;
+        if (may[who]?.has(key)) continue;
         const r = await call(`${key} by ${who}`, method, urlOf(template), token, body);
         if (r.status !== status || r.body?.code !== code) wrong.push(`${key} by ${who}: ${r.status} ${r.text.slice(-200)}`);
       }
