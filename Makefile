@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 .DEFAULT_GOAL := start
 
-.PHONY: setup node start dev test typecheck bench clean
+.PHONY: setup node start dev test resilience typecheck bench clean
 
 ## setup: Node.js >= 20 and npm (Debian's, or node@20 from the npm registry), then `npm ci` when
 ## node_modules is missing or older than package-lock.json
@@ -37,6 +37,16 @@ test: setup
 	npx tsc --noEmit -p .; \
 	echo "== vitest (PGlite and PostgreSQL)"; \
 	scripts/run-tests.sh
+
+## resilience: the long runs of test/resilience/long (kill -9 ×5 on PGlite and PostgreSQL, a
+## PostgreSQL outage, two servers on one database) and the autocannon load (test/resilience/load.ts).
+## Each starts its own servers and its own PostgreSQL cluster; the shared one is never stopped.
+## Shorter: WAIWANG_RESILIENCE_KILLS, WAIWANG_RESILIENCE_OUTAGE_S, WAIWANG_LOAD_SECONDS.
+resilience: setup
+	@scripts/ensure-packages.sh
+	@. scripts/ensure-postgres.sh; \
+	echo "== vitest (test/resilience/long)"; \
+	scripts/run-tests.sh -c vitest.resilience.config.ts
 
 ## bench: every benchmark in test/bench (PostgreSQL ones on a fresh database, as in make test)
 bench: setup

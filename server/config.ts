@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseAddress, parseCidr } from './net/cidr.js';
+import { defaultPostgresTimeouts, type PostgresTimeouts } from './db/client.js';
 import { loadTelemetrySettings, type TelemetrySettings } from './modules/telemetry/settings.js';
 import { loadWorkflowSettings, type WorkflowSettings } from './modules/applications/settings.js';
 
@@ -23,6 +24,8 @@ export interface Config {
    * receiver on the appliance itself. Empty by default. Private RFC 1918 space needs no entry.
    */
   webhookAllowPrivateTargets: string[];
+  /** Connect, statement and idle-in-transaction timeouts of the PostgreSQL pool (db/client.ts). */
+  postgresTimeouts: PostgresTimeouts;
   logLevel: string;
   /** Retention, polling interval and job period of the telemetry module (its settings.ts). */
   telemetry: TelemetrySettings;
@@ -47,6 +50,14 @@ function parseAllowedTargets(text: string | undefined): string[] {
     });
 }
 
+function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number ≥ 0, not ${JSON.stringify(text)}`);
+  return value;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(env.WAIWANG_DATA_DIR || './data');
   const auditHash = (env.WAIWANG_AUDIT_HASH || 'sm3').toLowerCase();
@@ -68,6 +79,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditHash,
     auditSealIntervalMs: Number(env.WAIWANG_AUDIT_SEAL_MS || 1000),
     webhookAllowPrivateTargets: parseAllowedTargets(env.WAIWANG_WEBHOOK_ALLOW_PRIVATE_TARGETS),
+    postgresTimeouts: {
+      connectTimeoutS: positiveNumber(env, 'WAIWANG_DB_CONNECT_TIMEOUT_S', defaultPostgresTimeouts.connectTimeoutS),
+      statementTimeoutMs: positiveNumber(env, 'WAIWANG_DB_STATEMENT_TIMEOUT_MS', defaultPostgresTimeouts.statementTimeoutMs),
+      idleInTransactionTimeoutMs: positiveNumber(env, 'WAIWANG_DB_IDLE_TX_TIMEOUT_MS', defaultPostgresTimeouts.idleInTransactionTimeoutMs),
+    },
     logLevel: env.LOG_LEVEL || 'info',
     telemetry: loadTelemetrySettings(env),
     workflow: loadWorkflowSettings(env),

@@ -38,10 +38,39 @@ export async function nextSerialId(db: Executor, table: 'devices' | 'webhooks'):
   return Number(id);
 }
 
-export async function openPostgres(url: string, poolSize = 10): Promise<Database> {
+/**
+ * Bounds on how long a request can wait for PostgreSQL, so that a stopped or stuck database
+ * answers 503 within seconds instead of holding the client (postgres.js waits 30 s to connect
+ * and PostgreSQL never ends a statement or an abandoned transaction by default).
+ */
+export interface PostgresTimeouts {
+  /** Seconds to open a connection (TCP, startup, auth) before the query fails: WAIWANG_DB_CONNECT_TIMEOUT_S. */
+  connectTimeoutS: number;
+  /** PostgreSQL's statement_timeout, ms (0: none): WAIWANG_DB_STATEMENT_TIMEOUT_MS. */
+  statementTimeoutMs: number;
+  /** PostgreSQL's idle_in_transaction_session_timeout, ms: a transaction left open by a stalled process releases its locks. WAIWANG_DB_IDLE_TX_TIMEOUT_MS. */
+  idleInTransactionTimeoutMs: number;
+}
+
+export const defaultPostgresTimeouts: PostgresTimeouts = { connectTimeoutS: 5, statementTimeoutMs: 30_000, idleInTransactionTimeoutMs: 60_000 };
+
+export async function openPostgres(url: string, poolSize = 10, timeouts: PostgresTimeouts = defaultPostgresTimeouts): Promise<Database> {
   const client = postgres(url, {
     max: poolSize,
     onnotice: () => {},
+    connect_timeout: timeouts.connectTimeoutS,
+    // postgres.js waits before every reconnection, growing to 20 s after seven failures (its
+    // default backoff, 3^n/100 s), and a query that arrives meanwhile waits with it: measured
+    // during a 10 s outage (test/resilience/long/outage.test.ts), requests took 21 s to be told
+    // 503 and the pool took 11 s to notice PostgreSQL was back. A reconnection on loopback or a
+    // LAN costs next to nothing, so retry within a second at most.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
+    // Startup parameters: the server applies them to every session of the pool, reconnects included.
+    connection: {
+      application_name: 'waiwang',
+      statement_timeout: timeouts.statementTimeoutMs,
+      idle_in_transaction_session_timeout: timeouts.idleInTransactionTimeoutMs,
+    },
   });
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
   return { db, driver: 'postgres', poolSize, close: () => client.end({ timeout: 5 }) };
@@ -121,6 +150,6 @@ export async function openPglite(dataDir: string | undefined, loadDataDir?: Blob
   }
 }
 
-export function openDatabase(config: { databaseUrl?: string; dataDir: string }): Promise<Database> {
-  return config.databaseUrl ? openPostgres(config.databaseUrl) : openPglite(config.dataDir);
+export function openDatabase(config: { databaseUrl?: string; dataDir: string; postgresTimeouts?: PostgresTimeouts }): Promise<Database> {
+  return config.databaseUrl ? openPostgres(config.databaseUrl, 10, config.postgresTimeouts) : openPglite(config.dataDir);
 }

@@ -25,9 +25,14 @@ export function isRetryable(err: unknown): boolean {
 
 const connectionCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
 
+/**
+ * PostgreSQL gone or not answering in time: connection failures (08xxx), shutdown (57P01–57P03),
+ * too many connections (53300), statement_timeout (57014) and the session ended by
+ * idle_in_transaction_session_timeout (25P03) — see PostgresTimeouts in client.ts.
+ */
 export function isUnavailable(err: unknown): boolean {
   const state = sqlState(err);
-  if (state && (state.startsWith('08') || state === '57P01' || state === '57P02' || state === '57P03' || state === '53300')) return true;
+  if (state && (state.startsWith('08') || ['57P01', '57P02', '57P03', '53300', '57014', '25P03'].includes(state))) return true;
   const e = err as { code?: unknown; cause?: { code?: unknown; message?: unknown }; message?: unknown };
   const code = e?.cause?.code ?? e?.code;
   if (typeof code === 'string' && connectionCodes.has(code)) return true;

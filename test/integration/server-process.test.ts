@@ -1,140 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { withDatabase } from '../support/databases.js';
-import { freePort } from '../support/ports.js';
+import { api, crashServer, healthy, killAllServers as killAll, startServer as start, stopServer as stop, within } from '../support/server-process.js';
 
-/** The real thing: `npm start` as a newcomer runs it, on a free port of 127.0.0.1. */
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+// The real thing: `npm start` as a newcomer runs it, on a free port of 127.0.0.1 (test/support/server-process.ts).
 const bootstrapToken = `ww_process_test_${randomBytes(12).toString('hex')}`;
-const running = new Set<Server>();
-
-interface Server {
-  process: ChildProcess;
-  port: number;
-  base: string;
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-
-async function start(env: Record<string, string>): Promise<Server> {
-  const port = await freePort();
-  const child = spawn('npm', ['start', '--silent'], {
-    cwd: repoRoot,
-    // Its own process group, so that cleanup can end npm, sh, tsx and the server together.
-    detached: true,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const server: Server = { process: child, port, base: `http://127.0.0.1:${port}`, output: () => output, exited };
-  running.add(server);
-  void exited.then(() => running.delete(server));
-  return server;
-}
-
-async function healthy(server: Server, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let gone = false;
-  void server.exited.then(() => (gone = true));
-  while (Date.now() < deadline) {
-    if (gone) throw new Error(`the server exited before answering /healthz:\n${server.output()}`);
-    try {
-      const res = await fetch(`${server.base}/healthz`);
-      if (res.status === 200) return;
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`no healthy /healthz within ${timeoutMs} ms:\n${server.output()}`);
-}
-
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** Child pids of every process, from /proc. */
-function childrenOf(): Map<number, number[]> {
-  const children = new Map<number, number[]>();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // The command name may hold spaces and parentheses: the parent pid follows the last ')'.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return children;
-}
-
-/**
- * The node process that runs server/main.ts under npm → sh → tsx. npm itself, when signalled,
- * re-raises the signal and exits at once (before its child has stopped), so the signal goes to
- * the server, as a service manager's or a terminal's would; npm's exit then reports the server's.
- */
-function serverPid(root: number): number {
-  const children = childrenOf();
-  const queue = [root];
-  const seen: string[] = [];
-  let found: number | undefined;
-  // Breadth first: the last match is the deepest, the node process that runs the server.
-  while (queue.length) {
-    const pid = queue.shift()!;
-    let cmdline = '';
-    try {
-      cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-    } catch {
-      continue;
-    }
-    seen.push(`${pid}: ${cmdline}`);
-    if (cmdline.includes('server/main.ts')) found = pid;
-    queue.push(...(children.get(pid) ?? []));
-  }
-  if (!found) throw new Error(`no server process below pid ${root}; saw\n${seen.join('\n')}`);
-  return found;
-}
-
-async function stop(server: Server): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  process.kill(serverPid(server.process.pid!), 'SIGTERM');
-  return within(server.exited, 10_000, 'a clean stop after SIGTERM');
-}
-
-async function api(server: Server, token: string, method: string, url: string, body?: unknown) {
-  const res = await fetch(`${server.base}${url}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, body: (await res.json().catch(() => null)) as any };
-}
-
-function killAll(): void {
-  for (const server of running) {
-    try {
-      process.kill(-server.process.pid!, 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-}
 
 afterAll(killAll);
 
@@ -207,9 +80,8 @@ describe('a crash of the server on embedded PGlite', () => {
       }
     });
     await new Promise((r) => setTimeout(r, 300));
-    process.kill(serverPid(first.process.pid!), 'SIGKILL');
+    await crashServer(first);
     await Promise.all(inFlight);
-    await within(first.exited, 10_000, 'npm noticing the dead server');
     expect(acknowledged.length).toBeGreaterThan(0);
 
     const again = await start(env);

@@ -3,7 +3,7 @@ import { mutate, read, type Audit, type Ctx } from '../../context.js';
 import { rows, type Executor, type Tx } from '../../db/client.js';
 import { keysetPage, type Page } from '../../http/paging.js';
 import { conflict, notFound } from '../../http/problem.js';
-import { authorize } from '../access/authorize.js';
+import { assertRole, authorize } from '../access/authorize.js';
 import { units } from '../divisions/schema.js';
 import { devices } from '../sites/schema.js';
 import { deviceReadable } from '../sites/service/devices.js';
@@ -140,6 +140,8 @@ export async function listFindings(ctx: Ctx, query: ListFindingsQuery): Promise<
 }
 
 export async function resolveFinding(ctx: Ctx, id: string, input: ResolveFindingInput): Promise<FindingView> {
+  // A role that may never do this hears 403 before the lookup (CONTRIBUTING: Add a verb), not 404.
+  assertRole(ctx, 'finding.resolve');
   return mutate(ctx, async (tx, audit) => {
     const [before] = await tx.select().from(findings).where(eq(findings.id, Number(id))).for('update');
     if (!before) {

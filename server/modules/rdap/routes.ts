@@ -1,9 +1,9 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { read } from '../../context.js';
 import type { AppEnv } from '../../http/env.js';
-import { router } from '../../http/openapi.js';
+import { validationHook } from '../../http/errors.js';
 import { asRdapError, domainLookup, entityLookup, help, ipLookup, RdapError, rdapType } from './service.js';
 
 const tags = ['rdap'];
@@ -36,7 +36,21 @@ async function lookup(work: () => Promise<object>): Promise<{ body: Record<strin
 
 const headers = { 'Content-Type': rdapType };
 
-export const rdapRoutes = router();
+/**
+ * The shared validation hook (zod, then the text rule) answers problem+json; RDAP clients expect
+ * an RDAP error object (RFC 9083 §6) for a malformed query too: a NUL or a 3,000-character
+ * address in the path answered problem+json until the bad-input corpus noticed
+ * (test/resilience/bad-input-corpus.test.ts).
+ */
+export const rdapRoutes = new OpenAPIHono<AppEnv>({
+  defaultHook: async (result, c) => {
+    const refused = await validationHook(result as Parameters<typeof validationHook>[0], c);
+    if (!refused) return;
+    // `field` as in problem+json, so one client-side check reads both shapes.
+    const problem = (await refused.json()) as { detail: string; field?: string };
+    return c.json({ ...new RdapError(400, 'Bad Request', [problem.detail]).toJSON(), field: problem.field }, 400, headers);
+  },
+});
 
 // RFC 7480 section 5.6: RDAP is meant to be read by web clients from any origin.
 rdapRoutes.use('/rdap/*', cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'OPTIONS'] }));

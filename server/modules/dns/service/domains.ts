@@ -6,7 +6,7 @@ import { keysetPage, type Page } from '../../../http/paging.js';
 import { idOf } from '../../../http/params.js';
 import { conflict, invalid, notFound, Problem, ruleViolation } from '../../../http/problem.js';
 import { AddressError, parseAddress } from '../../../net/cidr.js';
-import { authorize } from '../../access/authorize.js';
+import { assertRole, authorize } from '../../access/authorize.js';
 import { readScope, unitCodeIn } from '../../access/scope.js';
 import { units } from '../../divisions/schema.js';
 import { assertActive, loadUnit } from '../../divisions/service.js';
@@ -278,6 +278,8 @@ export async function delegateDomain(ctx: Ctx, parentIdText: string, input: Dele
  * approval of a `domain` application both call it.
  */
 export async function delegateDomainIn(ctx: Ctx, tx: Tx, audit: Audit, parentIdText: string, input: DelegateInput): Promise<DomainView> {
+  // A role that may never do this hears 403 before the lookup (CONTRIBUTING: Add a verb), not 404.
+  assertRole(ctx, 'domain.delegate');
   const parentId = idOf(parentIdText, 'domain');
   const label = readName('label', JSON.stringify(input.label), () => {
     if (input.label.includes('.')) throw new NameError('a delegation hands out one label; delegate one level at a time, then delegate again from the child');
@@ -318,6 +320,8 @@ export async function delegateDomainIn(ctx: Ctx, tx: Tx, audit: Audit, parentIdT
 }
 
 export async function updateDomain(ctx: Ctx, idText: string, input: UpdateDomainInput): Promise<DomainView> {
+  // A role that may never do this hears 403 before the lookup (CONTRIBUTING: Add a verb), not 404.
+  assertRole(ctx, 'domain.update');
   const id = idOf(idText, 'domain');
   return mutate(ctx, async (tx, audit) => {
     // Parent before child, the order every verb locks in, so two writers never wait on each other in a circle.
@@ -346,6 +350,8 @@ export async function updateDomain(ctx: Ctx, idText: string, input: UpdateDomain
 }
 
 export async function reclaimDomain(ctx: Ctx, idText: string): Promise<void> {
+  // A role that may never do this (domain.create's admin is among domain.reclaim's roles) hears 403 before the lookup (CONTRIBUTING: Add a verb), not 404.
+  assertRole(ctx, 'domain.reclaim');
   const id = idOf(idText, 'domain');
   await mutate(ctx, async (tx, audit) => {
     const unlocked = await loadDomain(tx, id);

@@ -5,7 +5,7 @@ import { explainConstraint } from '../../../db/errors.js';
 import { keysetPage, type Page } from '../../../http/paging.js';
 import { idOf } from '../../../http/params.js';
 import { conflict, invalid, notFound, ruleViolation } from '../../../http/problem.js';
-import { authorize } from '../../access/authorize.js';
+import { assertRole, authorize } from '../../access/authorize.js';
 import type { UnitRow } from '../../divisions/schema.js';
 import { loadUnit } from '../../divisions/service.js';
 import type { CreatedRecordView, ListRecordsQuery, RecordInput, RecordView } from '../inputs.js';
@@ -66,6 +66,8 @@ async function addressWarnings(db: Executor, holder: UnitRow, address: string): 
 }
 
 export async function createRecord(ctx: Ctx, domainIdText: string, input: RecordInput): Promise<CreatedRecordView> {
+  // A role that may never do this hears 403 before the lookup (CONTRIBUTING: Add a verb), not 404.
+  assertRole(ctx, 'record.create');
   const domainId = idOf(domainIdText, 'domain');
   const type = input.type as RecordType;
   return mutate(ctx, async (tx, audit) => {
@@ -133,6 +135,8 @@ export async function createRecord(ctx: Ctx, domainIdText: string, input: Record
 }
 
 export async function deleteRecord(ctx: Ctx, idText: string): Promise<void> {
+  // A role that may never do this hears 403 before the lookup (CONTRIBUTING: Add a verb), not 404.
+  assertRole(ctx, 'record.delete');
   const id = idOf(idText, 'record');
   await mutate(ctx, async (tx, audit) => {
     const [found] = await tx.select().from(dnsRecords).where(eq(dnsRecords.id, id));

@@ -3,7 +3,7 @@ import { mutate, read, type Ctx } from '../../../context.js';
 import type { Executor } from '../../../db/client.js';
 import { keysetPage, type Page } from '../../../http/paging.js';
 import { conflict, notFound } from '../../../http/problem.js';
-import { authorize } from '../../access/authorize.js';
+import { assertRole, authorize } from '../../access/authorize.js';
 import { readScope, unitCodeIn } from '../../access/scope.js';
 import { links } from '../../sites/schema.js';
 import { linkReadable } from '../../sites/service/links.js';
@@ -86,6 +86,8 @@ export async function listExpansionRequests(ctx: Ctx, query: ListExpansionQuery)
  * approval on a link already raised to the recommendation is fulfilled at once.
  */
 export async function decideExpansion(ctx: Ctx, id: string, input: DecisionInput): Promise<ExpansionRequestView> {
+  // A role that may never do this hears 403 before the lookup (CONTRIBUTING: Add a verb), not 404.
+  assertRole(ctx, 'expansion.decide');
   return mutate(ctx, async (tx, audit) => {
     const [before] = await tx.select().from(expansionRequests).where(eq(expansionRequests.id, Number(id))).for('update');
     if (!before) {
