@@ -157,8 +157,17 @@ describe('tokens refused and secrets kept, on the server process', () => {
     const ownTokens = ['POST /api/v1/users/{username}/tokens', 'DELETE /api/v1/users/{username}/tokens/{id}'];
     const may: Record<string, Set<string>> = {
       'an auditor': new Set(ownTokens),
-      // An applicant registers and releases addresses in its own department's prefixes.
-      'an applicant': new Set([...ownTokens, 'POST /api/v1/prefixes/{id}/addresses', 'DELETE /api/v1/addresses/{id}']),
+      // An applicant registers and releases addresses in its own department's prefixes, and
+      // applies, confirms as a co-applicant, withdraws and signs its agreements (article 19).
+      'an applicant': new Set([
+        ...ownTokens,
+        'POST /api/v1/prefixes/{id}/addresses',
+        'DELETE /api/v1/addresses/{id}',
+        'POST /api/v1/applications',
+        'POST /api/v1/applications/{id}/confirm',
+        'POST /api/v1/applications/{id}/withdraw',
+        'POST /api/v1/agreements/{id}/signatures',
+      ]),
       'an agent': new Set([...ownTokens, 'POST /api/v1/readings', 'POST /api/v1/device-checks']),
     };
     for (const { method, path: template, op } of writes) {
