@@ -10,3 +10,4 @@ export * from '../modules/findings/schema.js';
 export * from '../modules/dns/schema.js';
 export * from '../modules/calendar/schema.js';
 export * from '../modules/applications/schema.js';
+export * from '../modules/registers/schema.js';

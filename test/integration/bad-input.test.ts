@@ -164,6 +164,8 @@ const examples: Record<string, object[]> = {
   ],
   'POST /api/v1/applications/{id}/decision': [{ decision: 'approve', opinion: '同意', pool: '1' }],
   'POST /api/v1/agreements/{id}/signatures': [{ party: 'applicant', signerName: '李明' }],
+  'POST /api/v1/migrations': [{ network: '教育业务专网', owner: 'BAD-INPUT-1', vrf: 'bad-input-vpn', plannedOn: '2027-06-30', note: '分两批迁移' }],
+  'PATCH /api/v1/migrations/{id}': [{ network: '教育业务专网', vrf: 'bad-input-vpn', plannedOn: '2027-06-30', status: 'migrated', migratedOn: '2026-11-30', note: '已完成' }],
   'PUT /api/v1/calendar/{year}': [
     {
       $schema: 'https://raw.githubusercontent.com/NateScarlet/holiday-cn/master/schema.json',

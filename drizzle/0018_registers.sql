@@ -1,0 +1,21 @@
+CREATE TABLE "migration_plans" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"network" text NOT NULL,
+	"owner_unit_code" text NOT NULL,
+	"vrf_id" bigint NOT NULL,
+	"planned_on" date NOT NULL,
+	"started_on" date,
+	"migrated_on" date,
+	"status" text DEFAULT 'planned' NOT NULL,
+	"note" text DEFAULT '' NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "migration_plans_status_check" CHECK ("migration_plans"."status" IN ('planned', 'migrating', 'migrated')),
+	CONSTRAINT "migration_plans_migrated_dated" CHECK (("migration_plans"."status" = 'migrated') = ("migration_plans"."migrated_on" IS NOT NULL))
+);
+--> statement-breakpoint
+ALTER TABLE "migration_plans" ADD CONSTRAINT "migration_plans_owner_unit_code_units_code_fk" FOREIGN KEY ("owner_unit_code") REFERENCES "public"."units"("code") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "migration_plans" ADD CONSTRAINT "migration_plans_vrf_id_vrfs_id_fk" FOREIGN KEY ("vrf_id") REFERENCES "public"."vrfs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "migration_plans_owner_idx" ON "migration_plans" USING btree ("owner_unit_code");--> statement-breakpoint
+CREATE INDEX "migration_plans_open_idx" ON "migration_plans" USING btree ("planned_on") WHERE "migration_plans"."status" <> 'migrated';--> statement-breakpoint
+CREATE UNIQUE INDEX "migration_plans_owner_network_key" ON "migration_plans" USING btree ("owner_unit_code","network");

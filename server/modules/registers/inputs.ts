@@ -1,0 +1,92 @@
+import { z } from '@hono/zod-openapi';
+import { idCursor } from '../../http/paging.js';
+import { unitCode } from '../divisions/inputs.js';
+import { vrfName } from '../ipam/inputs.js';
+
+const page = {
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: idCursor.optional(),
+};
+
+/** A calendar date in Asia/Shanghai, as the applications and the calendar write it. */
+export const calendarDate = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'a calendar date YYYY-MM-DD')
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'a calendar date that exists')
+  .openapi({ example: '2027-06-30' });
+
+export const levels = ['region', 'city', 'county', 'township'] as const;
+
+// ---- dedicated-network migrations (专网迁移, articles 15(一), 18) ----------------------
+
+export const migrationDisplayStatuses = ['planned', 'migrating', 'migrated', 'overdue'] as const;
+
+export const createMigrationInput = z
+  .object({
+    network: z.string().trim().min(1).max(200).openapi({ description: 'the non-classified dedicated business network (业务专网)', example: '教育业务专网' }),
+    owner: unitCode.openapi({ description: 'the department that owns the network', example: 'NN-EDU' }),
+    vrf: vrfName.openapi({ description: 'the VRF of the dedicated zone it moves into (POST /vrfs)', example: 'edu-vpn' }),
+    plannedOn: calendarDate.openapi({ description: 'the planned migration date; after it the network is overdue (article 18)' }),
+    note: z.string().trim().max(2000).default(''),
+  })
+  .strict()
+  .openapi('CreateMigration', { example: { network: '教育业务专网', owner: 'NN-EDU', vrf: 'edu-vpn', plannedOn: '2027-06-30', note: '' } });
+export type CreateMigrationInput = z.infer<typeof createMigrationInput>;
+
+export const updateMigrationInput = z
+  .object({
+    network: z.string().trim().min(1).max(200).optional(),
+    vrf: vrfName.optional(),
+    plannedOn: calendarDate.optional(),
+    status: z.enum(['planned', 'migrating', 'migrated']).optional().openapi({ description: 'migrating records the start date; migrated needs migratedOn (default: today)' }),
+    migratedOn: calendarDate.optional().openapi({ description: 'the actual migration date, not in the future' }),
+    note: z.string().trim().max(2000).optional(),
+  })
+  .strict()
+  .openapi('UpdateMigration', { example: { status: 'migrated', migratedOn: '2026-11-30' } });
+export type UpdateMigrationInput = z.infer<typeof updateMigrationInput>;
+
+export const listMigrationsQuery = z
+  .object({
+    owner: unitCode.optional(),
+    within: unitCode.optional().openapi({ description: 'networks of departments in this unit’s subtree' }),
+    level: z.enum(levels).optional().openapi({ description: 'networks of departments of this level (article 18 is applied per level)' }),
+    status: z.enum(migrationDisplayStatuses).optional().openapi({ description: 'overdue: not migrated and its planned date has passed' }),
+    ...page,
+  })
+  .strict();
+export type ListMigrationsQuery = z.infer<typeof listMigrationsQuery>;
+
+export const migrationSchema = z
+  .object({
+    id: z.string(),
+    network: z.string(),
+    owner: z.string(),
+    ownerName: z.string(),
+    level: z.enum(levels),
+    vrf: z.string(),
+    plannedOn: z.string(),
+    startedOn: z.string().nullable(),
+    migratedOn: z.string().nullable(),
+    status: z.enum(migrationDisplayStatuses).openapi({ description: 'the stored state, or overdue once the planned date has passed unmigrated' }),
+    overdue: z.boolean(),
+    daysOverdue: z.number().int(),
+    note: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Migration');
+export type MigrationView = z.infer<typeof migrationSchema>;
+
+export const migrationSummaryQuery = z.object({ within: unitCode.optional() }).strict();
+export type MigrationSummaryQuery = z.infer<typeof migrationSummaryQuery>;
+
+export const migrationSummarySchema = z
+  .object({
+    asOf: z.string().openapi({ description: 'the date (Asia/Shanghai) the overdue flags are computed for' }),
+    levels: z.array(
+      z.object({ level: z.enum(levels), total: z.number().int(), planned: z.number().int(), migrating: z.number().int(), migrated: z.number().int(), overdue: z.number().int() }),
+    ),
+  })
+  .openapi('MigrationSummary');
+export type MigrationSummaryView = z.infer<typeof migrationSummarySchema>;

@@ -1,0 +1,17 @@
+import type { RuleTable } from '../access/rule.js';
+
+const manage = ['admin', 'operator'] as const;
+/** Applicants read their own department's entries (access/scope.ts narrows every read). */
+const readers = ['admin', 'operator', 'auditor', 'applicant'] as const;
+
+/**
+ * The registers of chapter 3: an O&M unit's operators keep the entries of the units in their
+ * subtree (a department's migration is kept by its level's O&M unit and those above it);
+ * auditors and supervisors read everything.
+ */
+export const rules = {
+  'migration.read': { roles: readers, scoped: false },
+  'migration.create': { roles: manage, scoped: true },
+  'migration.update': { roles: manage, scoped: true },
+  'migration.delete': { roles: manage, scoped: true },
+} as const satisfies RuleTable;

@@ -1,0 +1,44 @@
+// The registers of chapter 3 (issue 11): migrations, website filings, emergency plans and drills,
+// major faults, the assessment report. Row shape and fixtures: test/support/authz.ts.
+import { acrossCounties, forRoles, type AuthzFixtures, type AuthzRow } from '../../support/authz.js';
+
+const managers = (ok: number) => ({ admin: ok, operator: ok, auditor: 403, applicant: 403, agent: 403, none: 401 });
+const outOfScope = (ok: number) => ({ admin: ok, operator: 403 });
+/** A direct GET of an object of the place: operators of Nanning read both counties, not Liuzhou; the applicant only its own department. */
+const placeReads = {
+  in: { admin: 200, auditor: 200, operator: 200, countyOperator: 200, applicant: 404, agent: 403, none: 401 },
+  sibling: { admin: 200, auditor: 200, operator: 200, countyOperator: 404, applicant: 404 },
+  out: { admin: 200, auditor: 200, operator: 404, countyOperator: 404, applicant: 404 },
+} as const;
+const lists = { admin: 200, auditor: 200, operator: 200, countyOperator: 200, applicant: 200, agent: 403, none: 401 };
+
+async function asAdmin(f: AuthzFixtures, method: string, path: string, body: unknown): Promise<{ id: string }> {
+  const reply = await f.t.call(method, path, { body });
+  if (reply.status !== 201) throw new Error(`fixture ${method} ${path}: ${reply.status} ${reply.text}`);
+  return reply.body;
+}
+
+// ---- migrations --------------------------------------------------------------------------
+const dedicatedVrf = async (f: AuthzFixtures) => {
+  const name = f.unique('vpn').toLowerCase();
+  await asAdmin(f, 'POST', '/api/v1/vrfs', { name, zone: 'dedicated' });
+  return name;
+};
+const migrationBody = async (f: AuthzFixtures) => ({ network: `专网 ${f.unique('NET')}`, owner: f.target.department, vrf: await dedicatedVrf(f), plannedOn: '2027-06-30' });
+const migration = async (f: AuthzFixtures) => `/api/v1/migrations/${(await asAdmin(f, 'POST', '/api/v1/migrations', await migrationBody(f))).id}`;
+const progress = { status: 'migrating' };
+
+export const rows: AuthzRow[] = [
+  ...forRoles({ name: 'list migrations', method: 'GET', path: '/api/v1/migrations?status=overdue', scope: '-' }, lists),
+  ...forRoles({ name: 'count migrations per level', method: 'GET', path: '/api/v1/migrations/summary', scope: '-' }, lists),
+  ...(['in', 'sibling', 'out'] as const).flatMap((scope) => forRoles({ name: 'read a migration plan', method: 'GET', path: migration, scope }, placeReads[scope])),
+  ...forRoles({ name: 'plan a migration', method: 'POST', path: '/api/v1/migrations', body: migrationBody, scope: 'in' }, managers(201)),
+  ...forRoles({ name: 'plan a migration', method: 'POST', path: '/api/v1/migrations', body: migrationBody, scope: 'out' }, outOfScope(201)),
+  ...acrossCounties({ name: 'plan a migration', method: 'POST', path: '/api/v1/migrations', body: migrationBody }, 201),
+  ...forRoles({ name: 'report a migration’s progress', method: 'PATCH', path: migration, body: progress, scope: 'in' }, managers(200)),
+  ...forRoles({ name: 'report a migration’s progress', method: 'PATCH', path: migration, body: progress, scope: 'out' }, outOfScope(200)),
+  ...acrossCounties({ name: 'report a migration’s progress', method: 'PATCH', path: migration, body: progress }, 200),
+  ...forRoles({ name: 'delete a migration plan', method: 'DELETE', path: migration, scope: 'in' }, managers(204)),
+  ...forRoles({ name: 'delete a migration plan', method: 'DELETE', path: migration, scope: 'out' }, outOfScope(204)),
+  ...acrossCounties({ name: 'delete a migration plan', method: 'DELETE', path: migration }, 204),
+];
