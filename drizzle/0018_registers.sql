@@ -14,8 +14,29 @@ CREATE TABLE "migration_plans" (
 	CONSTRAINT "migration_plans_migrated_dated" CHECK (("migration_plans"."status" = 'migrated') = ("migration_plans"."migrated_on" IS NOT NULL))
 );
 --> statement-breakpoint
+CREATE TABLE "website_filings" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"site_name" text NOT NULL,
+	"domain" text NOT NULL,
+	"addresses" "inet"[] NOT NULL,
+	"responsible_unit_code" text NOT NULL,
+	"responsible_name" text DEFAULT '' NOT NULL,
+	"responsible_phone" text DEFAULT '' NOT NULL,
+	"filing_number" text DEFAULT '' NOT NULL,
+	"filed_on" date,
+	"assisting_unit_code" text,
+	"assistance" text DEFAULT '' NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "website_filings_filed_dated" CHECK (("website_filings"."filing_number" = '') = ("website_filings"."filed_on" IS NULL))
+);
+--> statement-breakpoint
 ALTER TABLE "migration_plans" ADD CONSTRAINT "migration_plans_owner_unit_code_units_code_fk" FOREIGN KEY ("owner_unit_code") REFERENCES "public"."units"("code") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "migration_plans" ADD CONSTRAINT "migration_plans_vrf_id_vrfs_id_fk" FOREIGN KEY ("vrf_id") REFERENCES "public"."vrfs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "website_filings" ADD CONSTRAINT "website_filings_responsible_unit_code_units_code_fk" FOREIGN KEY ("responsible_unit_code") REFERENCES "public"."units"("code") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "website_filings" ADD CONSTRAINT "website_filings_assisting_unit_code_units_code_fk" FOREIGN KEY ("assisting_unit_code") REFERENCES "public"."units"("code") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "migration_plans_owner_idx" ON "migration_plans" USING btree ("owner_unit_code");--> statement-breakpoint
 CREATE INDEX "migration_plans_open_idx" ON "migration_plans" USING btree ("planned_on") WHERE "migration_plans"."status" <> 'migrated';--> statement-breakpoint
-CREATE UNIQUE INDEX "migration_plans_owner_network_key" ON "migration_plans" USING btree ("owner_unit_code","network");
+CREATE UNIQUE INDEX "migration_plans_owner_network_key" ON "migration_plans" USING btree ("owner_unit_code","network");--> statement-breakpoint
+CREATE UNIQUE INDEX "website_filings_domain_key" ON "website_filings" USING btree ("domain");--> statement-breakpoint
+CREATE INDEX "website_filings_unit_idx" ON "website_filings" USING btree ("responsible_unit_code");

@@ -90,3 +90,81 @@ export const migrationSummarySchema = z
   })
   .openapi('MigrationSummary');
 export type MigrationSummaryView = z.infer<typeof migrationSummarySchema>;
+
+// ---- website filings (网站备案, article 19) ---------------------------------------------
+
+const phone = z
+  .string()
+  .trim()
+  .regex(/^\+?[0-9][0-9 ()-]{2,30}$/, 'a telephone number: digits, optionally with +, spaces, hyphens and parentheses');
+const filingFields = {
+  siteName: z.string().trim().min(1).max(200).openapi({ example: '南宁市教育局门户' }),
+  domain: z.string().trim().min(1).max(253).openapi({ description: 'the site’s host name (IDN allowed)', example: 'www.edu.nanning.gx.example' }),
+  addresses: z.array(z.string().max(64).openapi({ example: '10.45.1.80' })).min(1).max(32).openapi({ description: 'the addresses the site is served from' }),
+  responsible: unitCode.openapi({ description: 'the department responsible for the site', example: 'NN-EDU' }),
+  responsibleName: z.string().trim().max(100).optional(),
+  responsiblePhone: phone.optional(),
+  filingNumber: z.string().trim().max(100).optional().openapi({ description: 'the filing number (备案号); empty while not filed', example: '桂政网备 2026-0001' }),
+  filedOn: calendarDate.optional(),
+  assistingUnit: unitCode.optional().openapi({ description: 'the O&M unit (a division) that assisted the filing (article 19)', example: '450100' }),
+  assistance: z.string().trim().max(2000).optional().openapi({ description: 'what the O&M unit did to assist' }),
+};
+const filingExample = {
+  siteName: '南宁市教育局门户',
+  domain: 'www.edu.nanning.gx.example',
+  addresses: ['10.45.1.80'],
+  responsible: 'NN-EDU',
+  responsibleName: '李明',
+  responsiblePhone: '0771-5551234',
+  filingNumber: '桂政网备 2026-0001',
+  filedOn: '2026-11-20',
+  assistingUnit: '450100',
+  assistance: '协助核对域名和地址',
+};
+
+export const createFilingInput = z.object(filingFields).strict().openapi('CreateWebsiteFiling', { example: filingExample });
+export type CreateFilingInput = z.infer<typeof createFilingInput>;
+
+export const updateFilingInput = z
+  .object({ ...filingFields, siteName: filingFields.siteName.optional(), domain: filingFields.domain.optional(), addresses: filingFields.addresses.optional(), responsible: unitCode.optional() })
+  .strict()
+  .openapi('UpdateWebsiteFiling', { example: filingExample });
+export type UpdateFilingInput = z.infer<typeof updateFilingInput>;
+
+export const listFilingsQuery = z
+  .object({
+    responsible: unitCode.optional(),
+    within: unitCode.optional().openapi({ description: 'sites of departments in this unit’s subtree' }),
+    flagged: z.enum(['true', 'false']).optional().openapi({ description: 'true: only sites not filed or whose domain or addresses the registry does not hold' }),
+    ...page,
+  })
+  .strict();
+export type ListFilingsQuery = z.infer<typeof listFilingsQuery>;
+
+export const filingFlagCodes = ['not_filed', 'domain_not_registered', 'domain_not_in_dns', 'address_not_registered', 'address_not_in_dns'] as const;
+export const flagSchema = z.object({ code: z.enum(filingFlagCodes), field: z.string(), message: z.string() }).openapi('RegisterFlag');
+export type FilingFlag = z.infer<typeof flagSchema>;
+
+export const filingSchema = z
+  .object({
+    id: z.string(),
+    siteName: z.string(),
+    domain: z.string(),
+    domainUnicode: z.string(),
+    zone: z.string().nullable().openapi({ description: 'the registered zone the domain lies in' }),
+    addresses: z.array(z.string()),
+    responsible: z.string(),
+    responsibleUnitName: z.string(),
+    responsibleName: z.string(),
+    responsiblePhone: z.string(),
+    filingNumber: z.string(),
+    filedOn: z.string().nullable(),
+    assistingUnit: z.string().nullable(),
+    assistance: z.string(),
+    flags: z.array(flagSchema),
+    flagged: z.boolean(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('WebsiteFiling');
+export type FilingView = z.infer<typeof filingSchema>;

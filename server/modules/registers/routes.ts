@@ -2,6 +2,8 @@ import { createRoute } from '@hono/zod-openapi';
 import { ctxOf } from '../../http/middleware.js';
 import { errorResponses, jsonBody, jsonResponse, listOf, router, security } from '../../http/openapi.js';
 import { idParam } from '../../http/params.js';
+import { createFilingInput, filingSchema, listFilingsQuery, updateFilingInput } from './inputs.js';
+import { createFiling, deleteFiling, getFiling, listFilings, updateFiling } from './service/filings.js';
 import { createMigrationInput, listMigrationsQuery, migrationSchema, migrationSummaryQuery, migrationSummarySchema, updateMigrationInput } from './inputs.js';
 import { createMigration, deleteMigration, getMigration, listMigrations, migrationSummary, updateMigration } from './service/migrations.js';
 
@@ -34,6 +36,30 @@ export const registerRoutes = router()
     createRoute({ method: 'delete', path: '/migrations/{id}', tags, security, request: { params: idParam }, responses: deleted }),
     async (c) => {
       await deleteMigration(ctxOf(c), c.req.valid('param').id);
+      return c.body(null, 204);
+    },
+  )
+  // website filings (网站备案)
+  .openapi(
+    createRoute({ method: 'get', path: '/website-filings', tags, security, summary: 'websites on the extranet with their filing and what the registry says about their domain and addresses', request: { query: listFilingsQuery }, responses: { 200: jsonResponse(listOf(filingSchema)), ...errorResponses } }),
+    async (c) => c.json(await listFilings(ctxOf(c), c.req.valid('query')), 200),
+  )
+  .openapi(
+    createRoute({ method: 'post', path: '/website-filings', tags, security, summary: 'record a website filing (article 19); the answer flags what the registry does not hold', request: jsonBody(createFilingInput), responses: { 201: jsonResponse(filingSchema, 'created'), ...errorResponses } }),
+    async (c) => c.json(await createFiling(ctxOf(c), c.req.valid('json')), 201),
+  )
+  .openapi(
+    createRoute({ method: 'get', path: '/website-filings/{id}', tags, security, request: { params: idParam }, responses: { 200: jsonResponse(filingSchema), ...errorResponses } }),
+    async (c) => c.json(await getFiling(ctxOf(c), c.req.valid('param').id), 200),
+  )
+  .openapi(
+    createRoute({ method: 'patch', path: '/website-filings/{id}', tags, security, request: { params: idParam, ...jsonBody(updateFilingInput) }, responses: { 200: jsonResponse(filingSchema), ...errorResponses } }),
+    async (c) => c.json(await updateFiling(ctxOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
+  )
+  .openapi(
+    createRoute({ method: 'delete', path: '/website-filings/{id}', tags, security, request: { params: idParam }, responses: deleted }),
+    async (c) => {
+      await deleteFiling(ctxOf(c), c.req.valid('param').id);
       return c.body(null, 204);
     },
   );

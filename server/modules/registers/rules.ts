@@ -14,4 +14,8 @@ export const rules = {
   'migration.create': { roles: manage, scoped: true },
   'migration.update': { roles: manage, scoped: true },
   'migration.delete': { roles: manage, scoped: true },
+  'filing.read': { roles: readers, scoped: false },
+  'filing.create': { roles: manage, scoped: true },
+  'filing.update': { roles: manage, scoped: true },
+  'filing.delete': { roles: manage, scoped: true },
 } as const satisfies RuleTable;

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, check, date, index, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, check, date, index, inet, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { units } from '../divisions/schema.js';
 import { vrfs } from '../ipam/schema.js';
 
@@ -41,3 +41,38 @@ export const migrationPlans = pgTable(
   ],
 );
 export type MigrationPlanRow = typeof migrationPlans.$inferSelect;
+
+/**
+ * Website filings (网站备案, article 19): a site deployed on the extranet, its domain and addresses,
+ * the department responsible for it and its filing number; the O&M unit that helped with the
+ * filing records what it did. Whether the domain and addresses are in the registry (IPAM, DNS)
+ * is computed at every read, so a filing is flagged as soon as the registry and it disagree.
+ */
+export const websiteFilings = pgTable(
+  'website_filings',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    siteName: text('site_name').notNull(),
+    /** ASCII (IDNA A-labels), lower case, without the final dot: as the domains table writes names. */
+    domain: text('domain').notNull(),
+    addresses: inet('addresses').array().notNull(),
+    responsibleUnitCode: text('responsible_unit_code')
+      .notNull()
+      .references(() => units.code),
+    responsibleName: text('responsible_name').notNull().default(''),
+    responsiblePhone: text('responsible_phone').notNull().default(''),
+    /** The filing number (备案号); empty while the site is not yet filed. */
+    filingNumber: text('filing_number').notNull().default(''),
+    filedOn: date('filed_on', { mode: 'string' }),
+    assistingUnitCode: text('assisting_unit_code').references(() => units.code),
+    assistance: text('assistance').notNull().default(''),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('website_filings_domain_key').on(t.domain),
+    index('website_filings_unit_idx').on(t.responsibleUnitCode),
+    check('website_filings_filed_dated', sql`(${t.filingNumber} = '') = (${t.filedOn} IS NULL)`),
+  ],
+);
+export type WebsiteFilingRow = typeof websiteFilings.$inferSelect;

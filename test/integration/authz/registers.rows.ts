@@ -28,6 +28,11 @@ const migrationBody = async (f: AuthzFixtures) => ({ network: `专网 ${f.unique
 const migration = async (f: AuthzFixtures) => `/api/v1/migrations/${(await asAdmin(f, 'POST', '/api/v1/migrations', await migrationBody(f))).id}`;
 const progress = { status: 'migrating' };
 
+// ---- website filings -----------------------------------------------------------------------
+const filingBody = (f: AuthzFixtures) => ({ siteName: `网站 ${f.unique('SITE')}`, domain: `${f.unique('www').toLowerCase()}.gx.example`, addresses: ['10.45.9.9'], responsible: f.target.department });
+const filing = async (f: AuthzFixtures) => `/api/v1/website-filings/${(await asAdmin(f, 'POST', '/api/v1/website-filings', filingBody(f))).id}`;
+const filed = { filingNumber: '桂政网备 0001' };
+
 export const rows: AuthzRow[] = [
   ...forRoles({ name: 'list migrations', method: 'GET', path: '/api/v1/migrations?status=overdue', scope: '-' }, lists),
   ...forRoles({ name: 'count migrations per level', method: 'GET', path: '/api/v1/migrations/summary', scope: '-' }, lists),
@@ -41,4 +46,15 @@ export const rows: AuthzRow[] = [
   ...forRoles({ name: 'delete a migration plan', method: 'DELETE', path: migration, scope: 'in' }, managers(204)),
   ...forRoles({ name: 'delete a migration plan', method: 'DELETE', path: migration, scope: 'out' }, outOfScope(204)),
   ...acrossCounties({ name: 'delete a migration plan', method: 'DELETE', path: migration }, 204),
+  ...forRoles({ name: 'list website filings', method: 'GET', path: '/api/v1/website-filings?flagged=true', scope: '-' }, lists),
+  ...(['in', 'sibling', 'out'] as const).flatMap((scope) => forRoles({ name: 'read a website filing', method: 'GET', path: filing, scope }, placeReads[scope])),
+  ...forRoles({ name: 'file a website', method: 'POST', path: '/api/v1/website-filings', body: filingBody, scope: 'in' }, managers(201)),
+  ...forRoles({ name: 'file a website', method: 'POST', path: '/api/v1/website-filings', body: filingBody, scope: 'out' }, outOfScope(201)),
+  ...acrossCounties({ name: 'file a website', method: 'POST', path: '/api/v1/website-filings', body: filingBody }, 201),
+  ...forRoles({ name: 'change a website filing', method: 'PATCH', path: filing, body: filed, scope: 'in' }, managers(200)),
+  ...forRoles({ name: 'change a website filing', method: 'PATCH', path: filing, body: filed, scope: 'out' }, outOfScope(200)),
+  ...acrossCounties({ name: 'change a website filing', method: 'PATCH', path: filing, body: filed }, 200),
+  ...forRoles({ name: 'delete a website filing', method: 'DELETE', path: filing, scope: 'in' }, managers(204)),
+  ...forRoles({ name: 'delete a website filing', method: 'DELETE', path: filing, scope: 'out' }, outOfScope(204)),
+  ...acrossCounties({ name: 'delete a website filing', method: 'DELETE', path: filing }, 204),
 ];
