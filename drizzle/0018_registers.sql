@@ -1,3 +1,33 @@
+CREATE TABLE "drill_reminders" (
+	"unit_code" text PRIMARY KEY NOT NULL,
+	"reminded_for" text NOT NULL,
+	"reminded_at" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "drills" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"unit_code" text NOT NULL,
+	"held_on" date NOT NULL,
+	"scenario" text NOT NULL,
+	"findings" text DEFAULT '' NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "emergency_plans" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"unit_code" text NOT NULL,
+	"title" text NOT NULL,
+	"revised_on" date NOT NULL,
+	"document" "bytea",
+	"document_type" text,
+	"document_name" text DEFAULT '' NOT NULL,
+	"document_size" integer DEFAULT 0 NOT NULL,
+	"document_sha256" text DEFAULT '' NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "emergency_plans_document_typed" CHECK (("emergency_plans"."document" IS NULL) = ("emergency_plans"."document_type" IS NULL))
+);
+--> statement-breakpoint
 CREATE TABLE "migration_plans" (
 	"id" bigserial PRIMARY KEY NOT NULL,
 	"network" text NOT NULL,
@@ -31,10 +61,15 @@ CREATE TABLE "website_filings" (
 	CONSTRAINT "website_filings_filed_dated" CHECK (("website_filings"."filing_number" = '') = ("website_filings"."filed_on" IS NULL))
 );
 --> statement-breakpoint
+ALTER TABLE "drill_reminders" ADD CONSTRAINT "drill_reminders_unit_code_units_code_fk" FOREIGN KEY ("unit_code") REFERENCES "public"."units"("code") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "drills" ADD CONSTRAINT "drills_unit_code_units_code_fk" FOREIGN KEY ("unit_code") REFERENCES "public"."units"("code") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "emergency_plans" ADD CONSTRAINT "emergency_plans_unit_code_units_code_fk" FOREIGN KEY ("unit_code") REFERENCES "public"."units"("code") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "migration_plans" ADD CONSTRAINT "migration_plans_owner_unit_code_units_code_fk" FOREIGN KEY ("owner_unit_code") REFERENCES "public"."units"("code") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "migration_plans" ADD CONSTRAINT "migration_plans_vrf_id_vrfs_id_fk" FOREIGN KEY ("vrf_id") REFERENCES "public"."vrfs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "website_filings" ADD CONSTRAINT "website_filings_responsible_unit_code_units_code_fk" FOREIGN KEY ("responsible_unit_code") REFERENCES "public"."units"("code") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "website_filings" ADD CONSTRAINT "website_filings_assisting_unit_code_units_code_fk" FOREIGN KEY ("assisting_unit_code") REFERENCES "public"."units"("code") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE INDEX "drills_unit_held_idx" ON "drills" USING btree ("unit_code","held_on");--> statement-breakpoint
+CREATE UNIQUE INDEX "emergency_plans_unit_key" ON "emergency_plans" USING btree ("unit_code");--> statement-breakpoint
 CREATE INDEX "migration_plans_owner_idx" ON "migration_plans" USING btree ("owner_unit_code");--> statement-breakpoint
 CREATE INDEX "migration_plans_open_idx" ON "migration_plans" USING btree ("planned_on") WHERE "migration_plans"."status" <> 'migrated';--> statement-breakpoint
 CREATE UNIQUE INDEX "migration_plans_owner_network_key" ON "migration_plans" USING btree ("owner_unit_code","network");--> statement-breakpoint

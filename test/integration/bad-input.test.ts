@@ -77,7 +77,7 @@ const poisons: [string, string][] = [
   ['DEL', '\u007f'],
 ];
 /** Line breaks and tabs: text only in the fields written as prose or files. */
-const multiline = new Set(['description', 'opinion', 'comment', 'privateKey', 'document']);
+const multiline = new Set(['description', 'opinion', 'comment', 'privateKey', 'document', 'findings']);
 const lineBreaks: [string, string][] = [
   ['LF', '\n'],
   ['TAB', '\t'],
@@ -168,6 +168,8 @@ const examples: Record<string, object[]> = {
   'PATCH /api/v1/migrations/{id}': [{ network: '教育业务专网', vrf: 'bad-input-vpn', plannedOn: '2027-06-30', status: 'migrated', migratedOn: '2026-11-30', note: '已完成' }],
   'POST /api/v1/website-filings': [{ siteName: '南宁市教育局门户', domain: 'www.edu.nanning.gx.example', addresses: ['10.45.1.80'], responsible: 'BAD-INPUT-1', responsibleName: '李明', responsiblePhone: '0771-5551234', filingNumber: '桂政网备 2026-0001', filedOn: '2026-11-20', assistingUnit: '450100', assistance: '协助核对域名和地址' }],
   'PATCH /api/v1/website-filings/{id}': [{ siteName: '南宁市教育局门户', domain: 'www.edu.nanning.gx.example', addresses: ['10.45.1.80'], responsible: 'BAD-INPUT-1', responsibleName: '李明', responsiblePhone: '0771-5551234', filingNumber: '桂政网备 2026-0001', filedOn: '2026-11-20', assistingUnit: '450100', assistance: '协助核对域名和地址' }],
+  'PUT /api/v1/emergency-plans/{code}': [{ title: '南宁市电子政务外网突发事件应急预案', revisedOn: '2026-06-30' }],
+  'POST /api/v1/drills': [{ unit: '450100', heldOn: '2026-11-20', scenario: '城域网核心链路中断', findings: '备用链路切换耗时 8 分钟' }],
   'PUT /api/v1/calendar/{year}': [
     {
       $schema: 'https://raw.githubusercontent.com/NateScarlet/holiday-cn/master/schema.json',

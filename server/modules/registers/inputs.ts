@@ -168,3 +168,80 @@ export const filingSchema = z
   })
   .openapi('WebsiteFiling');
 export type FilingView = z.infer<typeof filingSchema>;
+
+// ---- emergency plans and drills (应急预案, 演练, articles 20, 33) -----------------------
+
+export const planUnitParam = z.object({ code: unitCode.openapi({ param: { name: 'code', in: 'path' }, example: '450100' }) });
+
+export const putPlanInput = z
+  .object({
+    title: z.string().trim().min(1).max(200).openapi({ example: '南宁市电子政务外网突发事件应急预案' }),
+    revisedOn: calendarDate.openapi({ description: 'the date of the plan’s current revision' }),
+  })
+  .strict()
+  .openapi('PutEmergencyPlan', { example: { title: '南宁市电子政务外网突发事件应急预案', revisedOn: '2026-06-30' } });
+export type PutPlanInput = z.infer<typeof putPlanInput>;
+
+export const planSchema = z
+  .object({
+    id: z.string(),
+    unit: z.string(),
+    unitName: z.string(),
+    title: z.string(),
+    revisedOn: z.string(),
+    document: z.object({ contentType: z.string(), name: z.string(), size: z.number().int(), sha256: z.string(), href: z.string() }).nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('EmergencyPlan');
+export type PlanView = z.infer<typeof planSchema>;
+
+export const planDocumentQuery = z.object({ name: z.string().trim().max(200).optional().openapi({ description: 'the file name to serve it back under' }) }).strict();
+
+export const createDrillInput = z
+  .object({
+    unit: unitCode.openapi({ description: 'the O&M unit (a region, city or county division) that held the drill', example: '450100' }),
+    heldOn: calendarDate.openapi({ example: '2026-11-20' }),
+    scenario: z.string().trim().min(1).max(500).openapi({ example: '城域网核心链路中断' }),
+    findings: z.string().trim().max(5000).default('').openapi({ description: 'what the drill found', example: '备用链路切换耗时 8 分钟' }),
+  })
+  .strict()
+  .openapi('CreateDrill', { example: { unit: '450100', heldOn: '2026-11-20', scenario: '城域网核心链路中断', findings: '备用链路切换耗时 8 分钟' } });
+export type CreateDrillInput = z.infer<typeof createDrillInput>;
+
+export const listDrillsQuery = z
+  .object({ unit: unitCode.optional(), within: unitCode.optional(), year: z.string().regex(/^\d{4}$/, 'a year such as 2026').optional(), ...page })
+  .strict();
+export type ListDrillsQuery = z.infer<typeof listDrillsQuery>;
+
+export const drillSchema = z
+  .object({ id: z.string(), unit: z.string(), unitName: z.string(), heldOn: z.string(), scenario: z.string(), findings: z.string(), createdAt: z.string() })
+  .openapi('Drill');
+export type DrillView = z.infer<typeof drillSchema>;
+
+export const readinessQuery = z
+  .object({
+    within: unitCode.optional(),
+    level: z.enum(['region', 'city', 'county']).optional(),
+    flagged: z.enum(['true', 'false']).optional().openapi({ description: 'true: only units without a plan, its document, or a drill in the configured months' }),
+    limit: z.coerce.number().int().min(1).max(1000).default(200),
+    cursor: unitCode.optional().openapi({ description: 'nextCursor of the previous page' }),
+  })
+  .strict();
+export type ReadinessQuery = z.infer<typeof readinessQuery>;
+
+export const readinessSchema = z
+  .object({
+    unit: z.string(),
+    unitName: z.string(),
+    level: z.enum(levels),
+    planRevisedOn: z.string().nullable(),
+    hasDocument: z.boolean(),
+    lastDrillOn: z.string().nullable(),
+    drillsInWindow: z.number().int(),
+    flags: z.array(z.object({ code: z.enum(['no_plan', 'no_plan_document', 'no_recent_drill']), message: z.string() })),
+    flagged: z.boolean(),
+  })
+  .openapi('EmergencyReadiness');
+export type ReadinessView = z.infer<typeof readinessSchema>;
+export const readinessListSchema = z.object({ since: z.string().openapi({ description: 'drills on or after this date count as recent' }), items: z.array(readinessSchema), nextCursor: z.string().nullable() });

@@ -1,9 +1,12 @@
-import { createRoute } from '@hono/zod-openapi';
+import { createRoute, z } from '@hono/zod-openapi';
 import { ctxOf } from '../../http/middleware.js';
 import { errorResponses, jsonBody, jsonResponse, listOf, router, security } from '../../http/openapi.js';
 import { idParam } from '../../http/params.js';
 import { createFilingInput, filingSchema, listFilingsQuery, updateFilingInput } from './inputs.js';
 import { createFiling, deleteFiling, getFiling, listFilings, updateFiling } from './service/filings.js';
+import { createDrillInput, drillSchema, listDrillsQuery, planDocumentQuery, planSchema, planUnitParam, putPlanInput, readinessListSchema, readinessQuery } from './inputs.js';
+import { planDocumentTypes } from './documents.js';
+import { createDrill, deleteDrill, getPlan, getPlanDocument, listDrills, listReadiness, putPlan, putPlanDocument } from './service/readiness.js';
 import { createMigrationInput, listMigrationsQuery, migrationSchema, migrationSummaryQuery, migrationSummarySchema, updateMigrationInput } from './inputs.js';
 import { createMigration, deleteMigration, getMigration, listMigrations, migrationSummary, updateMigration } from './service/migrations.js';
 
@@ -62,4 +65,76 @@ export const registerRoutes = router()
       await deleteFiling(ctxOf(c), c.req.valid('param').id);
       return c.body(null, 204);
     },
+  )
+  // emergency plans and drills (应急预案, 演练)
+  .openapi(
+    createRoute({ method: 'get', path: '/emergency-plans/{code}', tags, security, summary: 'an O&M unit’s emergency plan (article 20)', request: { params: planUnitParam }, responses: { 200: jsonResponse(planSchema), ...errorResponses } }),
+    async (c) => c.json(await getPlan(ctxOf(c), c.req.valid('param').code), 200),
+  )
+  .openapi(
+    createRoute({ method: 'put', path: '/emergency-plans/{code}', tags, security, summary: 'register or revise an O&M unit’s emergency plan (title, revision date)', request: { params: planUnitParam, ...jsonBody(putPlanInput) }, responses: { 200: jsonResponse(planSchema), ...errorResponses } }),
+    async (c) => c.json(await putPlan(ctxOf(c), c.req.valid('param').code, c.req.valid('json')), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'put',
+      path: '/emergency-plans/{code}/document',
+      tags,
+      security,
+      summary: 'the plan’s document as it is (PDF, DOCX or ODT; checked by its first bytes; at most WAIWANG_PLAN_MAX_BYTES)',
+      request: {
+        params: planUnitParam,
+        query: planDocumentQuery,
+        body: { required: true, content: Object.fromEntries(Object.keys(planDocumentTypes).map((type) => [type, { schema: z.string().openapi({ format: 'binary' }) }])) },
+      },
+      responses: { 200: jsonResponse(planSchema), ...errorResponses },
+    }),
+    async (c) =>
+      c.json(
+        await putPlanDocument(ctxOf(c), c.req.valid('param').code, {
+          contentType: (c.req.header('content-type') ?? '').split(';')[0].trim().toLowerCase(),
+          body: new Uint8Array(await c.req.arrayBuffer()),
+          name: c.req.valid('query').name ?? '',
+        }),
+        200,
+      ),
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/emergency-plans/{code}/document',
+      tags,
+      security,
+      summary: 'the plan’s document, to readers in scope only',
+      request: { params: planUnitParam },
+      responses: { 200: { description: 'the document', content: Object.fromEntries(Object.keys(planDocumentTypes).map((type) => [type, { schema: z.string().openapi({ format: 'binary' }) }])) }, ...errorResponses },
+    }),
+    async (c) => {
+      const file = await getPlanDocument(ctxOf(c), c.req.valid('param').code);
+      // An attachment, never rendered in the appliance's origin; the type is one the upload checked.
+      return c.body(file.body as never, 200, {
+        'Content-Type': file.contentType,
+        'Content-Disposition': `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`,
+        'X-Content-Type-Options': 'nosniff',
+      });
+    },
+  )
+  .openapi(
+    createRoute({ method: 'get', path: '/drills', tags, security, request: { query: listDrillsQuery }, responses: { 200: jsonResponse(listOf(drillSchema)), ...errorResponses } }),
+    async (c) => c.json(await listDrills(ctxOf(c), c.req.valid('query')), 200),
+  )
+  .openapi(
+    createRoute({ method: 'post', path: '/drills', tags, security, summary: 'record a drill held (date, scenario, findings)', request: jsonBody(createDrillInput), responses: { 201: jsonResponse(drillSchema, 'created'), ...errorResponses } }),
+    async (c) => c.json(await createDrill(ctxOf(c), c.req.valid('json')), 201),
+  )
+  .openapi(
+    createRoute({ method: 'delete', path: '/drills/{id}', tags, security, request: { params: idParam }, responses: deleted }),
+    async (c) => {
+      await deleteDrill(ctxOf(c), c.req.valid('param').id);
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({ method: 'get', path: '/emergency-readiness', tags, security, summary: 'per O&M unit: plan, last drill, and flags (no plan, no drill in the configured months)', request: { query: readinessQuery }, responses: { 200: jsonResponse(readinessListSchema), ...errorResponses } }),
+    async (c) => c.json(await listReadiness(ctxOf(c), c.req.valid('query')), 200),
   );

@@ -18,4 +18,11 @@ export const rules = {
   'filing.create': { roles: manage, scoped: true },
   'filing.update': { roles: manage, scoped: true },
   'filing.delete': { roles: manage, scoped: true },
+  'plan.read': { roles: ['admin', 'operator', 'auditor'], scoped: false },
+  'plan.update': { roles: manage, scoped: true },
+  'drill.read': { roles: ['admin', 'operator', 'auditor'], scoped: false },
+  'drill.create': { roles: manage, scoped: true },
+  'drill.delete': { roles: manage, scoped: true },
+  // The server's own job: drill reminders (and major-fault escalation).
+  'drill.remind': { roles: ['admin'], scoped: false },
 } as const satisfies RuleTable;

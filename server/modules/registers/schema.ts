@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, check, date, index, inet, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, check, customType, date, index, inet, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { units } from '../divisions/schema.js';
 import { vrfs } from '../ipam/schema.js';
 
@@ -76,3 +76,65 @@ export const websiteFilings = pgTable(
   ],
 );
 export type WebsiteFilingRow = typeof websiteFilings.$inferSelect;
+
+/** bytea: drizzle-orm's pg-core has no column for it; PGlite reads Uint8Array and postgres.js Buffer, both are bytes. */
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+  fromDriver: (value) => new Uint8Array(value),
+});
+
+/**
+ * Emergency plans (应急预案, articles 20, 33): one current plan per O&M unit (a region, city or
+ * county division), its revision date and the document itself, kept in the database (bytea) so
+ * that it is backed up, replicated and scoped like every other record; the audit trail keeps
+ * each revision's metadata and hash.
+ */
+export const emergencyPlans = pgTable(
+  'emergency_plans',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    unitCode: text('unit_code')
+      .notNull()
+      .references(() => units.code),
+    title: text('title').notNull(),
+    revisedOn: date('revised_on', { mode: 'string' }).notNull(),
+    document: bytea('document'),
+    documentType: text('document_type'),
+    documentName: text('document_name').notNull().default(''),
+    documentSize: integer('document_size').notNull().default(0),
+    documentSha256: text('document_sha256').notNull().default(''),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('emergency_plans_unit_key').on(t.unitCode),
+    check('emergency_plans_document_typed', sql`(${t.document} IS NULL) = (${t.documentType} IS NULL)`),
+  ],
+);
+export type EmergencyPlanRow = typeof emergencyPlans.$inferSelect;
+
+/** Drills held (演练): date, scenario and what was found. */
+export const drills = pgTable(
+  'drills',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    unitCode: text('unit_code')
+      .notNull()
+      .references(() => units.code),
+    heldOn: date('held_on', { mode: 'string' }).notNull(),
+    scenario: text('scenario').notNull(),
+    findings: text('findings').notNull().default(''),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [index('drills_unit_held_idx').on(t.unitCode, t.heldOn)],
+);
+export type DrillRow = typeof drills.$inferSelect;
+
+/** The drill reminder last sent to a unit, for which last drill ('none' when it never drilled): one reminder per lapse. */
+export const drillReminders = pgTable('drill_reminders', {
+  unitCode: text('unit_code')
+    .primaryKey()
+    .references(() => units.code),
+  remindedFor: text('reminded_for').notNull(),
+  remindedAt: timestamp('reminded_at', { withTimezone: true, mode: 'date' }).notNull(),
+});

@@ -13,6 +13,7 @@ export const webhookEventTypes = [
   'application.decided',
   'application.deadline_near',
   'agreement.effective',
+  'drill.overdue',
 ] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 

@@ -33,6 +33,30 @@ const filingBody = (f: AuthzFixtures) => ({ siteName: `网站 ${f.unique('SITE')
 const filing = async (f: AuthzFixtures) => `/api/v1/website-filings/${(await asAdmin(f, 'POST', '/api/v1/website-filings', filingBody(f))).id}`;
 const filed = { filingNumber: '桂政网备 0001' };
 
+// ---- emergency plans and drills ------------------------------------------------------------
+const planPath = (f: AuthzFixtures) => `/api/v1/emergency-plans/${f.target.division}`;
+const planBody = { title: '应急预案', revisedOn: '2026-01-31' };
+const withPlan = async (f: AuthzFixtures) => {
+  const reply = await f.t.call('PUT', planPath(f), { body: planBody });
+  if (reply.status !== 200) throw new Error(`fixture plan: ${reply.status} ${reply.text}`);
+  return `${planPath(f)}/document`;
+};
+const withDocument = async (f: AuthzFixtures) => {
+  const path = await withPlan(f);
+  const reply = await f.t.call('PUT', path, { raw: '%PDF-1.7 matrix', headers: { 'content-type': 'application/pdf' } });
+  if (reply.status !== 200) throw new Error(`fixture document: ${reply.status} ${reply.text}`);
+  return path;
+};
+const drillBody = (f: AuthzFixtures) => ({ unit: f.target.division, heldOn: '2026-01-15', scenario: '链路中断', findings: '' });
+const drill = async (f: AuthzFixtures) => `/api/v1/drills/${(await asAdmin(f, 'POST', '/api/v1/drills', drillBody(f))).id}`;
+const pdf = { body: '%PDF-1.7 matrix', contentType: 'application/pdf' };
+const omReads = {
+  in: { ...placeReads.in, applicant: 403 },
+  sibling: { ...placeReads.sibling, applicant: 403 },
+  out: { ...placeReads.out, applicant: 403 },
+} as const;
+const omLists = { ...lists, applicant: 403 };
+
 export const rows: AuthzRow[] = [
   ...forRoles({ name: 'list migrations', method: 'GET', path: '/api/v1/migrations?status=overdue', scope: '-' }, lists),
   ...forRoles({ name: 'count migrations per level', method: 'GET', path: '/api/v1/migrations/summary', scope: '-' }, lists),
@@ -57,4 +81,20 @@ export const rows: AuthzRow[] = [
   ...forRoles({ name: 'delete a website filing', method: 'DELETE', path: filing, scope: 'in' }, managers(204)),
   ...forRoles({ name: 'delete a website filing', method: 'DELETE', path: filing, scope: 'out' }, outOfScope(204)),
   ...acrossCounties({ name: 'delete a website filing', method: 'DELETE', path: filing }, 204),
+  ...(['in', 'sibling', 'out'] as const).flatMap((scope) => forRoles({ name: 'read an emergency plan', method: 'GET', path: async (f) => (await withPlan(f)).replace(/\/document$/, ''), scope }, omReads[scope])),
+  ...(['in', 'sibling', 'out'] as const).flatMap((scope) => forRoles({ name: 'download an emergency plan’s document', method: 'GET', path: withDocument, scope }, omReads[scope])),
+  ...forRoles({ name: 'register an emergency plan', method: 'PUT', path: planPath, body: planBody, scope: 'in' }, managers(200)),
+  ...forRoles({ name: 'register an emergency plan', method: 'PUT', path: planPath, body: planBody, scope: 'out' }, outOfScope(200)),
+  ...acrossCounties({ name: 'register an emergency plan', method: 'PUT', path: planPath, body: planBody }, 200),
+  ...forRoles({ name: 'upload an emergency plan’s document', method: 'PUT', path: withPlan, ...pdf, scope: 'in' }, managers(200)),
+  ...forRoles({ name: 'upload an emergency plan’s document', method: 'PUT', path: withPlan, ...pdf, scope: 'out' }, outOfScope(200)),
+  ...acrossCounties({ name: 'upload an emergency plan’s document', method: 'PUT', path: withPlan, ...pdf }, 200),
+  ...forRoles({ name: 'list drills', method: 'GET', path: '/api/v1/drills', scope: '-' }, omLists),
+  ...forRoles({ name: 'emergency readiness per O&M unit', method: 'GET', path: '/api/v1/emergency-readiness?flagged=true', scope: '-' }, omLists),
+  ...forRoles({ name: 'record a drill', method: 'POST', path: '/api/v1/drills', body: drillBody, scope: 'in' }, managers(201)),
+  ...forRoles({ name: 'record a drill', method: 'POST', path: '/api/v1/drills', body: drillBody, scope: 'out' }, outOfScope(201)),
+  ...acrossCounties({ name: 'record a drill', method: 'POST', path: '/api/v1/drills', body: drillBody }, 201),
+  ...forRoles({ name: 'delete a drill', method: 'DELETE', path: drill, scope: 'in' }, managers(204)),
+  ...forRoles({ name: 'delete a drill', method: 'DELETE', path: drill, scope: 'out' }, outOfScope(204)),
+  ...acrossCounties({ name: 'delete a drill', method: 'DELETE', path: drill }, 204),
 ];
