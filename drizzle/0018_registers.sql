@@ -28,6 +28,31 @@ CREATE TABLE "emergency_plans" (
 	CONSTRAINT "emergency_plans_document_typed" CHECK (("emergency_plans"."document" IS NULL) = ("emergency_plans"."document_type" IS NULL))
 );
 --> statement-breakpoint
+CREATE TABLE "incident_handling" (
+	"incident_id" bigint PRIMARY KEY NOT NULL,
+	"severity" text NOT NULL,
+	"severity_source" text NOT NULL,
+	"severity_reason" text DEFAULT '' NOT NULL,
+	"major_since" timestamp with time zone,
+	"acknowledged_at" timestamp with time zone,
+	"acknowledged_by" text,
+	"escalations" integer DEFAULT 0 NOT NULL,
+	"last_escalated_at" timestamp with time zone,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "incident_handling_severity_check" CHECK ("incident_handling"."severity" IN ('minor', 'major') AND "incident_handling"."severity_source" IN ('rule', 'operator')),
+	CONSTRAINT "incident_handling_major_since" CHECK (("incident_handling"."severity" = 'major') = ("incident_handling"."major_since" IS NOT NULL)),
+	CONSTRAINT "incident_handling_acknowledged" CHECK (("incident_handling"."acknowledged_at" IS NULL) = ("incident_handling"."acknowledged_by" IS NULL))
+);
+--> statement-breakpoint
+CREATE TABLE "incident_timeline" (
+	"id" bigserial PRIMARY KEY NOT NULL,
+	"incident_id" bigint NOT NULL,
+	"at" timestamp with time zone NOT NULL,
+	"entry" text NOT NULL,
+	"actor" text NOT NULL,
+	"comment" text DEFAULT '' NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "migration_plans" (
 	"id" bigserial PRIMARY KEY NOT NULL,
 	"network" text NOT NULL,
@@ -64,12 +89,16 @@ CREATE TABLE "website_filings" (
 ALTER TABLE "drill_reminders" ADD CONSTRAINT "drill_reminders_unit_code_units_code_fk" FOREIGN KEY ("unit_code") REFERENCES "public"."units"("code") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "drills" ADD CONSTRAINT "drills_unit_code_units_code_fk" FOREIGN KEY ("unit_code") REFERENCES "public"."units"("code") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "emergency_plans" ADD CONSTRAINT "emergency_plans_unit_code_units_code_fk" FOREIGN KEY ("unit_code") REFERENCES "public"."units"("code") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "incident_handling" ADD CONSTRAINT "incident_handling_incident_id_incidents_id_fk" FOREIGN KEY ("incident_id") REFERENCES "public"."incidents"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "incident_timeline" ADD CONSTRAINT "incident_timeline_incident_id_incidents_id_fk" FOREIGN KEY ("incident_id") REFERENCES "public"."incidents"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "migration_plans" ADD CONSTRAINT "migration_plans_owner_unit_code_units_code_fk" FOREIGN KEY ("owner_unit_code") REFERENCES "public"."units"("code") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "migration_plans" ADD CONSTRAINT "migration_plans_vrf_id_vrfs_id_fk" FOREIGN KEY ("vrf_id") REFERENCES "public"."vrfs"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "website_filings" ADD CONSTRAINT "website_filings_responsible_unit_code_units_code_fk" FOREIGN KEY ("responsible_unit_code") REFERENCES "public"."units"("code") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "website_filings" ADD CONSTRAINT "website_filings_assisting_unit_code_units_code_fk" FOREIGN KEY ("assisting_unit_code") REFERENCES "public"."units"("code") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "drills_unit_held_idx" ON "drills" USING btree ("unit_code","held_on");--> statement-breakpoint
 CREATE UNIQUE INDEX "emergency_plans_unit_key" ON "emergency_plans" USING btree ("unit_code");--> statement-breakpoint
+CREATE INDEX "incident_handling_unacknowledged_idx" ON "incident_handling" USING btree ("major_since") WHERE "incident_handling"."severity" = 'major' AND "incident_handling"."acknowledged_at" IS NULL;--> statement-breakpoint
+CREATE INDEX "incident_timeline_incident_idx" ON "incident_timeline" USING btree ("incident_id","at");--> statement-breakpoint
 CREATE INDEX "migration_plans_owner_idx" ON "migration_plans" USING btree ("owner_unit_code");--> statement-breakpoint
 CREATE INDEX "migration_plans_open_idx" ON "migration_plans" USING btree ("planned_on") WHERE "migration_plans"."status" <> 'migrated';--> statement-breakpoint
 CREATE UNIQUE INDEX "migration_plans_owner_network_key" ON "migration_plans" USING btree ("owner_unit_code","network");--> statement-breakpoint

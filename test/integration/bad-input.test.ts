@@ -170,6 +170,9 @@ const examples: Record<string, object[]> = {
   'PATCH /api/v1/website-filings/{id}': [{ siteName: '南宁市教育局门户', domain: 'www.edu.nanning.gx.example', addresses: ['10.45.1.80'], responsible: 'BAD-INPUT-1', responsibleName: '李明', responsiblePhone: '0771-5551234', filingNumber: '桂政网备 2026-0001', filedOn: '2026-11-20', assistingUnit: '450100', assistance: '协助核对域名和地址' }],
   'PUT /api/v1/emergency-plans/{code}': [{ title: '南宁市电子政务外网突发事件应急预案', revisedOn: '2026-06-30' }],
   'POST /api/v1/drills': [{ unit: '450100', heldOn: '2026-11-20', scenario: '城域网核心链路中断', findings: '备用链路切换耗时 8 分钟' }],
+  'POST /api/v1/incidents/{id}/severity': [{ severity: 'major', comment: '市级核心节点中断，影响全市接入' }],
+  'POST /api/v1/incidents/{id}/acknowledge': [{ comment: '已收到，正在处置' }],
+  'POST /api/v1/incidents/{id}/notes': [{ comment: '已安排运营商抢修' }],
   'PUT /api/v1/calendar/{year}': [
     {
       $schema: 'https://raw.githubusercontent.com/NateScarlet/holiday-cn/master/schema.json',

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../server/db/client.js';
 import { RegistersJob } from '../../server/modules/registers/job.js';
+import { defaultRegisterSettings } from '../../server/modules/registers/settings.js';
 import { backends, countRows, startTestApp, type TestApp } from '../support/harness.js';
 
 const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(3000, 0x41), Buffer.from('\n%%EOF\n')]);
@@ -14,7 +15,7 @@ describe.each(backends)('emergency plans and drills on %s', (backend) => {
   let job: RegistersJob;
 
   beforeAll(async () => {
-    t = await startTestApp(backend, { registers: { drillMonths: 12, planMaxBytes: 4096, jobIntervalMs: 60_000 } });
+    t = await startTestApp(backend, { registers: { ...defaultRegisterSettings, drillMonths: 12, planMaxBytes: 4096 } });
     t.clock.now = new Date('2026-12-01T02:00:00Z');
     cityOp = await t.userToken('operator', '450100');
     countyOp = await t.userToken('operator', '450102');

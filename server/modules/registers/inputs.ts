@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { idCursor } from '../../http/paging.js';
 import { unitCode } from '../divisions/inputs.js';
 import { vrfName } from '../ipam/inputs.js';
+import { incidentSchema } from '../telemetry/inputs.js';
 
 const page = {
   limit: z.coerce.number().int().min(1).max(1000).default(100),
@@ -245,3 +246,53 @@ export const readinessSchema = z
   .openapi('EmergencyReadiness');
 export type ReadinessView = z.infer<typeof readinessSchema>;
 export const readinessListSchema = z.object({ since: z.string().openapi({ description: 'drills on or after this date count as recent' }), items: z.array(readinessSchema), nextCursor: z.string().nullable() });
+
+// ---- major faults (重大故障, articles 20, 37) ---------------------------------------------
+
+export const classifyIncidentInput = z
+  .object({
+    severity: z.enum(['minor', 'major']),
+    comment: z.string().trim().min(1).max(2000).openapi({ description: 'why: kept in the timeline', example: '市级核心节点中断，影响全市接入' }),
+  })
+  .strict()
+  .openapi('ClassifyIncident', { example: { severity: 'major', comment: '市级核心节点中断，影响全市接入' } });
+export type ClassifyIncidentInput = z.infer<typeof classifyIncidentInput>;
+
+export const incidentCommentInput = z
+  .object({ comment: z.string().trim().min(1).max(2000).openapi({ example: '已安排运营商抢修' }) })
+  .strict()
+  .openapi('IncidentComment', { example: { comment: '已安排运营商抢修' } });
+export type IncidentCommentInput = z.infer<typeof incidentCommentInput>;
+
+export const acknowledgeIncidentInput = z
+  .object({ comment: z.string().trim().max(2000).default('').openapi({ example: '已收到，正在处置' }) })
+  .strict()
+  .openapi('AcknowledgeIncident', { example: { comment: '已收到，正在处置' } });
+export type AcknowledgeIncidentInput = z.infer<typeof acknowledgeIncidentInput>;
+
+export const listMajorFaultsQuery = z
+  .object({
+    status: z.enum(['open', 'resolved']).optional(),
+    acknowledged: z.enum(['true', 'false']).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    cursor: idCursor.optional(),
+  })
+  .strict();
+export type ListMajorFaultsQuery = z.infer<typeof listMajorFaultsQuery>;
+
+export const timelineEntrySchema = z.object({ at: z.string(), entry: z.enum(['classified', 'acknowledged', 'escalated', 'note']), actor: z.string(), comment: z.string() });
+export const incidentHandlingSchema = z
+  .object({
+    incident: incidentSchema,
+    severity: z.enum(['minor', 'major']),
+    severitySource: z.enum(['rule', 'operator']).nullable().openapi({ description: 'null: never classified (minor)' }),
+    severityReason: z.string(),
+    majorSince: z.string().nullable(),
+    acknowledgedAt: z.string().nullable(),
+    acknowledgedBy: z.string().nullable(),
+    escalations: z.number().int(),
+    lastEscalatedAt: z.string().nullable(),
+    timeline: z.array(timelineEntrySchema),
+  })
+  .openapi('IncidentHandling');
+export type IncidentHandlingView = z.infer<typeof incidentHandlingSchema>;

@@ -4,9 +4,10 @@ import type { Ctx } from '../../context.js';
 import type { Db } from '../../db/client.js';
 import { Repeating } from '../../jobs.js';
 import { systemActor } from '../access/service.js';
+import { runMajorFaultRules } from './service/faults.js';
 import { sendDrillReminders } from './service/readiness.js';
 
-/** The registers' periodic work (drill reminders), on the jobs scheduler of server/jobs.ts like the workflow job. */
+/** The registers' periodic work (drill reminders, major-fault classification and escalation), on the jobs scheduler of server/jobs.ts like the workflow job. */
 export class RegistersJob {
   private readonly schedule: Repeating;
 
@@ -26,10 +27,12 @@ export class RegistersJob {
     return this.schedule.stop();
   }
 
-  async pass(): Promise<{ drillReminders: number }> {
+  async pass(): Promise<{ drillReminders: number; classified: number; escalated: number }> {
     const ctx: Ctx = { db: this.db, actor: systemActor, now: this.options.now ?? (() => new Date()), config: this.config, requestId: 'registers-job' };
     const sent = await sendDrillReminders(ctx);
     if (sent.length) this.options.log?.info({ reminders: sent.length }, 'drill reminders');
-    return { drillReminders: sent.length };
+    const faults = await runMajorFaultRules(ctx);
+    if (faults.classified || faults.escalated) this.options.log?.info(faults, 'major faults');
+    return { drillReminders: sent.length, ...faults };
   }
 }

@@ -7,6 +7,8 @@ import { createFiling, deleteFiling, getFiling, listFilings, updateFiling } from
 import { createDrillInput, drillSchema, listDrillsQuery, planDocumentQuery, planSchema, planUnitParam, putPlanInput, readinessListSchema, readinessQuery } from './inputs.js';
 import { planDocumentTypes } from './documents.js';
 import { createDrill, deleteDrill, getPlan, getPlanDocument, listDrills, listReadiness, putPlan, putPlanDocument } from './service/readiness.js';
+import { acknowledgeIncidentInput, classifyIncidentInput, incidentCommentInput, incidentHandlingSchema, listMajorFaultsQuery } from './inputs.js';
+import { acknowledgeIncident, addIncidentNote, classifyIncident, getIncidentHandling, listMajorFaults } from './service/faults.js';
 import { createMigrationInput, listMigrationsQuery, migrationSchema, migrationSummaryQuery, migrationSummarySchema, updateMigrationInput } from './inputs.js';
 import { createMigration, deleteMigration, getMigration, listMigrations, migrationSummary, updateMigration } from './service/migrations.js';
 
@@ -137,4 +139,25 @@ export const registerRoutes = router()
   .openapi(
     createRoute({ method: 'get', path: '/emergency-readiness', tags, security, summary: 'per O&M unit: plan, last drill, and flags (no plan, no drill in the configured months)', request: { query: readinessQuery }, responses: { 200: jsonResponse(readinessListSchema), ...errorResponses } }),
     async (c) => c.json(await listReadiness(ctxOf(c), c.req.valid('query')), 200),
+  )
+  // major faults (重大故障)
+  .openapi(
+    createRoute({ method: 'get', path: '/major-faults', tags, security, summary: 'major incidents with their handling record, newest first', request: { query: listMajorFaultsQuery }, responses: { 200: jsonResponse(listOf(incidentHandlingSchema)), ...errorResponses } }),
+    async (c) => c.json(await listMajorFaults(ctxOf(c), c.req.valid('query')), 200),
+  )
+  .openapi(
+    createRoute({ method: 'get', path: '/incidents/{id}/handling', tags, security, summary: 'an incident’s severity, acknowledgement, escalations and timeline (article 37)', request: { params: idParam }, responses: { 200: jsonResponse(incidentHandlingSchema), ...errorResponses } }),
+    async (c) => c.json(await getIncidentHandling(ctxOf(c), c.req.valid('param').id), 200),
+  )
+  .openapi(
+    createRoute({ method: 'post', path: '/incidents/{id}/severity', tags, security, summary: 'an operator classifies an incident major or minor (a major one is reported at once)', request: { params: idParam, ...jsonBody(classifyIncidentInput) }, responses: { 200: jsonResponse(incidentHandlingSchema), ...errorResponses } }),
+    async (c) => c.json(await classifyIncident(ctxOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
+  )
+  .openapi(
+    createRoute({ method: 'post', path: '/incidents/{id}/acknowledge', tags, security, summary: 'acknowledge an incident: stops its escalation', request: { params: idParam, ...jsonBody(acknowledgeIncidentInput) }, responses: { 200: jsonResponse(incidentHandlingSchema), ...errorResponses } }),
+    async (c) => c.json(await acknowledgeIncident(ctxOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
+  )
+  .openapi(
+    createRoute({ method: 'post', path: '/incidents/{id}/notes', tags, security, summary: 'add to an incident’s handling record', request: { params: idParam, ...jsonBody(incidentCommentInput) }, responses: { 200: jsonResponse(incidentHandlingSchema), ...errorResponses } }),
+    async (c) => c.json(await addIncidentNote(ctxOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
   );

@@ -23,6 +23,9 @@ export const rules = {
   'drill.read': { roles: ['admin', 'operator', 'auditor'], scoped: false },
   'drill.create': { roles: manage, scoped: true },
   'drill.delete': { roles: manage, scoped: true },
+  'incident.classify': { roles: manage, scoped: true },
+  'incident.acknowledge': { roles: manage, scoped: true },
+  'incident.note': { roles: manage, scoped: true },
   // The server's own job: drill reminders (and major-fault escalation).
   'drill.remind': { roles: ['admin'], scoped: false },
 } as const satisfies RuleTable;

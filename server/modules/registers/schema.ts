@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { bigint, bigserial, check, customType, date, index, inet, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { units } from '../divisions/schema.js';
 import { vrfs } from '../ipam/schema.js';
+import { incidents } from '../telemetry/schema.js';
 
 /** The stored states of a migration; `overdue` is not stored: it is a planned date passed (article 18). */
 export const migrationStatuses = ['planned', 'migrating', 'migrated'] as const;
@@ -138,3 +139,50 @@ export const drillReminders = pgTable('drill_reminders', {
   remindedFor: text('reminded_for').notNull(),
   remindedAt: timestamp('reminded_at', { withTimezone: true, mode: 'date' }).notNull(),
 });
+
+/**
+ * Major faults (article 20: 重大故障 reported upward at once; article 37: the handling record kept).
+ * Beside the incidents table, not in it, so the telemetry module's incidents keep their shape:
+ * one handling row per incident that was classified, acknowledged or written about.
+ */
+export const incidentSeverities = ['minor', 'major'] as const;
+export const incidentHandling = pgTable(
+  'incident_handling',
+  {
+    incidentId: bigint('incident_id', { mode: 'number' })
+      .primaryKey()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    severity: text('severity', { enum: incidentSeverities }).notNull(),
+    severitySource: text('severity_source', { enum: ['rule', 'operator'] }).notNull(),
+    severityReason: text('severity_reason').notNull().default(''),
+    majorSince: timestamp('major_since', { withTimezone: true, mode: 'date' }),
+    acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true, mode: 'date' }),
+    acknowledgedBy: text('acknowledged_by'),
+    escalations: integer('escalations').notNull().default(0),
+    lastEscalatedAt: timestamp('last_escalated_at', { withTimezone: true, mode: 'date' }),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    check('incident_handling_severity_check', sql`${t.severity} IN ('minor', 'major') AND ${t.severitySource} IN ('rule', 'operator')`),
+    check('incident_handling_major_since', sql`(${t.severity} = 'major') = (${t.majorSince} IS NOT NULL)`),
+    check('incident_handling_acknowledged', sql`(${t.acknowledgedAt} IS NULL) = (${t.acknowledgedBy} IS NULL)`),
+    index('incident_handling_unacknowledged_idx').on(t.majorSince).where(sql`${t.severity} = 'major' AND ${t.acknowledgedAt} IS NULL`),
+  ],
+);
+export type IncidentHandlingRow = typeof incidentHandling.$inferSelect;
+
+/** The handling timeline (处置记录): what happened to a major fault and who did it, in order. */
+export const incidentTimeline = pgTable(
+  'incident_timeline',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    incidentId: bigint('incident_id', { mode: 'number' })
+      .notNull()
+      .references(() => incidents.id, { onDelete: 'cascade' }),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
+    entry: text('entry', { enum: ['classified', 'acknowledged', 'escalated', 'note'] }).notNull(),
+    actor: text('actor').notNull(),
+    comment: text('comment').notNull().default(''),
+  },
+  (t) => [index('incident_timeline_incident_idx').on(t.incidentId, t.at)],
+);

@@ -14,6 +14,8 @@ export const webhookEventTypes = [
   'application.deadline_near',
   'agreement.effective',
   'drill.overdue',
+  'incident.major',
+  'incident.escalated',
 ] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 

@@ -1,5 +1,7 @@
 // The registers of chapter 3 (issue 11): migrations, website filings, emergency plans and drills,
 // major faults, the assessment report. Row shape and fixtures: test/support/authz.ts.
+import { sql } from 'drizzle-orm';
+import { rows as sqlRows } from '../../../server/db/client.js';
 import { acrossCounties, forRoles, type AuthzFixtures, type AuthzRow } from '../../support/authz.js';
 
 const managers = (ok: number) => ({ admin: ok, operator: ok, auditor: 403, applicant: 403, agent: 403, none: 401 });
@@ -57,6 +59,20 @@ const omReads = {
 } as const;
 const omLists = { ...lists, applicant: 403 };
 
+// ---- major faults ----------------------------------------------------------------------------
+// Incidents come from readings; the rows need one per place, so it is written as telemetry would.
+const incident = async (f: AuthzFixtures) => {
+  const [row] = await sqlRows<{ id: string | number }>(
+    f.t.database.db,
+    sql`INSERT INTO incidents (kind, reported_to, paying_unit_code, detail, status, opened_at, detected_at)
+        VALUES ('link_down', ${f.target.division}, ${f.target.department}, 'matrix incident', 'open', now(), now()) RETURNING id`,
+  );
+  return `/api/v1/incidents/${row.id}`;
+};
+const incidentAction = (action: string) => async (f: AuthzFixtures) => `${await incident(f)}/${action}`;
+const classifyBody = { severity: 'major', comment: '影响全市' };
+const commentBody = { comment: '处置中' };
+
 export const rows: AuthzRow[] = [
   ...forRoles({ name: 'list migrations', method: 'GET', path: '/api/v1/migrations?status=overdue', scope: '-' }, lists),
   ...forRoles({ name: 'count migrations per level', method: 'GET', path: '/api/v1/migrations/summary', scope: '-' }, lists),
@@ -97,4 +113,17 @@ export const rows: AuthzRow[] = [
   ...forRoles({ name: 'delete a drill', method: 'DELETE', path: drill, scope: 'in' }, managers(204)),
   ...forRoles({ name: 'delete a drill', method: 'DELETE', path: drill, scope: 'out' }, outOfScope(204)),
   ...acrossCounties({ name: 'delete a drill', method: 'DELETE', path: drill }, 204),
+  ...forRoles({ name: 'list major faults', method: 'GET', path: '/api/v1/major-faults?acknowledged=false', scope: '-' }, lists),
+  ...(['in', 'sibling', 'out'] as const).flatMap((scope) => forRoles({ name: 'read an incident’s handling', method: 'GET', path: incidentAction('handling'), scope }, { ...placeReads[scope], applicant: 404 })),
+  ...(
+    [
+      ['classify an incident', 'severity', classifyBody],
+      ['acknowledge an incident', 'acknowledge', commentBody],
+      ['add to an incident’s record', 'notes', commentBody],
+    ] as const
+  ).flatMap(([name, action, body]) => [
+    ...forRoles({ name, method: 'POST', path: incidentAction(action), body, scope: 'in' }, managers(200)),
+    ...forRoles({ name, method: 'POST', path: incidentAction(action), body, scope: 'out' }, outOfScope(200)),
+    ...acrossCounties({ name, method: 'POST', path: incidentAction(action), body }, 200),
+  ]),
 ];
