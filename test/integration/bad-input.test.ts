@@ -187,7 +187,7 @@ const examples: Record<string, object[]> = {
 /** Path parameters of a well-formed request (the values only need to pass validation). */
 const pathValues: Record<string, string> = { year: '2027', id: '1', code: '450100', username: 'admin', name: '0.45.10.in-addr.arpa', address: '10.45.0.1', length: '24' };
 /** Required query parameters of a well-formed request. */
-const queryValues: Record<string, string> = { device: '1', from: '2026-09-30', days: '3' };
+const queryValues: Record<string, string> = { device: '1', from: '2026-09-30', days: '3', year: '2026', level: 'county' };
 
 const urlOf = (path: string, params: Record<string, string> = {}) =>
   path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? pathValues[name]));

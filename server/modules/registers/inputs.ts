@@ -296,3 +296,49 @@ export const incidentHandlingSchema = z
   })
   .openapi('IncidentHandling');
 export type IncidentHandlingView = z.infer<typeof incidentHandlingSchema>;
+
+// ---- assessment report (绩效考核, article 22) -------------------------------------------
+
+export const assessmentQuery = z
+  .object({
+    year: z.string().regex(/^20\d\d$/, 'a year such as 2026').openapi({ example: '2026' }),
+    level: z.enum(['region', 'city', 'county']).openapi({ description: 'the level whose O&M units are assessed' }),
+    within: unitCode.optional().openapi({ description: 'only units in this unit’s subtree' }),
+    format: z.enum(['json', 'csv', 'xlsx']).default('json'),
+  })
+  .strict();
+export type AssessmentQuery = z.infer<typeof assessmentQuery>;
+
+export const assessmentRowSchema = z
+  .object({
+    unit: z.string(),
+    unitName: z.string(),
+    applications: z.object({
+      received: z.number().int(),
+      accepted: z.number().int(),
+      decided: z.number().int(),
+      decidedWithinDeadline: z.number().int(),
+      withinDeadlinePercent: z.number().nullable(),
+      medianWorkdaysToDecide: z.number().nullable().openapi({ description: 'working days from acceptance to decision on the official calendar' }),
+    }),
+    incidents: z.object({ reported: z.number().int(), major: z.number().int(), resolved: z.number().int(), medianMinutesToResolve: z.number().nullable() }),
+    expansion: z.object({ raised: z.number().int(), handled: z.number().int(), fulfilled: z.number().int() }),
+    linkUtilization: z.object({
+      links: z.number().int(),
+      withData: z.number().int(),
+      under50: z.number().int(),
+      from50to70: z.number().int(),
+      from70to90: z.number().int(),
+      atLeast90: z.number().int(),
+    }).openapi({ description: 'links paid by the unit, by the p95 of their 5-minute utilization over the year (the busier direction)' }),
+    migration: z.object({ planned: z.number().int(), migrated: z.number().int(), overdue: z.number().int(), migratedPercent: z.number().nullable() }),
+    drills: z.number().int(),
+    findingsOpen: z.number().int().openapi({ description: 'findings on devices of the unit’s subtree open at the end of the period' }),
+  })
+  .openapi('AssessmentRow');
+export type AssessmentRow = z.infer<typeof assessmentRowSchema>;
+
+export const assessmentSchema = z
+  .object({ year: z.number().int(), level: z.string(), from: z.string(), to: z.string().openapi({ description: 'the last day counted: the year’s end, or today for the current year' }), units: z.array(assessmentRowSchema) })
+  .openapi('AssessmentReport');
+export type AssessmentView = z.infer<typeof assessmentSchema>;

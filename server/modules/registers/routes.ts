@@ -9,6 +9,8 @@ import { planDocumentTypes } from './documents.js';
 import { createDrill, deleteDrill, getPlan, getPlanDocument, listDrills, listReadiness, putPlan, putPlanDocument } from './service/readiness.js';
 import { acknowledgeIncidentInput, classifyIncidentInput, incidentCommentInput, incidentHandlingSchema, listMajorFaultsQuery } from './inputs.js';
 import { acknowledgeIncident, addIncidentNote, classifyIncident, getIncidentHandling, listMajorFaults } from './service/faults.js';
+import { assessmentQuery, assessmentSchema } from './inputs.js';
+import { assessmentFile, assessmentReport } from './service/assessment.js';
 import { createMigrationInput, listMigrationsQuery, migrationSchema, migrationSummaryQuery, migrationSummarySchema, updateMigrationInput } from './inputs.js';
 import { createMigration, deleteMigration, getMigration, listMigrations, migrationSummary, updateMigration } from './service/migrations.js';
 
@@ -160,4 +162,25 @@ export const registerRoutes = router()
   .openapi(
     createRoute({ method: 'post', path: '/incidents/{id}/notes', tags, security, summary: 'add to an incident’s handling record', request: { params: idParam, ...jsonBody(incidentCommentInput) }, responses: { 200: jsonResponse(incidentHandlingSchema), ...errorResponses } }),
     async (c) => c.json(await addIncidentNote(ctxOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
+  )
+  // the assessment report (绩效考核)
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/reports/assessment',
+      tags,
+      security,
+      summary: 'article 22: per O&M unit of a level, a year’s figures from the registry (JSON, CSV or XLSX)',
+      request: { query: assessmentQuery },
+      responses: {
+        200: { description: 'the report', content: { 'application/json': { schema: assessmentSchema }, 'text/csv': { schema: z.string() }, 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: z.string().openapi({ format: 'binary' }) } } },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const query = c.req.valid('query');
+      if (query.format === 'json') return c.json(await assessmentReport(ctxOf(c), query), 200);
+      const file = await assessmentFile(ctxOf(c), query);
+      return c.body(file.body as never, 200, { 'Content-Type': file.contentType, 'Content-Disposition': `attachment; filename="${file.filename}"` });
+    },
   );

@@ -26,6 +26,7 @@ export const rules = {
   'incident.classify': { roles: manage, scoped: true },
   'incident.acknowledge': { roles: manage, scoped: true },
   'incident.note': { roles: manage, scoped: true },
+  'report.read': { roles: ['admin', 'operator', 'auditor'], scoped: false },
   // The server's own job: drill reminders (and major-fault escalation).
   'drill.remind': { roles: ['admin'], scoped: false },
 } as const satisfies RuleTable;

@@ -126,4 +126,6 @@ export const rows: AuthzRow[] = [
     ...forRoles({ name, method: 'POST', path: incidentAction(action), body, scope: 'out' }, outOfScope(200)),
     ...acrossCounties({ name, method: 'POST', path: incidentAction(action), body }, 200),
   ]),
+  ...forRoles({ name: 'the assessment report', method: 'GET', path: '/api/v1/reports/assessment?year=2026&level=county', scope: '-' }, omLists),
+  ...forRoles({ name: 'the assessment report as XLSX', method: 'GET', path: '/api/v1/reports/assessment?year=2026&level=city&format=xlsx', scope: '-' }, omLists),
 ];
