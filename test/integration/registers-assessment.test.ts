@@ -1,5 +1,6 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TelemetryJob } from '../../server/modules/telemetry/job.js';
 import { backends, startTestApp, type TestApp } from '../support/harness.js';
 import { agent, boundaryLink, minute, post, reading, type Agent } from './telemetry-fixtures.js';
 
@@ -67,6 +68,14 @@ describe.each(backends)('assessment report on %s', (backend) => {
     await post(t, poller.token, [poll(0, 'up'), poll(1, 'down'), poll(2, 'down')]);
     t.clock.now = new Date(t0 + 51 * minute);
     await post(t, poller.token, [poll(10, 'up')]);
+    // A second link of Xingning's carrying 60 % of its 100 Mbps inbound for an hour: 7.5 MB/s, 2.25e9 octets per 5 minutes.
+    const busy = await boundaryLink(t, { agent: poller, capacityMbps: 100, payingUnit: '450102' });
+    const steady = Array.from({ length: 13 }, (_, k) =>
+      reading({ device: busy.z.id, ifName: busy.zIf, at: new Date(t0 + k * 5 * minute), sysUpTime: 5_000_000 + k * 30_000, inOctets: String(2_250_000_000 * k), outOctets: String(1_000 * k) }),
+    );
+    t.clock.now = new Date(t0 + 61 * minute);
+    expect((await post(t, poller.token, steady)).status).toBe(200);
+    await new TelemetryJob(t.database.db, t.config, { now: () => t.clock.now }).pass();
     const [incident] = (await t.call('GET', '/api/v1/incidents?status=resolved&kind=link_down')).body.items;
     incidentMinutes = incident.durationSeconds / 60;
     await ok('POST', `/api/v1/incidents/${incident.id}/severity`, { severity: 'major', comment: '影响县级接入' }, cityOp);
@@ -109,7 +118,7 @@ describe.each(backends)('assessment report on %s', (backend) => {
     const counties = await t.call('GET', '/api/v1/reports/assessment?year=2025&level=county&within=450100', { token: cityOp });
     const xingning = counties.body.units.find((u: { unit: string }) => u.unit === '450102');
     expect(xingning.incidents.reported).toBe(0);
-    expect(xingning.linkUtilization.links).toBe(1);
+    expect(xingning.linkUtilization).toEqual({ links: 2, withData: 2, under50: 1, from50to70: 1, from70to90: 0, atLeast90: 0 });
     expect(counties.body.units.every((u: { unit: string }) => u.unit.startsWith('4501'))).toBe(true);
 
     // A year not yet begun, an applicant: refused.
