@@ -199,6 +199,38 @@ describe.each(backends)('web workflow pages on %s', (backend) => {
     }
   });
 
+  it('a co-applicant confirms a joint application from its page; approval waits for it; the applicant withdraws another', async () => {
+    const partner = `WF-PARTNER-${backend}`.toUpperCase();
+    expect((await t.call('POST', '/api/v1/units', { body: { code: partner, name: '合作单位', parent: '450100', kind: 'department' } })).status).toBe(201);
+    const partnerUser = `partner-${backend}`;
+    expect((await t.call('POST', '/api/v1/users', { body: { username: partnerUser, displayName: partnerUser, unit: partner, role: 'applicant', password } })).status).toBe(201);
+    names.partner = partnerUser;
+    const partnerWeb = await relogin('partner');
+    const joint = await submit({ ...accessForm, coApplicants: partner });
+    expect(joint.status, joint.text.slice(0, 300)).toBe(303);
+    const url = joint.headers.get('location')!.split('?')[0];
+    const id = url.split('/').pop()!;
+    const csrf = await who.city.csrf('/account');
+    expect((await who.city.post(`/applications/${id}/accept`, { _csrf: csrf })).status).toBe(303);
+    // Not yet confirmed: the approval is refused on the page.
+    const early = await who.city.post(`/applications/${id}/decision`, { _csrf: csrf, decision: 'approve', opinion: '同意' });
+    expect(early.status).toBe(422);
+    expect(early.text).toContain('不符合管理办法的规定');
+    const page = await partnerWeb.get(url);
+    expect(page.text).toContain(`action="/applications/${id}/confirm"`);
+    expect((await partnerWeb.post(`/applications/${id}/confirm`, { _csrf: WebClient.csrfOf(page.text) })).status).toBe(303);
+    expect((await partnerWeb.get(url)).text).toContain('合作单位（已确认）');
+    expect((await who.city.post(`/applications/${id}/decision`, { _csrf: csrf, decision: 'approve', opinion: '同意' })).status).toBe(303);
+
+    const other = await submit(accessForm);
+    const otherUrl = other.headers.get('location')!.split('?')[0];
+    const clerkPage = await who.applicant.get(otherUrl);
+    expect(clerkPage.text).toContain('/withdraw"');
+    expect((await who.applicant.post(`${otherUrl}/withdraw`, { _csrf: WebClient.csrfOf(clerkPage.text) })).status).toBe(303);
+    expect((await t.call('GET', `/api/v1/applications/${otherUrl.split('/').pop()}`)).body.status).toBe('withdrawn');
+    expect((await who.applicant.get(otherUrl)).text).toContain('已撤回');
+  });
+
   it('approves an ip application from the reviewer’s chosen pool', async () => {
     const pool = await t.call('POST', '/api/v1/prefixes', { body: { vrf: 'public', cidr: backend === 'pglite' ? '10.90.0.0/16' : '10.91.0.0/16', holder: '450000', description: '池' } });
     const city = await t.call('POST', `/api/v1/prefixes/${pool.body.id}/allocate`, { body: { prefixLength: 20, holder: '450100', status: 'allocated', description: '南宁' } });
