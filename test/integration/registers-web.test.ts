@@ -1,4 +1,6 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rows } from '../../server/db/client.js';
 import { WebClient } from '../support/browser.js';
 import { backends, startTestApp, type TestApp } from '../support/harness.js';
 
@@ -54,7 +56,35 @@ describe.each(backends)('register pages on %s', (backend) => {
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('年份应为四位数字');
 
+    // A drill recorded through the page's form clears Nanning's drill flag; a bad date is refused in Chinese.
+    const csrf = await city.csrf('/registers/emergency');
+    const refused = await city.post('/registers/drills', { _csrf: csrf, unit: '450100', heldOn: '2026-13-01', scenario: '演练' });
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('请填写单位代码');
+    const recorded = await city.post('/registers/drills', { _csrf: csrf, unit: '450100', heldOn: '2026-11-30', scenario: '核心链路中断', findings: '切换正常' });
+    expect(recorded.status).toBe(303);
+    const drills = await t.call('GET', '/api/v1/drills?unit=450100');
+    expect(drills.body.items).toMatchObject([{ heldOn: '2026-11-30', scenario: '核心链路中断', findings: '切换正常' }]);
+
+    // A major fault reported to Nanning is acknowledged from the page.
+    const [incident] = await rows<{ id: string | number }>(
+      t.database.db,
+      sql`INSERT INTO incidents (kind, reported_to, paying_unit_code, detail, status, opened_at, detected_at) VALUES ('link_down', '450100', '450102', '南宁—兴宁 线路中断', 'open', now(), now()) RETURNING id`,
+    );
+    expect((await t.call('POST', `/api/v1/incidents/${incident.id}/severity`, { body: { severity: 'major', comment: '影响全县' } })).status).toBe(200);
+    const faults = await city.get('/registers/major-faults');
+    expect(faults.text).toContain('南宁—兴宁 线路中断');
+    expect(faults.text).toContain('未确认');
+    const acknowledged = await city.post(`/registers/major-faults/${incident.id}/acknowledge`, { _csrf: WebClient.csrfOf(faults.text) });
+    expect(acknowledged.status).toBe(303);
+    expect((await t.call('GET', `/api/v1/incidents/${incident.id}/handling`)).body.acknowledgedBy).toBe(`web-nn-${backend}`);
+
     const liuzhou = await as(`web-lz-${backend}`, '450200');
+    const sideways = await liuzhou.post('/registers/drills', { _csrf: await liuzhou.csrf('/registers/emergency'), unit: '450100', heldOn: '2026-11-30', scenario: '演练' });
+    expect(sideways.status).toBe(403);
+    expect(await t.call('GET', '/api/v1/drills?unit=450100').then((r) => r.body.items.length)).toBe(1);
+    const noToken = await liuzhou.post('/registers/drills', { unit: '450200', heldOn: '2026-11-30', scenario: '演练' });
+    expect(noToken.status).toBe(403);
     expect((await liuzhou.get('/registers/migrations')).text).not.toContain('网页测试专网');
     expect((await liuzhou.get('/registers/website-filings')).text).not.toContain('网页测试门户');
   });

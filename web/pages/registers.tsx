@@ -8,7 +8,12 @@ import { listMigrations, migrationSummary } from '../../server/modules/registers
 import { listReadiness } from '../../server/modules/registers/service/readiness.js';
 import { shanghaiDate } from '../../server/modules/calendar/workdays.js';
 import { Empty, when } from '../components.js';
+import { Csrf } from '../layout.js';
 import { render, type PageModule } from '../render.js';
+import { formOf } from '../session.js';
+import { createDrillInput } from '../../server/modules/registers/inputs.js';
+import { acknowledgeIncident } from '../../server/modules/registers/service/faults.js';
+import { createDrill } from '../../server/modules/registers/service/readiness.js';
 
 // The registers of chapter 3 (server/modules/registers), read-only pages for supervisors: the
 // same verbs as the API, so each reader sees the same entries the API would give it.
@@ -25,7 +30,7 @@ const filingFlagNames: Record<string, string> = {
 const readinessFlagNames: Record<string, string> = { no_plan: '无应急预案', no_plan_document: '预案文件缺失', no_recent_drill: '逾期未演练' };
 const fmt = (v: number | null) => (v === null ? '—' : String(v));
 
-export const registerPages: PageModule = (web, { loadSession, requireLogin }) => {
+export const registerPages: PageModule = (web, { loadSession, requireLogin, guardPost }) => {
   web.get('/registers/migrations', loadSession, requireLogin, async (c) => {
     const ctx = ctxOf(c);
     const overdueOnly = c.req.query('status') === 'overdue';
@@ -146,6 +151,8 @@ export const registerPages: PageModule = (web, { loadSession, requireLogin }) =>
   web.get('/registers/emergency', loadSession, requireLogin, async (c) => {
     const flaggedOnly = c.req.query('flagged') === 'true';
     const page = await listReadiness(ctxOf(c), { flagged: flaggedOnly ? 'true' : undefined, limit: 1000 });
+    const actor = c.var.session!.actor;
+    const canRecord = actor.role === 'admin' || actor.role === 'operator';
     return render(
       c,
       { title: '应急预案与演练', current: '/registers/emergency' },
@@ -155,6 +162,26 @@ export const registerPages: PageModule = (web, { loadSession, requireLogin }) =>
         <p>
           <a href="/registers/emergency">全部</a> · <a href="/registers/emergency?flagged=true">仅有问题</a>
         </p>
+        {c.req.query('done') === 'drill' ? <p class="ok">演练已记录。</p> : null}
+        {canRecord ? (
+          <form method="post" action="/registers/drills" class="card no-print">
+            <Csrf token={c.var.session!.csrfToken} />
+            <h2>记录演练</h2>
+            <label>
+              单位代码 <input name="unit" value={actor.unitCode} size={9} required />
+            </label>{' '}
+            <label>
+              演练日期 <input name="heldOn" type="date" required />
+            </label>{' '}
+            <label>
+              演练场景 <input name="scenario" required size={30} />
+            </label>
+            <label>
+              发现的问题 <textarea name="findings" rows={2} cols={60}></textarea>
+            </label>
+            <button type="submit">记录</button>
+          </form>
+        ) : null}
         {page.items.length === 0 ? (
           <Empty>没有需要显示的单位。</Empty>
         ) : (
@@ -219,7 +246,16 @@ export const registerPages: PageModule = (web, { loadSession, requireLogin }) =>
                   <td>{m.severitySource === 'rule' ? '规则' : '人工'}：{m.severityReason}</td>
                   <td>{when(m.incident.openedAt)}</td>
                   <td>{m.incident.reportedTo}</td>
-                  <td>{m.acknowledgedAt ? `${m.acknowledgedBy}，${when(m.acknowledgedAt)}` : '未确认'}</td>
+                  <td>
+                    {m.acknowledgedAt ? (
+                      `${m.acknowledgedBy}，${when(m.acknowledgedAt)}`
+                    ) : (
+                      <form method="post" action={`/registers/major-faults/${m.incident.id}/acknowledge`} class="no-print">
+                        <Csrf token={c.var.session!.csrfToken} />
+                        未确认 <button type="submit">确认</button>
+                      </form>
+                    )}
+                  </td>
                   <td class="num">{m.escalations}</td>
                   <td>{when(m.incident.resolvedAt)}</td>
                 </tr>
@@ -229,6 +265,19 @@ export const registerPages: PageModule = (web, { loadSession, requireLogin }) =>
         )}
       </>,
     );
+  });
+
+  web.post('/registers/drills', loadSession, requireLogin, guardPost, async (c) => {
+    const form = await formOf(c);
+    const parsed = createDrillInput.safeParse({ unit: (form.unit ?? '').trim(), heldOn: form.heldOn ?? '', scenario: form.scenario ?? '', findings: form.findings ?? '' });
+    if (!parsed.success) throw invalid('请填写单位代码、演练日期（YYYY-MM-DD）和演练场景。');
+    await createDrill(ctxOf(c), parsed.data);
+    return c.redirect('/registers/emergency?done=drill', 303);
+  });
+
+  web.post('/registers/major-faults/:id/acknowledge', loadSession, requireLogin, guardPost, async (c) => {
+    await acknowledgeIncident(ctxOf(c), c.req.param('id'), { comment: '' });
+    return c.redirect('/registers/major-faults', 303);
   });
 
   const reportQuery = (q: (name: string) => string | undefined, format: AssessmentQuery['format']): AssessmentQuery => {

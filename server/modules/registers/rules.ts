@@ -27,6 +27,6 @@ export const rules = {
   'incident.acknowledge': { roles: manage, scoped: true },
   'incident.note': { roles: manage, scoped: true },
   'report.read': { roles: ['admin', 'operator', 'auditor'], scoped: false },
-  // The server's own job: drill reminders (and major-fault escalation).
-  'drill.remind': { roles: ['admin'], scoped: false },
+  // The server's own job (job.ts): drill reminders, major-fault classification and escalation.
+  'register.job': { roles: ['admin'], scoped: false },
 } as const satisfies RuleTable;

@@ -154,7 +154,7 @@ export async function listMajorFaults(ctx: Ctx, query: ListMajorFaultsQuery): Pr
  * (incident.escalated), and again after each further period, up to the region.
  */
 export async function runMajorFaultRules(ctx: Ctx): Promise<{ classified: number; escalated: number }> {
-  authorize(ctx, 'drill.remind');
+  authorize(ctx, 'register.job');
   const { majorLinkDownMinutes, escalateMinutes } = ctx.config.registers;
   const now = ctx.now();
   const linkCutoff = new Date(now.getTime() - majorLinkDownMinutes * 60_000).toISOString();

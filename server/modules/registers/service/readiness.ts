@@ -258,7 +258,7 @@ export async function listReadiness(ctx: Ctx, query: ReadinessQuery): Promise<Pa
  * sharing a database never send one twice.
  */
 export async function sendDrillReminders(ctx: Ctx): Promise<{ unit: string; lastDrillOn: string | null }[]> {
-  authorize(ctx, 'drill.remind');
+  authorize(ctx, 'register.job');
   const months = ctx.config.registers.drillMonths;
   const since = monthsBefore(shanghaiDate(ctx.now()), months);
   const lapsed = await read(() =>
