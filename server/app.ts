@@ -16,6 +16,7 @@ import { dnsRoutes } from './modules/dns/routes.js';
 import { rdapRoutes } from './modules/rdap/routes.js';
 import { ipamRoutes } from './modules/ipam/routes.js';
 import { siteRoutes } from './modules/sites/routes.js';
+import { registerRoutes } from './modules/registers/routes.js';
 import { webhookRoutes } from './modules/webhooks/routes.js';
 import { telemetryRoutes } from './modules/telemetry/routes.js';
 import { verificationRoutes } from './modules/verification/routes.js';
@@ -62,6 +63,7 @@ export function createApp(deps: Deps) {
   app.route('/api/v1', verificationRoutes);
   app.route('/api/v1', applicationRoutes);
   app.route('/api/v1', calendarRoutes);
+  app.route('/api/v1', registerRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   app.doc31('/openapi.json', {

@@ -3,6 +3,7 @@ import { parseAddress, parseCidr } from './net/cidr.js';
 import { defaultPostgresTimeouts, type PostgresTimeouts } from './db/client.js';
 import { loadTelemetrySettings, type TelemetrySettings } from './modules/telemetry/settings.js';
 import { loadWorkflowSettings, type WorkflowSettings } from './modules/applications/settings.js';
+import { loadRegisterSettings, type RegisterSettings } from './modules/registers/settings.js';
 
 export interface Config {
   port: number;
@@ -31,6 +32,8 @@ export interface Config {
   telemetry: TelemetrySettings;
   /** Acceptance and review periods in working days, the reminder lead, the reminder job's period (applications/settings.ts). */
   workflow: WorkflowSettings;
+  /** Drill lapse, plan document size, the registers job's period (registers/settings.ts). */
+  registers: RegisterSettings;
 }
 
 function parseAllowedTargets(text: string | undefined): string[] {
@@ -87,5 +90,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     telemetry: loadTelemetrySettings(env),
     workflow: loadWorkflowSettings(env),
+    registers: loadRegisterSettings(env),
   };
 }

@@ -9,6 +9,7 @@ import { openDatabase } from './db/client.js';
 import { Sealer } from './modules/audit/sealer.js';
 import { TelemetryJob } from './modules/telemetry/job.js';
 import { WorkflowJob } from './modules/applications/job.js';
+import { RegistersJob } from './modules/registers/job.js';
 import { WebhookDeliveryWorker } from './modules/webhooks/worker.js';
 import { pruneSessions } from './modules/access/sessions.js';
 import { Repeating } from './jobs.js';
@@ -25,6 +26,8 @@ async function main() {
   telemetryJob.start();
   const workflowJob = new WorkflowJob(database.db, config, { log });
   workflowJob.start();
+  const registersJob = new RegistersJob(database.db, config, { log });
+  registersJob.start();
   const webhookWorker = new WebhookDeliveryWorker(database.db, config, log);
   webhookWorker.start();
   // Ended web sessions nobody came back to, and login throttles a day old (access/sessions.ts).
@@ -68,6 +71,7 @@ async function main() {
     await webhookWorker.stop();
     await telemetryJob.stop();
     await workflowJob.stop();
+    await registersJob.stop();
     await sessionPruning.stop();
     await sealer.stop();
     // A last pass seals what this process wrote, so verify finds nothing pending after a clean stop.

@@ -8,6 +8,7 @@ import { rules as divisions } from './modules/divisions/rules.js';
 import { rules as dns } from './modules/dns/rules.js';
 import { rules as findings } from './modules/findings/rules.js';
 import { rules as ipam } from './modules/ipam/rules.js';
+import { rules as registers } from './modules/registers/rules.js';
 import { rules as sites } from './modules/sites/rules.js';
 import { rules as telemetry } from './modules/telemetry/rules.js';
 import { rules as verification } from './modules/verification/rules.js';
@@ -15,9 +16,9 @@ import { rules as webhooks } from './modules/webhooks/rules.js';
 import type { Rule } from './modules/access/rule.js';
 
 /** Each module's table by name: the index test checks that no action is declared twice. */
-export const ruleTables = { access, applications, audit, calendar, divisions, dns, findings, ipam, sites, telemetry, verification, webhooks } as const;
+export const ruleTables = { access, applications, audit, calendar, divisions, dns, findings, ipam, registers, sites, telemetry, verification, webhooks } as const;
 
-export const rules = { ...access, ...applications, ...audit, ...calendar, ...divisions, ...dns, ...findings, ...ipam, ...sites, ...telemetry, ...verification, ...webhooks } as const;
+export const rules = { ...access, ...applications, ...audit, ...calendar, ...divisions, ...dns, ...findings, ...ipam, ...registers, ...sites, ...telemetry, ...verification, ...webhooks } as const;
 
 export type Action = keyof typeof rules;
 

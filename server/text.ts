@@ -16,7 +16,7 @@
  * A new field that needs line breaks is added to that list; one that is missing from it refuses
  * them, which is the safe way round.
  */
-export const multilineFields: ReadonlySet<string> = new Set(['description', 'opinion', 'comment', 'privateKey', 'config', 'document']);
+export const multilineFields: ReadonlySet<string> = new Set(['description', 'opinion', 'comment', 'privateKey', 'config', 'document', 'findings']);
 
 // Without the u flag a regular expression sees UTF-16 code units, so it can find unpaired halves.
 const loneSurrogate = '[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]';

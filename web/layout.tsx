@@ -29,6 +29,11 @@ const nav: NavItem[] = [
   { href: '/expansion-requests', label: '扩容', roles: staff },
   { href: '/findings', label: '核查发现', roles: staff },
   { href: '/incidents', label: '事件', roles: staff },
+  { href: '/registers/migrations', label: '专网迁移', roles: everyone },
+  { href: '/registers/website-filings', label: '网站备案', roles: everyone },
+  { href: '/registers/emergency', label: '应急演练', roles: staff },
+  { href: '/registers/major-faults', label: '重大故障', roles: staff },
+  { href: '/registers/assessment', label: '绩效考核', roles: staff },
   { href: '/users', label: '用户', roles: ['admin'] },
   { href: '/account', label: '账户', roles: everyone },
 ];

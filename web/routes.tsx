@@ -9,6 +9,7 @@ import { errorPage } from './render.js';
 import { homePage } from './pages/home.js';
 import { networkPages } from './pages/network.js';
 import { workflowPages } from './pages/workflow.js';
+import { registerPages } from './pages/registers.js';
 import { LoginPage } from './pages/login.js';
 import { clearSessionCookie, clientAddress, csrfValid, formOf, loadSession, loginCsrfToken, setSessionCookie } from './session.js';
 import { staticRoutes } from './static.js';
@@ -82,6 +83,6 @@ webRoutes.post('/logout', loadSession, guardPost, async (c) => {
   return c.redirect('/login', 303);
 });
 
-const pages = [homePage, networkPages, accountPages, workflowPages];
+const pages = [homePage, networkPages, accountPages, workflowPages, registerPages];
 for (const page of pages) page(webRoutes, { requireLogin, guardPost, loadSession });
 

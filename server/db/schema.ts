@@ -11,3 +11,4 @@ export * from '../modules/dns/schema.js';
 export * from '../modules/verification/schema.js';
 export * from '../modules/calendar/schema.js';
 export * from '../modules/applications/schema.js';
+export * from '../modules/registers/schema.js';

@@ -6,11 +6,15 @@ import { authenticateToken } from '../modules/access/service.js';
 import type { AppEnv } from './env.js';
 import { problemResponse } from './errors.js';
 import { Problem } from './problem.js';
+import { planDocumentTypes } from '../modules/registers/documents.js';
 
 const MiB = 1024 * 1024;
 
+/** Emergency-plan documents (registers/documents.ts): PDF, DOCX or ODT, up to WAIWANG_PLAN_MAX_BYTES (checked by the verb). */
+const planDocumentPath = /^\/api\/v1\/emergency-plans\/[^/]+\/document$/;
+
 /** Batch endpoints (readings, device checks, imports) take up to 16 MiB; everything else 1 MiB. */
-const batchPaths: RegExp[] = [/^\/api\/v1\/readings$/, /^\/api\/v1\/device-checks$/, /\/import$/];
+const batchPaths: RegExp[] = [/^\/api\/v1\/readings$/, /^\/api\/v1\/device-checks$/, /\/import$/, planDocumentPath];
 
 export function isBatchPath(path: string): boolean {
   return batchPaths.some((re) => re.test(path));
@@ -20,6 +24,7 @@ export function isBatchPath(path: string): boolean {
 const otherBodies: { path: RegExp; types: string[] }[] = [
   { path: /\/import$/, types: ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'] },
   { path: /^\/api\/v1\/calendar\//, types: [] },
+  { path: planDocumentPath, types: Object.keys(planDocumentTypes) },
 ];
 
 export const limitBody: MiddlewareHandler<AppEnv> = async (c, next) => {

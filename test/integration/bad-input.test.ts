@@ -63,7 +63,7 @@ const poisons: [string, string][] = [
   ['DEL', '\u007f'],
 ];
 /** Line breaks and tabs: text only in the fields written as prose or files. */
-const multiline = new Set(['description', 'opinion', 'comment', 'privateKey', 'config', 'document']);
+const multiline = new Set(['description', 'opinion', 'comment', 'privateKey', 'config', 'document', 'findings']);
 const lineBreaks: [string, string][] = [
   ['LF', '\n'],
   ['TAB', '\t'],

@@ -118,6 +118,15 @@ export const examples: Record<string, object[]> = {
   ],
   'POST /api/v1/applications/{id}/decision': [{ decision: 'approve', opinion: '同意', pool: '1' }],
   'POST /api/v1/agreements/{id}/signatures': [{ party: 'applicant', signerName: '李明' }],
+  'POST /api/v1/migrations': [{ network: '教育业务专网', owner: 'BAD-INPUT-1', vrf: 'bad-input-vpn', plannedOn: '2027-06-30', note: '分两批迁移' }],
+  'PATCH /api/v1/migrations/{id}': [{ network: '教育业务专网', vrf: 'bad-input-vpn', plannedOn: '2027-06-30', status: 'migrated', migratedOn: '2026-11-30', note: '已完成' }],
+  'POST /api/v1/website-filings': [{ siteName: '南宁市教育局门户', domain: 'www.edu.nanning.gx.example', addresses: ['10.45.1.80'], responsible: 'BAD-INPUT-1', responsibleName: '李明', responsiblePhone: '0771-5551234', filingNumber: '桂政网备 2026-0001', filedOn: '2026-11-20', assistingUnit: '450100', assistance: '协助核对域名和地址' }],
+  'PATCH /api/v1/website-filings/{id}': [{ siteName: '南宁市教育局门户', domain: 'www.edu.nanning.gx.example', addresses: ['10.45.1.80'], responsible: 'BAD-INPUT-1', responsibleName: '李明', responsiblePhone: '0771-5551234', filingNumber: '桂政网备 2026-0001', filedOn: '2026-11-20', assistingUnit: '450100', assistance: '协助核对域名和地址' }],
+  'PUT /api/v1/emergency-plans/{code}': [{ title: '南宁市电子政务外网突发事件应急预案', revisedOn: '2026-06-30' }],
+  'POST /api/v1/drills': [{ unit: '450100', heldOn: '2026-11-20', scenario: '城域网核心链路中断', findings: '备用链路切换耗时 8 分钟' }],
+  'POST /api/v1/incidents/{id}/severity': [{ severity: 'major', comment: '市级核心节点中断，影响全市接入' }],
+  'POST /api/v1/incidents/{id}/acknowledge': [{ comment: '已收到，正在处置' }],
+  'POST /api/v1/incidents/{id}/notes': [{ comment: '已安排运营商抢修' }],
   'PUT /api/v1/calendar/{year}': [
     {
       $schema: 'https://raw.githubusercontent.com/NateScarlet/holiday-cn/master/schema.json',
@@ -132,7 +141,7 @@ export const examples: Record<string, object[]> = {
 /** Path parameters of a well-formed request (the values only need to pass validation). */
 export const pathValues: Record<string, string> = { year: '2027', id: '1', code: '450100', username: 'admin', name: '0.45.10.in-addr.arpa', address: '10.45.0.1', length: '24' };
 /** Required query parameters of a well-formed request. */
-export const queryValues: Record<string, string> = { device: '1', from: '2026-09-30', days: '3' };
+export const queryValues: Record<string, string> = { device: '1', from: '2026-09-30', days: '3', year: '2026', level: 'county' };
 
 export const urlOf = (path: string, params: Record<string, string> = {}) =>
   path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? pathValues[name]));

@@ -14,6 +14,9 @@ export const webhookEventTypes = [
   'application.decided',
   'application.deadline_near',
   'agreement.effective',
+  'drill.overdue',
+  'incident.major',
+  'incident.escalated',
 ] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 

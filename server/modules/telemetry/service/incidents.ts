@@ -256,7 +256,7 @@ export async function checkSilentDevices(ctx: Ctx, settings: TelemetrySettings):
  * The incidents a caller reads: those of the devices and links it reads; for an operator also
  * those reported to, or paid for by, a unit of its subtree (the device or link may be gone).
  */
-function incidentReadable(ctx: Ctx): SQL | undefined {
+export function incidentReadable(ctx: Ctx): SQL | undefined {
   const scope = readScope(ctx);
   if (scope.kind === 'all') return undefined;
   const ofDevice = sql`${incidents.deviceId} IN (SELECT ${devices.id} FROM ${devices} WHERE ${deviceReadable(ctx)})`;
