@@ -38,10 +38,12 @@ export async function nextSerialId(db: Executor, table: 'devices' | 'webhooks'):
   return Number(id);
 }
 
-export async function openPostgres(url: string, poolSize = 10): Promise<Database> {
+/** `options`: extra postgres.js options (the profiler passes `debug` to count statements). */
+export async function openPostgres(url: string, poolSize = 10, options: postgres.Options<Record<string, postgres.PostgresType>> = {}): Promise<Database> {
   const client = postgres(url, {
     max: poolSize,
     onnotice: () => {},
+    ...options,
   });
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
   return { db, driver: 'postgres', poolSize, close: () => client.end({ timeout: 5 }) };
