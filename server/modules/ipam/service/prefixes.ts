@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, like, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, like, sql, type SQL } from 'drizzle-orm';
 import { mutate, read, type Audit, type Ctx } from '../../../context.js';
 import { rows, type Executor, type Tx } from '../../../db/client.js';
 import { explainConstraint } from '../../../db/errors.js';
@@ -9,9 +9,9 @@ import { addressCount, cidrOf, familyBits, parseAddress, parseCidr, readStoredCi
 import { authorize } from '../../access/authorize.js';
 import { readScope, unitCodeIn, unitReadable } from '../../access/scope.js';
 import { units, type UnitRow } from '../../divisions/schema.js';
-import { assertActive, loadUnit } from '../../divisions/service.js';
+import { assertActive, loadUnit, unitFromJson } from '../../divisions/service.js';
 import { prefixCursorParts, type AllocateInput, type CreatePrefixInput, type ListPrefixesQuery, type PrefixView, type UpdatePrefixInput } from '../inputs.js';
-import { allocateBlock, freeBlockContaining, initFree, listFree, release, takeFrom } from '../freespace.js';
+import { freeBlockContaining, initFree, listFree, takeFrom } from '../freespace.js';
 import { checkDelegation, defaultStatus } from '../delegation.js';
 import { loadPrefix, loadReadablePrefix, loadVrf, prefixReadable } from '../lookup.js';
 import { prefixes, type PrefixRow, type PrefixStatus, type VrfRow } from '../schema.js';
@@ -255,32 +255,51 @@ export async function allocate(ctx: Ctx, parentId: string, input: AllocateInput)
  * back whole.
  */
 export async function allocateIn(ctx: Ctx, tx: Tx, audit: Audit, parentId: string, input: AllocateInput): Promise<{ created: PrefixRow[]; recipient: UnitRow }> {
-  const parent = await loadPrefix(tx, parentId, { forUpdate: true });
-  // Both units in one query: the allocation is the appliance's hottest write.
-  const found = await tx.select().from(units).where(inArray(units.code, [parent.holderCode, input.holder]));
-  const parentHolder = found.find((u) => u.code === parent.holderCode)!;
-  const recipient = found.find((u) => u.code === input.holder);
+  const id = idOf(parentId, 'prefix');
+  // One round trip (migration 0016, waiwang_allocate_prefixes): lock the parent, read both units,
+  // pick and split the free block(s), insert the children and their own free blocks, bump the
+  // parent's utilization, take the audit ids. It does not attempt what is refused below for
+  // want of a unit, a length or a status; the rules that remain (who acts, article 21's
+  // relationships) are decided here on the rows it locked and returned, and a refusal throws,
+  // which rolls the caller's transaction back whole (mutate, or the approval that called us).
+  const [{ r }] = await rows<{ r: AllocationResult | string }>(
+    tx,
+    sql`SELECT waiwang_allocate_prefixes(${id}, ${input.prefixLength}, ${input.strategy}, ${input.count}, ${input.holder}, ${input.status}, ${input.description}, ${ctx.now().toISOString()}::timestamptz) AS r`,
+  );
+  const result: AllocationResult = typeof r === 'string' ? JSON.parse(r) : r;
+  if (!result.parent) throw notFound(`prefix ${parentId}`);
+  const parent = prefixFromRaw(result.parent);
+  const parentHolder = unitFromJson(result.holder!);
   authorize(ctx, 'prefix.delegate', { unit: parentHolder });
-  if (!recipient) throw notFound(`unit ${input.holder}`);
+  if (!result.recipient) throw notFound(`unit ${input.holder}`);
+  const recipient = unitFromJson(result.recipient);
   const parentCidr = readStoredCidr(parent.prefix);
   checkChildLength(parentCidr, input.prefixLength);
   checkDelegation(parent, parentHolder, recipient, input.status);
-  const vrf = (await vrfMap(tx, ctx.db, [parent.vrfId])).get(parent.vrfId)!;
-  const created: PrefixRow[] = [];
-  for (let i = 0; i < input.count; i++) {
-    const block = await allocateBlock(tx, parent.id, input.prefixLength, input.strategy);
-    if (!block) {
-      throw new Problem(409, 'pool_exhausted', `${parentCidr.text} has no free /${input.prefixLength} left${input.count > 1 ? ` for block ${i + 1} of ${input.count} (nothing was allocated)` : ''}`, {
-        free: (await listFree(tx, parent.id, 5)).map((b) => b.text),
-      });
-    }
-    const row = await insertChild(tx, parent, block, recipient.code, input.status, input.description);
-    created.push(row);
-    await audit({ action: `prefix.${verbFor(input.status)}`, objectType: 'prefix', objectId: String(row.id), after: auditShape(row, vrf) });
+  if (!result.created) {
+    const room = result.room ?? 0;
+    throw new Problem(409, 'pool_exhausted', `${parentCidr.text} has no free /${input.prefixLength} left${input.count > 1 ? ` for block ${room + 1} of ${input.count} (nothing was allocated)` : ''}`, {
+      free: (result.free ?? []).map((b) => readStoredCidr(b).text),
+    });
   }
-  const size = addressCount(readStoredCidr(created[0].prefix)) * BigInt(created.length);
-  await bumpUsage(tx, parent, size, created.length, ctx.now());
+  const created = result.created.map(prefixFromRaw);
+  const vrf = (await vrfMap(tx, ctx.db, [parent.vrfId])).get(parent.vrfId)!;
+  for (let i = 0; i < created.length; i++) {
+    const row = created[i];
+    await audit({ id: Number(result.audit_ids![i]), action: `prefix.${verbFor(input.status)}`, objectType: 'prefix', objectId: String(row.id), after: auditShape(row, vrf) });
+  }
   return { created, recipient };
+}
+
+/** What waiwang_allocate_prefixes returns (rows as JSON, int8 and numeric as text). */
+interface AllocationResult {
+  parent: RawPrefix | null;
+  holder?: Record<string, unknown>;
+  recipient?: Record<string, unknown> | null;
+  created?: RawPrefix[] | null;
+  audit_ids?: (string | number)[];
+  room?: number;
+  free?: string[];
 }
 
 export async function updatePrefix(ctx: Ctx, id: string, input: UpdatePrefixInput): Promise<PrefixView> {
@@ -312,29 +331,37 @@ export async function updatePrefix(ctx: Ctx, id: string, input: UpdatePrefixInpu
   });
 }
 
-/** Releases a prefix with nothing inside; its space returns to the parent's free space, merged. */
+/**
+ * Releases a prefix with nothing inside; its space returns to the parent's free space, merged.
+ * One round trip (waiwang_reclaim_prefix: locks parent then prefix, deletes, merges the free
+ * buddies, bumps the parent); the verb authorizes on the rows it returns and a refusal rolls back.
+ */
 export async function reclaimPrefix(ctx: Ctx, id: string): Promise<void> {
+  const n = idOf(id, 'prefix');
   await mutate(ctx, async (tx, audit) => {
-    const peek = await loadPrefix(tx, id);
-    // Lock order parent → child, the same as allocate's, so the two never deadlock.
-    const parent = peek.parentId === null ? null : await loadPrefix(tx, peek.parentId, { forUpdate: true });
-    const row = await loadPrefix(tx, id, { forUpdate: true });
-    const vrf = (await vrfMap(tx, ctx.db, [row.vrfId])).get(row.vrfId)!;
-    if (parent) authorize(ctx, 'prefix.reclaim', { unit: await loadUnit(tx, parent.holderCode) });
+    const [{ r }] = await rows<{ r: ReclaimResult | string }>(tx, sql`SELECT waiwang_reclaim_prefix(${n}, ${ctx.now().toISOString()}::timestamptz) AS r`);
+    const result: ReclaimResult = typeof r === 'string' ? JSON.parse(r) : r;
+    if (!result.row) throw notFound(`prefix ${id}`);
+    const row = prefixFromRaw(result.row);
+    if (row.parentId !== null) authorize(ctx, 'prefix.reclaim', { unit: unitFromJson(result.parent_holder!) });
     else authorize(ctx, 'prefix.create-pool');
-    if (row.childCount > 0 || row.addressCount > 0) {
-      const inside = await tx.select({ prefix: prefixes.prefix }).from(prefixes).where(eq(prefixes.parentId, row.id)).orderBy(asc(prefixes.prefix)).limit(5);
-      const what = row.childCount > 0 ? `${row.childCount} delegated prefixes (${inside.map((p) => readStoredCidr(p.prefix).text).join(', ')}${row.childCount > 5 ? ', …' : ''})` : `${row.addressCount} registered addresses`;
+    if (!result.deleted) {
+      const inside = (result.inside ?? []).map((p) => readStoredCidr(p).text);
+      const what = row.childCount > 0 ? `${row.childCount} delegated prefixes (${inside.join(', ')}${row.childCount > 5 ? ', …' : ''})` : `${row.addressCount} registered addresses`;
       throw new Problem(409, 'in_use', `${readStoredCidr(row.prefix).text} still holds ${what}: reclaim or release them first`, { children: row.childCount, addresses: row.addressCount });
     }
-    await tx.delete(prefixes).where(eq(prefixes.id, row.id));
-    if (parent) {
-      const block = readStoredCidr(row.prefix);
-      await release(tx, parent.id, readStoredCidr(parent.prefix), block);
-      await bumpUsage(tx, parent, -addressCount(block), -1, ctx.now());
-    }
-    await audit({ action: 'prefix.reclaim', objectType: 'prefix', objectId: String(row.id), before: auditShape(row, vrf) });
+    const vrf = (await vrfMap(tx, ctx.db, [row.vrfId])).get(row.vrfId)!;
+    await audit({ id: Number(result.audit_id), action: 'prefix.reclaim', objectType: 'prefix', objectId: String(row.id), before: auditShape(row, vrf) });
   });
+}
+
+/** What waiwang_reclaim_prefix returns. */
+interface ReclaimResult {
+  row: RawPrefix | null;
+  parent_holder?: Record<string, unknown> | null;
+  deleted?: boolean;
+  inside?: string[];
+  audit_id?: string | number;
 }
 
 /** Utilization summed over what a holder holds, per family. */
