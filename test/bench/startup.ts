@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { fmt, serverUrl, table } from './support.js';
+import { fmt, reportRows, serverUrl, table, type BenchRow } from './support.js';
 import { freePort } from '../support/ports.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -154,6 +154,31 @@ process.on('SIGTERM', () => process.exit(0));
     }),
   );
   if (!base) console.log('(PostgreSQL skipped: set TEST_DATABASE_URL or DATABASE_URL to measure it)');
+
+  // Issue 14's goals are absolute (seconds, MiB on this machine); the baseline column gives the
+  // bare node:http server of the same run for scale.
+  const of = (scenario: string) => results.find((r) => r.scenario === scenario);
+  const figures: BenchRow[] = [];
+  const start = (scenario: string, what: string, must?: number, goal?: number) => {
+    const r = of(scenario);
+    if (!r) return;
+    const ms = median(r.samples.map((x) => x.ms));
+    figures.push({ what, measured: `${fmt(ms / 1000, 2)} s`, baseline: `${fmt(baseMs / 1000, 2)} s`, ratio: ms / 1000, unit: 's', ...(must ? { must: ['<=', must] as const } : {}), ...(goal ? { goal: ['<=', goal] as const } : {}) });
+  };
+  const rss = (scenario: string, what: string, must?: number, goal?: number) => {
+    const r = of(scenario);
+    if (!r) return;
+    const mib = median(r.samples.map((x) => x.rssMiB));
+    figures.push({ what, measured: `${fmt(mib, 0)} MiB`, baseline: `${fmt(baseRss, 0)} MiB`, ratio: mib, unit: 'MiB', ...(must ? { must: ['<=', must] as const } : {}), ...(goal ? { goal: ['<=', goal] as const } : {}) });
+  };
+  start('PGlite, fresh data dir (migrate + seed)', 'fresh PGlite start (spawn → first /healthz 200)', 2.5, 1.5);
+  rss('PGlite, fresh data dir (migrate + seed)', 'PGlite server RSS after a fresh start', 450, 350);
+  start('PGlite, second start on the same dir', 'PGlite second start on the same data dir');
+  rss('PGlite, second start on the same dir', 'PGlite server RSS after a second start');
+  start('PostgreSQL, fresh database (migrate + seed)', 'PostgreSQL-backed start, fresh database');
+  rss('PostgreSQL, fresh database (migrate + seed)', 'PostgreSQL-backed server RSS after start', 180, 150);
+  rss('PostgreSQL, second start', 'PostgreSQL-backed server RSS after a second start', 180, 150);
+  reportRows(figures);
 }
 
 main().catch((err) => {
