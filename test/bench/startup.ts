@@ -7,7 +7,7 @@
  *   npx tsx test/bench/startup.ts        (PostgreSQL too when TEST_DATABASE_URL or DATABASE_URL is set)
  *   BENCH_RUNS=5 npx tsx test/bench/startup.ts
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -108,6 +108,11 @@ process.on('SIGTERM', () => process.exit(0));
     process.stderr.write(`  ${scenario}: ${fmt(sample.ms, 0)} ms, ${fmt(sample.rssMiB, 0)} MiB\n`);
   };
   const base = serverUrl();
+  // The template data directory a fresh embedded start copies is built by `make setup` (npm run
+  // pglite-template) or by the first start ever; build it here, untimed, so every fresh start
+  // measured is the usual one.
+  const built = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts/pglite-template.ts')], { cwd: repoRoot, stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('could not build the PGlite template data directory');
   try {
     for (let run = 0; run < runs; run++) {
       record('baseline: node:http under tsx', await measure(baselineScript, {}));
@@ -117,6 +122,10 @@ process.on('SIGTERM', () => process.exit(0));
       record('PGlite, fresh data dir (migrate + seed)', await measure(server, pgliteEnv));
       record('PGlite, second start on the same dir', await measure(server, pgliteEnv));
       fs.rmSync(dataDir, { recursive: true, force: true });
+      // What a fresh start cost before the template: initdb, migrations and seed in WebAssembly.
+      const plainDir = fs.mkdtempSync(path.join(scratch, 'pglite-plain-'));
+      record('PGlite, fresh data dir without the template (initdb + migrate + seed)', await measure(server, { WAIWANG_DATA_DIR: plainDir, WAIWANG_BOOTSTRAP_TOKEN: token, WAIWANG_PGLITE_TEMPLATE: 'off' }));
+      fs.rmSync(plainDir, { recursive: true, force: true });
 
       if (base) {
         const name = `waiwang_bench_startup_${process.pid}_${run}`;
@@ -171,7 +180,9 @@ process.on('SIGTERM', () => process.exit(0));
     const mib = median(r.samples.map((x) => x.rssMiB));
     figures.push({ what, measured: `${fmt(mib, 0)} MiB`, baseline: `${fmt(baseRss, 0)} MiB`, ratio: mib, unit: 'MiB', ...(must ? { must: ['<=', must] as const } : {}), ...(goal ? { goal: ['<=', goal] as const } : {}) });
   };
-  start('PGlite, fresh data dir (migrate + seed)', 'fresh PGlite start (spawn → first /healthz 200)', 2.5, 1.5);
+  start('PGlite, fresh data dir (migrate + seed)', 'fresh PGlite start (spawn → first /healthz 200), from the template data directory', 2.5, 1.5);
+  start('PGlite, fresh data dir without the template (initdb + migrate + seed)', 'fresh PGlite start without the template (initdb in WebAssembly, as before issue 14)');
+  rss('PGlite, fresh data dir without the template (initdb + migrate + seed)', 'PGlite server RSS after a fresh start without the template');
   rss('PGlite, fresh data dir (migrate + seed)', 'PGlite server RSS after a fresh start', 450, 350);
   start('PGlite, second start on the same dir', 'PGlite second start on the same data dir');
   rss('PGlite, second start on the same dir', 'PGlite server RSS after a second start');

@@ -1,0 +1,18 @@
+import fs from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
+import { openPglite } from '../server/db/client.js';
+import { migrate } from '../server/db/migrate.js';
+import { seed } from '../server/bootstrap.js';
+const rss = () => Math.round(process.memoryUsage().rss / 1048576);
+let t = performance.now();
+const dir = fs.mkdtempSync('/tmp/pglexp-');
+const db = await openPglite(dir);
+console.log('fresh create', Math.round(performance.now() - t), 'ms rss', rss());
+t = performance.now(); await migrate(db); console.log('migrate', Math.round(performance.now() - t));
+t = performance.now(); await seed(db); console.log('seed', Math.round(performance.now() - t), 'rss', rss());
+t = performance.now();
+const blob = await (db.db as any).$client.dumpDataDir('gzip');
+console.log('dump', Math.round(performance.now() - t), 'size', blob.size);
+fs.writeFileSync('/tmp/pgl-template.tgz', Buffer.from(await blob.arrayBuffer()));
+await db.close();

@@ -1,0 +1,18 @@
+import fs from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
+const rss = () => Math.round(process.memoryUsage().rss / 1048576);
+const extra: string[] = process.argv.slice(2);
+const defaults = ["--single","-F","-O","-j","-c","search_path=public","-c","exit_on_error=false","-c","log_checkpoints=false","-c","max_worker_processes=0","-c","max_parallel_workers=0","-c","max_parallel_workers_per_gather=0","-c","io_method=sync","-c","max_parallel_maintenance_workers=0"];
+const dir = fs.mkdtempSync('/tmp/pglexp-');
+fs.cpSync('/tmp/pgl-tdir/pg', dir + '/pg', { recursive: true });
+const t = performance.now();
+const c = await PGlite.create(dir + '/pg', { extensions: { btree_gist }, startParams: [...defaults, ...extra] });
+const open = Math.round(performance.now() - t);
+const a = rss();
+await c.query('select count(*) from units u join units p on p.code = u.parent_code');
+const sb = (await c.query<any>('show shared_buffers')).rows[0];
+const wm = (await c.query<any>('show work_mem')).rows[0];
+global.gc?.();
+console.log(JSON.stringify(extra), 'open', open, 'ms rss', a, '→', rss(), sb, wm, 'heap', Math.round(process.memoryUsage().heapUsed/1048576), 'ab', Math.round(process.memoryUsage().arrayBuffers/1048576));
+await c.close();
