@@ -17,6 +17,11 @@ export interface Database {
   driver: 'pglite' | 'postgres';
   /** Connections the driver may open (PGlite: one). */
   poolSize: number;
+  /**
+   * PostgreSQL: LISTEN on a channel (its own connection, re-established by postgres.js, which
+   * then calls `onListen` again). Absent on PGlite, which serves one process.
+   */
+  listen?(channel: string, onMessage: (payload: string) => void, onListen: () => void): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -43,7 +48,7 @@ export async function openPostgres(url: string, poolSize = 10, options: postgres
     ...options,
   });
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
-  return { db, driver: 'postgres', poolSize, close: () => client.end({ timeout: 5 }) };
+  return { db, driver: 'postgres', poolSize, listen: (channel, onMessage, onListen) => client.listen(channel, onMessage, onListen), close: () => client.end({ timeout: 5 }) };
 }
 
 /**

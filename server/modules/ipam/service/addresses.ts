@@ -177,7 +177,7 @@ export async function listAddresses(ctx: Ctx, query: ListAddressesQuery): Promis
   return read(async () => {
     const conditions: (SQL | undefined)[] = [unitInScope(ctx, addresses.holderCode)];
     if (query.vrf) {
-      conditions.push(eq(addresses.vrfId, (await loadVrf(ctx.db, query.vrf)).id));
+      conditions.push(eq(addresses.vrfId, (await loadVrf(ctx.db, query.vrf, ctx.db)).id));
     }
     if (wanted) conditions.push(sql`${addresses.address} = ${wanted.text}::inet`);
     if (query.holder) conditions.push(eq(addresses.holderCode, query.holder));

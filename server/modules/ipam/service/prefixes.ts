@@ -11,6 +11,7 @@ import { authorize } from '../../access/authorize.js';
 import { readScope, unitCodeIn, unitReadable } from '../../access/scope.js';
 import { units, type UnitRow } from '../../divisions/schema.js';
 import { assertActive, loadUnit, unitFromJson } from '../../divisions/service.js';
+import { cachedUnit } from '../../divisions/cache.js';
 import { prefixCursorParts, type AllocateInput, type CreatePrefixInput, type ListPrefixesQuery, type PrefixView, type UpdatePrefixInput } from '../inputs.js';
 import { freeBlockContaining, initFree, listFree, takeFrom } from '../freespace.js';
 import { checkDelegation, defaultStatus } from '../delegation.js';
@@ -37,7 +38,7 @@ function pgDetail(err: unknown): string {
 
 /** `cacheKey`: the request's database (not a transaction), under which VRFs are cached. */
 export async function viewsOf(db: Executor, rows: PrefixRow[], cacheKey: object = db, known: UnitRow[] = []): Promise<PrefixView[]> {
-  const ctx = await viewContext(db, rows, await vrfMap(db, cacheKey, rows.map((r) => r.vrfId)), known);
+  const ctx = await viewContext(db, rows, await vrfMap(db, cacheKey, rows.map((r) => r.vrfId)), known, cacheKey);
   return rows.map((r) => prefixView(r, ctx));
 }
 
@@ -110,7 +111,7 @@ export async function listPrefixes(ctx: Ctx, query: ListPrefixesQuery) {
   const contains = query.contains ? (query.contains.includes('/') ? parseCidr(query.contains).text : parseAddress(query.contains).text) : undefined;
   return read(async () => {
     const conditions: (SQL | undefined)[] = [];
-    if (query.vrf) conditions.push(eq(prefixes.vrfId, (await loadVrf(ctx.db, query.vrf)).id));
+    if (query.vrf) conditions.push(eq(prefixes.vrfId, (await loadVrf(ctx.db, query.vrf, ctx.db)).id));
     if (query.holder) conditions.push(eq(prefixes.holderCode, query.holder));
     if (query.holderWithin) {
       const scope = await loadUnit(ctx.db, query.holderWithin);
@@ -411,8 +412,8 @@ interface ReclaimResult {
 export async function holderUtilization(ctx: Ctx, code: string) {
   authorize(ctx, 'prefix.read');
   return read(async () => {
-    const holder = await loadUnit(ctx.db, code);
-    if (!unitReadable(ctx, holder)) throw notFound(`unit ${code}`);
+    const holder = await cachedUnit(ctx.db, code);
+    if (!holder || !unitReadable(ctx, holder)) throw notFound(`unit ${code}`);
     const sums = await ctx.db
       .select({ family: prefixes.family, used: sql<string>`sum(${prefixes.usedAddresses})::text`, total: sql<string>`sum(${prefixes.totalAddresses})::text`, n: sql<number>`count(*)::int` })
       .from(prefixes)
