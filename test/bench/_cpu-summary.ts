@@ -64,3 +64,17 @@ console.log(`profile: ${(all / 1000).toFixed(2)} s wall, ${(busy / 1000).toFixed
 for (const [name, ms] of [...totals.entries()].sort((a, b) => b[1] - a[1])) {
   console.log(`${(ms / 1000).toFixed(3).padStart(8)} s  ${((100 * ms) / all).toFixed(1).padStart(5)} %  ${per ? `${(ms / per).toFixed(3).padStart(7)} ms/alloc  ` : ''}${name}`);
 }
+
+// The functions that cost most, by self time.
+const byFunction = new Map<string, number>();
+for (let i = 0; i < profile.samples.length; i++) {
+  const node = byId.get(profile.samples[i])!;
+  const { functionName, url } = node.callFrame;
+  if (functionName === '(idle)') continue;
+  const key = `${functionName || '(anonymous)'}  ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/wt\/perf\//, '')}`;
+  byFunction.set(key, (byFunction.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000);
+}
+console.log('\ntop functions by self time');
+for (const [name, ms] of [...byFunction.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP || 25))) {
+  console.log(`${(ms / 1000).toFixed(3).padStart(8)} s  ${per ? `${(ms / per).toFixed(3).padStart(7)} ms/alloc  ` : ''}${name}`);
+}

@@ -56,6 +56,7 @@ for (let i = 0; i < 20; i++) await (await req(i)).arrayBuffer(); // warm-up: JIT
 statements = 0;
 texts.clear();
 const logStart = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
+const cpuStart = process.cpuUsage();
 const started = performance.now();
 for (let i = 0; i < n; i++) {
   const res = await req(i);
@@ -63,6 +64,8 @@ for (let i = 0; i < n; i++) {
   await res.arrayBuffer();
 }
 const wallMs = (performance.now() - started) / n;
+const cpu = process.cpuUsage(cpuStart);
+const cpuMs = (cpu.user + cpu.system) / 1000 / n;
 await new Promise((r) => setTimeout(r, 300));
 
 // PostgreSQL's own execution time per statement kind, from its log.
@@ -91,7 +94,7 @@ await reg.raw!.unsafe(`ALTER DATABASE ${dbName} RESET log_min_duration_statement
 await database.close();
 await reg.close();
 
-console.log(`\none allocation (${n} sequential, PostgreSQL, app.request): ${fmt(wallMs)} ms wall, ${fmt(statements / n, 1)} statements sent`);
+console.log(`\none allocation (${n} sequential, PostgreSQL, app.request): ${fmt(wallMs)} ms wall, ${fmt(cpuMs)} ms Node CPU, ${fmt(statements / n, 1)} statements sent`);
 table(
   [...texts.entries()]
     .sort((a, b) => b[1] - a[1])
