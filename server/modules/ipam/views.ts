@@ -24,8 +24,9 @@ export interface ViewContext {
  */
 export async function viewContext(db: Executor, rows: { vrfId: number; holderCode: string }[], vrfs: Map<number, VrfRow>, known: { code: string; name: string }[] = [], cacheKey: object = db): Promise<ViewContext> {
   const holderNames = new Map<string, string>(known.map((u) => [u.code, u.name]));
-  const tree = await unitCache.get(cacheKey, db);
   const codes = [...new Set(rows.map((r) => r.holderCode))].filter((c) => !holderNames.has(c));
+  if (!codes.length) return { vrfs, holderNames };
+  const tree = await unitCache.get(cacheKey, db);
   const missing: string[] = [];
   for (const code of codes) {
     const unit = tree.get(code);
