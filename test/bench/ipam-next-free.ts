@@ -71,7 +71,7 @@ async function scenario(backend: 'pglite' | 'postgres', poolText: string, childL
 }
 
 async function main() {
-  const backends: ('pglite' | 'postgres')[] = serverUrl() ? ['pglite', 'postgres'] : ['pglite'];
+  const backends: ('pglite' | 'postgres')[] = (serverUrl() ? ['pglite', 'postgres'] : ['pglite']).filter((b) => !process.env.BENCH_BACKENDS || process.env.BENCH_BACKENDS.split(',').includes(b)) as ('pglite' | 'postgres')[];
   const rows: Record<string, string>[] = [];
   const figures: BenchRow[] = [];
   for (const backend of backends) {
