@@ -177,10 +177,10 @@ console.log(`goal ≥ 0.50× of the raw INSERT: ${worst >= 0.5 ? 'met' : 'NOT me
 reportRows(
   results.map((r) => ({
     what: `readings ${thousands(r.readings)} via API (batches of 10,000) vs raw multi-row INSERT, ${r.backend === 'pglite' ? 'PGlite' : 'PostgreSQL'}`,
-    measured: `${r['API readings/s']} /s`,
-    baseline: `${r['raw readings/s']} /s`,
+    measured: `${thousands(Number(r['API readings/s']))} /s`,
+    baseline: `${thousands(Number(r['raw readings/s']))} /s`,
     ratio: Number(r['API/raw throughput']),
-    ...(r.backend === 'postgres' ? { must: ['>=', 0.68] as const, goal: ['>=', 0.9] as const } : { must: ['>=', 0.5] as const }),
+    ...(r.backend === 'postgres' ? { must: ['>=', 0.68] as const, goal: ['>=', 0.9] as const } : { goal: ['>=', 0.5] as const }),
   })),
 );
 process.exit(0);
