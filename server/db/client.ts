@@ -136,7 +136,8 @@ export async function openPglite(dataDir: string | undefined, options: PgliteOpt
       // Copied beside, then renamed: a start killed mid-copy leaves no half data dir behind.
       const partial = `${pgDir}.copying`;
       fs.rmSync(partial, { recursive: true, force: true });
-      fs.cpSync(template, partial, { recursive: true });
+      // Copy-on-write clones where the file system has them (btrfs, XFS), a plain copy elsewhere.
+      fs.cpSync(template, partial, { recursive: true, mode: fs.constants.COPYFILE_FICLONE });
       fs.renameSync(partial, pgDir);
     }
     // Loaded here, not at the top: a PostgreSQL-backed server never needs PGlite, and its module
