@@ -7,8 +7,10 @@ SHELL := /bin/bash
 .PHONY: setup node start dev test resilience typecheck bench clean
 
 ## setup: Node.js >= 20 and npm (Debian's, or node@20 from the npm registry), then `npm ci` when
-## node_modules is missing or older than package-lock.json
+## node_modules is missing or older than package-lock.json, then the PGlite template data
+## directory a fresh embedded start copies (server/db/template.ts; rebuilt when a migration changes)
 setup: node node_modules/.package-lock.json
+	@npm run --silent pglite-template
 
 node:
 	@scripts/ensure-node.sh

@@ -3,6 +3,7 @@ import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { webRoutes } from '../web/routes.js';
 import type { Deps } from './context.js';
+import { listenForChanges } from './db/cache.js';
 import type { AppEnv } from './http/env.js';
 import { onError, problemResponse, validationHook } from './http/errors.js';
 import { createMetrics } from './http/metrics.js';
@@ -28,6 +29,8 @@ import { calendarRoutes } from './modules/calendar/routes.js';
 export function createApp(deps: Deps) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   const metrics = createMetrics(deps.database);
+  // Other servers' writes to the cached unit tree and VRFs (server/db/cache.ts), on PostgreSQL.
+  listenForChanges(deps.database, deps.log).catch((err) => deps.log.warn({ err }, 'cache invalidation: cannot LISTEN; caches serve this process only'));
 
   app.use('*', requestId({ headerName: 'X-Request-Id' }));
   app.use('*', async (c, next) => {

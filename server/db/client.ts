@@ -1,10 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from './schema.js';
@@ -20,6 +17,11 @@ export interface Database {
   driver: 'pglite' | 'postgres';
   /** Connections the driver may open (PGlite: one). */
   poolSize: number;
+  /**
+   * PostgreSQL: LISTEN on a channel (its own connection, re-established by postgres.js, which
+   * then calls `onListen` again). Absent on PGlite, which serves one process.
+   */
+  listen?(channel: string, onMessage: (payload: string) => void, onListen: () => void): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -54,7 +56,13 @@ export interface PostgresTimeouts {
 
 export const defaultPostgresTimeouts: PostgresTimeouts = { connectTimeoutS: 5, statementTimeoutMs: 30_000, idleInTransactionTimeoutMs: 60_000 };
 
-export async function openPostgres(url: string, poolSize = 10, timeouts: PostgresTimeouts = defaultPostgresTimeouts): Promise<Database> {
+/** `options`: extra postgres.js options (the profiler passes `debug` to count statements). */
+export async function openPostgres(
+  url: string,
+  poolSize = 10,
+  timeouts: PostgresTimeouts = defaultPostgresTimeouts,
+  options: postgres.Options<Record<string, postgres.PostgresType>> = {},
+): Promise<Database> {
   const client = postgres(url, {
     max: poolSize,
     onnotice: () => {},
@@ -71,9 +79,10 @@ export async function openPostgres(url: string, poolSize = 10, timeouts: Postgre
       statement_timeout: timeouts.statementTimeoutMs,
       idle_in_transaction_session_timeout: timeouts.idleInTransactionTimeoutMs,
     },
+    ...options,
   });
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
-  return { db, driver: 'postgres', poolSize, close: () => client.end({ timeout: 5 }) };
+  return { db, driver: 'postgres', poolSize, listen: (channel, onMessage, onListen) => client.listen(channel, onMessage, onListen), close: () => client.end({ timeout: 5 }) };
 }
 
 /**
@@ -125,7 +134,31 @@ export class DataDirLockedError extends Error {
   }
 }
 
-export async function openPglite(dataDir: string | undefined, loadDataDir?: Blob): Promise<Database> {
+/**
+ * PGlite's own start parameters (its defaultStartParams in @electric-sql/pglite 0.5) plus our
+ * memory settings. PostgreSQL's shared_buffers default, 128MB, is allocated inside the
+ * WebAssembly heap and stays resident; the data files are cached by the OS anyway (PGlite reads
+ * them through Node's fs). Measured on this appliance (issue 14): shared_buffers 16MB takes
+ * ~125 MiB off the RSS after start; WAIWANG_PGLITE_SHARED_BUFFERS overrides the default.
+ */
+const pgliteStartParams = ['--single', '-F', '-O', '-j', '-c', 'search_path=public', '-c', 'exit_on_error=false', '-c', 'log_checkpoints=false', '-c', 'max_worker_processes=0', '-c', 'max_parallel_workers=0', '-c', 'max_parallel_workers_per_gather=0', '-c', 'io_method=sync', '-c', 'max_parallel_maintenance_workers=0'];
+
+export function pgliteMemoryParams(env: NodeJS.ProcessEnv = process.env): string[] {
+  return ['-c', `shared_buffers=${env.WAIWANG_PGLITE_SHARED_BUFFERS || '32MB'}`, '-c', `work_mem=${env.WAIWANG_PGLITE_WORK_MEM || '4MB'}`];
+}
+
+export interface PgliteOptions {
+  /** A gzipped dump to load into a memory database (tests' template). */
+  loadDataDir?: Blob;
+  /**
+   * A closed, migrated and seeded PGlite data directory (server/db/template.ts): copied into a
+   * data dir that has none yet, under the data dir's lock, so a fresh start skips initdb.
+   */
+  template?: string;
+}
+
+export async function openPglite(dataDir: string | undefined, options: PgliteOptions | Blob = {}): Promise<Database> {
+  const { loadDataDir, template } = options instanceof Blob ? { loadDataDir: options, template: undefined } : options;
   let unlock = () => {};
   if (dataDir) {
     fs.mkdirSync(dataDir, { recursive: true });
@@ -133,7 +166,22 @@ export async function openPglite(dataDir: string | undefined, loadDataDir?: Blob
   }
   try {
     const pgDir = dataDir ? path.join(dataDir, 'pg') : undefined;
-    const client = await PGlite.create(pgDir ?? 'memory://', { extensions: { btree_gist }, loadDataDir });
+    if (pgDir && template && !fs.existsSync(pgDir)) {
+      // Copied beside, then renamed: a start killed mid-copy leaves no half data dir behind.
+      const partial = `${pgDir}.copying`;
+      fs.rmSync(partial, { recursive: true, force: true });
+      // Copy-on-write clones where the file system has them (btrfs, XFS), a plain copy elsewhere.
+      fs.cpSync(template, partial, { recursive: true, mode: fs.constants.COPYFILE_FICLONE });
+      fs.renameSync(partial, pgDir);
+    }
+    // Loaded here, not at the top: a PostgreSQL-backed server never needs PGlite, and its module
+    // with drizzle's PGlite driver is ~50 MiB resident under tsx (measured for issue 14).
+    const [{ PGlite }, { btree_gist }, { drizzle: drizzlePglite }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('@electric-sql/pglite/contrib/btree_gist'),
+      import('drizzle-orm/pglite'),
+    ]);
+    const client = await PGlite.create(pgDir ?? 'memory://', { extensions: { btree_gist }, loadDataDir, startParams: [...pgliteStartParams, ...pgliteMemoryParams()] });
     const db = drizzlePglite(client, { schema }) as unknown as Db;
     return {
       db,
@@ -150,6 +198,11 @@ export async function openPglite(dataDir: string | undefined, loadDataDir?: Blob
   }
 }
 
-export function openDatabase(config: { databaseUrl?: string; dataDir: string; postgresTimeouts?: PostgresTimeouts }): Promise<Database> {
-  return config.databaseUrl ? openPostgres(config.databaseUrl, 10, config.postgresTimeouts) : openPglite(config.dataDir);
+export function openDatabase(config: { databaseUrl?: string; dataDir: string; postgresTimeouts?: PostgresTimeouts }, options: { template?: string } = {}): Promise<Database> {
+  return config.databaseUrl ? openPostgres(config.databaseUrl, 10, config.postgresTimeouts) : openPglite(config.dataDir, { template: options.template });
+}
+
+/** True when the embedded data directory has no database yet (a first start). */
+export function pgliteDataDirIsFresh(dataDir: string): boolean {
+  return !fs.existsSync(path.join(dataDir, 'pg'));
 }

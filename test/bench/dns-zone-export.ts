@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { rows } from '../../server/db/client.js';
-import { benchToken, call, fmt, openRegistry, serverUrl, table, type BenchRegistry } from './support.js';
+import { benchToken, call, fmt, openRegistry, reportRows, serverUrl, table, type BenchRegistry } from './support.js';
 
 const records = 50_000;
 const repeats = Number(process.env.BENCH_REPEATS || 5);
@@ -107,4 +107,13 @@ if (serverUrl()) results.push(await scenario('postgres'));
 table(results);
 const worst = Math.max(...results.map((r) => Number(r['API/raw time'])));
 console.log(`goal ≤ 3× the raw select: ${worst <= 3 ? 'met' : 'NOT met'} (worst ${fmt(worst)}×)`);
+reportRows(
+  results.map((r) => ({
+    what: `zone export of ${records.toLocaleString('en-US')} records vs raw select, ${r.backend === 'pglite' ? 'PGlite' : 'PostgreSQL'}`,
+    measured: `${r['API ms']} ms`,
+    baseline: `${r['raw select ms']} ms`,
+    ratio: Number(r['API/raw time']),
+    goal: ['<=', 3] as const,
+  })),
+);
 process.exit(0);

@@ -10,7 +10,7 @@ import { sql } from 'drizzle-orm';
 import { systemCtx } from '../../server/bootstrap.js';
 import { rows } from '../../server/db/client.js';
 import { evaluateExpansion } from '../../server/modules/telemetry/service/policy.js';
-import { fmt, openRegistry, serverUrl, table } from './support.js';
+import { fmt, openRegistry, reportRows, serverUrl, table } from './support.js';
 
 const linkCount = Number(process.env.BENCH_LINKS || 2000);
 const repeats = Number(process.env.BENCH_REPEATS || 5);
@@ -104,6 +104,14 @@ try {
       'evaluation / bare': fmt(median(fullMs) / median(bareMs)),
       requests: Number(requests),
       'raised, then refreshed': `${evaluations[0].raised}, ${evaluations[evaluations.length - 1].updated}`,
+    },
+  ]);
+  reportRows([
+    {
+      what: `expansion policy evaluation, ${linkCount.toLocaleString('en-US')} links × 7 days of rollups, vs bare percentile_cont, PostgreSQL`,
+      measured: `${fmt(median(fullMs), 0)} ms`,
+      baseline: `${fmt(median(bareMs), 0)} ms`,
+      ratio: median(fullMs) / median(bareMs),
     },
   ]);
 } finally {

@@ -9,7 +9,7 @@
 import { sql } from 'drizzle-orm';
 import { rows } from '../../server/db/client.js';
 import { readings } from '../../server/modules/telemetry/schema.js';
-import { benchToken, fmt, openRegistry, serverUrl, table, type BenchRegistry } from './support.js';
+import { benchToken, fmt, openRegistry, reportRows, serverUrl, table, thousands, type BenchRegistry } from './support.js';
 
 const devicesCount = 1_000;
 const interfacesPerDevice = 10;
@@ -174,4 +174,13 @@ if (wanted.includes('postgres') && serverUrl()) results.push(await scenario('pos
 table(results);
 const worst = Math.min(...results.map((r) => Number(r['API/raw throughput'])));
 console.log(`goal ≥ 0.50× of the raw INSERT: ${worst >= 0.5 ? 'met' : 'NOT met'} (worst ${fmt(worst)}×)`);
+reportRows(
+  results.map((r) => ({
+    what: `readings ${thousands(r.readings)} via API (batches of 10,000) vs raw multi-row INSERT, ${r.backend === 'pglite' ? 'PGlite' : 'PostgreSQL'}`,
+    measured: `${thousands(Number(r['API readings/s']))} /s`,
+    baseline: `${thousands(Number(r['raw readings/s']))} /s`,
+    ratio: Number(r['API/raw throughput']),
+    ...(r.backend === 'postgres' ? { must: ['>=', 0.68] as const, goal: ['>=', 0.9] as const } : { goal: ['>=', 0.5] as const }),
+  })),
+);
 process.exit(0);

@@ -7,14 +7,14 @@
  *   npx tsx test/bench/startup.ts        (PostgreSQL too when TEST_DATABASE_URL or DATABASE_URL is set)
  *   BENCH_RUNS=5 npx tsx test/bench/startup.ts
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { fmt, serverUrl, table } from './support.js';
+import { fmt, reportRows, serverUrl, table, type BenchRow } from './support.js';
 import { freePort } from '../support/ports.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -108,6 +108,11 @@ process.on('SIGTERM', () => process.exit(0));
     process.stderr.write(`  ${scenario}: ${fmt(sample.ms, 0)} ms, ${fmt(sample.rssMiB, 0)} MiB\n`);
   };
   const base = serverUrl();
+  // The template data directory a fresh embedded start copies is built by `make setup` (npm run
+  // pglite-template) or by the first start ever; build it here, untimed, so every fresh start
+  // measured is the usual one.
+  const built = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts/pglite-template.ts')], { cwd: repoRoot, stdio: 'inherit' });
+  if (built.status !== 0) throw new Error('could not build the PGlite template data directory');
   try {
     for (let run = 0; run < runs; run++) {
       record('baseline: node:http under tsx', await measure(baselineScript, {}));
@@ -117,6 +122,10 @@ process.on('SIGTERM', () => process.exit(0));
       record('PGlite, fresh data dir (migrate + seed)', await measure(server, pgliteEnv));
       record('PGlite, second start on the same dir', await measure(server, pgliteEnv));
       fs.rmSync(dataDir, { recursive: true, force: true });
+      // What a fresh start cost before the template: initdb, migrations and seed in WebAssembly.
+      const plainDir = fs.mkdtempSync(path.join(scratch, 'pglite-plain-'));
+      record('PGlite, fresh data dir without the template (initdb + migrate + seed)', await measure(server, { WAIWANG_DATA_DIR: plainDir, WAIWANG_BOOTSTRAP_TOKEN: token, WAIWANG_PGLITE_TEMPLATE: 'off' }));
+      fs.rmSync(plainDir, { recursive: true, force: true });
 
       if (base) {
         const name = `waiwang_bench_startup_${process.pid}_${run}`;
@@ -154,6 +163,33 @@ process.on('SIGTERM', () => process.exit(0));
     }),
   );
   if (!base) console.log('(PostgreSQL skipped: set TEST_DATABASE_URL or DATABASE_URL to measure it)');
+
+  // Issue 14's goals are absolute (seconds, MiB on this machine); the baseline column gives the
+  // bare node:http server of the same run for scale.
+  const of = (scenario: string) => results.find((r) => r.scenario === scenario);
+  const figures: BenchRow[] = [];
+  const start = (scenario: string, what: string, must?: number, goal?: number) => {
+    const r = of(scenario);
+    if (!r) return;
+    const ms = median(r.samples.map((x) => x.ms));
+    figures.push({ what, measured: `${fmt(ms / 1000, 2)} s`, baseline: `${fmt(baseMs / 1000, 2)} s`, ratio: ms / 1000, unit: 's', ...(must ? { must: ['<=', must] as const } : {}), ...(goal ? { goal: ['<=', goal] as const } : {}) });
+  };
+  const rss = (scenario: string, what: string, must?: number, goal?: number) => {
+    const r = of(scenario);
+    if (!r) return;
+    const mib = median(r.samples.map((x) => x.rssMiB));
+    figures.push({ what, measured: `${fmt(mib, 0)} MiB`, baseline: `${fmt(baseRss, 0)} MiB`, ratio: mib, unit: 'MiB', ...(must ? { must: ['<=', must] as const } : {}), ...(goal ? { goal: ['<=', goal] as const } : {}) });
+  };
+  start('PGlite, fresh data dir (migrate + seed)', 'fresh PGlite start (spawn → first /healthz 200), from the template data directory', 2.5, 1.5);
+  start('PGlite, fresh data dir without the template (initdb + migrate + seed)', 'fresh PGlite start without the template (initdb in WebAssembly, as before issue 14)');
+  rss('PGlite, fresh data dir without the template (initdb + migrate + seed)', 'PGlite server RSS after a fresh start without the template');
+  rss('PGlite, fresh data dir (migrate + seed)', 'PGlite server RSS after a fresh start', 450, 350);
+  start('PGlite, second start on the same dir', 'PGlite second start on the same data dir');
+  rss('PGlite, second start on the same dir', 'PGlite server RSS after a second start');
+  start('PostgreSQL, fresh database (migrate + seed)', 'PostgreSQL-backed start, fresh database');
+  rss('PostgreSQL, fresh database (migrate + seed)', 'PostgreSQL-backed server RSS after start', 180, 150);
+  rss('PostgreSQL, second start', 'PostgreSQL-backed server RSS after a second start', 180, 150);
+  reportRows(figures);
 }
 
 main().catch((err) => {

@@ -111,3 +111,71 @@ export function table(rows: Record<string, string | number>[]): void {
   console.log(line(cols));
   for (const r of rows) console.log(line(cols.map((c) => String(r[c]))));
 }
+
+// ---- the figures `npm run bench` gathers into its one closing table ---------------------------
+
+/** `['>=', 0.5]`: the ratio must be at least 0.5; `['<=', 3]`: at most 3. */
+export type Bound = readonly ['>=' | '<=', number];
+
+/**
+ * One figure of the closing table. Every benchmark reports its figures with {@link reportRows}
+ * (any number, any benchmark), and run.ts prints them all as one Markdown table: the README's
+ * benchmark section is that table.
+ */
+export interface BenchRow {
+  /** what is measured, with its conditions (backend, size, clients) */
+  what: string;
+  /** the measured figure, with its unit ('1,234 /s', '152 ms', '312 MiB') */
+  measured: string;
+  /** the baseline measured in the same run, with its unit; '—' for an absolute figure */
+  baseline: string;
+  /** the figure the goal is about: measured ÷ baseline, or the absolute number for an absolute goal */
+  ratio: number;
+  /** the issue's minimum ("must") and its goal, when it has them */
+  must?: Bound;
+  goal?: Bound;
+  /** printed after the ratio: '×' (default) for a ratio, 's', 'MiB' for an absolute figure */
+  unit?: string;
+}
+
+const holds = (value: number, bound?: Bound) => bound === undefined || (bound[0] === '>=' ? value >= bound[1] : value <= bound[1]);
+const boundText = (b: Bound | undefined, unit: string) => (b ? `${b[0] === '>=' ? '≥' : '≤'} ${b[1]}${unit === '×' ? '×' : ` ${unit}`}` : '—');
+
+/** met: 'goal' when the goal holds, 'must' when only the minimum does, 'NO' when not even that. */
+export function verdict(row: BenchRow): string {
+  if (!row.must && !row.goal) return '—';
+  if (row.goal && holds(row.ratio, row.goal) && holds(row.ratio, row.must)) return 'goal';
+  if (row.must && holds(row.ratio, row.must)) return 'must';
+  if (!row.must && row.goal && holds(row.ratio, row.goal)) return 'goal';
+  return 'NO';
+}
+
+function ratioText(row: BenchRow): string {
+  const unit = row.unit ?? '×';
+  const digits = Math.abs(row.ratio) >= 100 ? 0 : 2;
+  return unit === '×' ? `${row.ratio.toFixed(digits)}×` : `${row.ratio.toFixed(digits)} ${unit}`;
+}
+
+/** The closing table, Markdown. */
+export function markdownTable(rows: BenchRow[]): string {
+  const lines = ['| what | measured | baseline | ratio | must | goal | met |', '|---|---|---|---|---|---|---|'];
+  for (const r of rows) {
+    const unit = r.unit ?? '×';
+    lines.push(`| ${r.what} | ${r.measured} | ${r.baseline} | ${ratioText(r)} | ${boundText(r.must, unit)} | ${boundText(r.goal, unit)} | ${verdict(r)} |`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Reports a benchmark's figures: printed here as a table, and appended (one JSON line each) to
+ * the file run.ts names in WAIWANG_BENCH_ROWS, from which it builds the closing table.
+ */
+export function reportRows(rows: BenchRow[]): void {
+  if (!rows.length) return;
+  console.log(`\n${markdownTable(rows)}`);
+  const file = process.env.WAIWANG_BENCH_ROWS;
+  if (file) fs.appendFileSync(file, rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+}
+
+/** 12345.6 → '12,346' */
+export const thousands = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });

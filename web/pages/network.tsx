@@ -49,7 +49,7 @@ async function readablePrefixes(ctx: Ctx, unit: string | undefined): Promise<{ i
   const items: PrefixView[] = [];
   let cursor: string | undefined;
   do {
-    const page = await listPrefixes(ctx, { holderWithin: unit, limit: 1000, cursor });
+    const page = (await listPrefixes(ctx, { holderWithin: unit, limit: 1000, cursor })).parse();
     items.push(...page.items);
     cursor = page.nextCursor ?? undefined;
   } while (cursor && items.length < treeLimit);

@@ -424,7 +424,7 @@ async function showApplication(c: Context<AppEnv>, id: string, message?: { ok?: 
   const coApplicant = a.confirmations.some((cf) => cf.unit === actor.unitCode && !cf.confirmedAt) && actor.role !== 'auditor';
   let pools: { id: string; cidr: string; utilization: number }[] = [];
   if (reviewerSide && a.status === 'accepted' && a.type === 'ip' && a.ip) {
-    const found = await listPrefixes(ctx, { holder: a.reviewer, vrf: a.ip.vrf, limit: 200 });
+    const found = (await listPrefixes(ctx, { holder: a.reviewer, vrf: a.ip.vrf, limit: 200 })).parse();
     pools = found.items.filter((p) => p.status === 'pool' || p.status === 'allocated').map((p) => ({ id: p.id, cidr: p.cidr, utilization: p.utilization.percent }));
   }
   return render(

@@ -11,11 +11,16 @@ export interface AuditInput {
   objectId: string;
   before?: unknown;
   after?: unknown;
+  /**
+   * The entry's id when the writer already took it from audit_entry_ids (the IPAM functions
+   * take theirs inside the one statement that does the write, saving a round trip).
+   */
+  id?: number;
 }
 
 /** Writes one audit entry inside the caller's transaction; see mutate(). */
 export async function recordAudit(tx: Tx, ctx: Ctx, input: AuditInput): Promise<void> {
-  const [{ id }] = await rows<{ id: string | number }>(tx, sql`SELECT nextval('audit_entry_ids') AS id`);
+  const id = input.id ?? (await rows<{ id: string | number }>(tx, sql`SELECT nextval('audit_entry_ids') AS id`))[0].id;
   const content = {
     id: Number(id),
     at: ctx.now().toISOString(),

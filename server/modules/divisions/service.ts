@@ -1,5 +1,7 @@
 import { and, asc, eq, gt, isNotNull, isNull, like, or, sql } from 'drizzle-orm';
-import { mutate, read, type Ctx } from '../../context.js';
+import { read, type Ctx } from '../../context.js';
+import { mutateCached } from '../../db/cache.js';
+import { cachedUnit } from './cache.js';
 import type { Executor } from '../../db/client.js';
 import { keysetPage, type Page } from '../../http/paging.js';
 import { invalid, notFound, ruleViolation } from '../../http/problem.js';
@@ -20,6 +22,23 @@ export function unitView(row: UnitRow): UnitView {
     retired: row.retiredAt !== null,
     retiredAt: row.retiredAt ? row.retiredAt.toISOString() : null,
     channels: row.channels ?? {},
+  };
+}
+
+/** A units row as PostgreSQL's row_to_json gives it (the IPAM functions return the units they read). */
+export function unitFromJson(j: Record<string, any>): UnitRow {
+  return {
+    code: j.code,
+    name: j.name,
+    kind: j.kind,
+    level: j.level,
+    type: j.type,
+    parentCode: j.parent_code ?? null,
+    path: j.path,
+    channels: j.channels ?? {},
+    retiredAt: j.retired_at ? new Date(j.retired_at) : null,
+    createdAt: new Date(j.created_at),
+    updatedAt: new Date(j.updated_at),
   };
 }
 
@@ -56,7 +75,8 @@ function unitListed(ctx: Ctx) {
 export async function getUnit(ctx: Ctx, code: string): Promise<UnitView> {
   authorize(ctx, 'unit.read');
   return read(async () => {
-    const unit = await loadUnit(ctx.db, code);
+    const unit = await cachedUnit(ctx.db, code);
+    if (!unit) throw notFound(`unit ${code}`);
     if (unit.kind === 'department' && !unitReadable(ctx, unit)) throw notFound(`unit ${code}`);
     return unitView(unit);
   });
@@ -71,7 +91,8 @@ export async function listUnits(ctx: Ctx, query: ListUnitsQuery): Promise<Page<U
     if (query.kind) conditions.push(eq(units.kind, query.kind));
     if (query.retired) conditions.push(query.retired === 'true' ? isNotNull(units.retiredAt) : isNull(units.retiredAt));
     if (query.within) {
-      const scope = await loadUnit(ctx.db, query.within);
+      const scope = await cachedUnit(ctx.db, query.within);
+      if (!scope) throw notFound(`unit ${query.within}`);
       conditions.push(like(units.path, `${scope.path}%`));
     }
     if (query.cursor) conditions.push(gt(units.code, query.cursor));
@@ -86,7 +107,7 @@ export async function listUnits(ctx: Ctx, query: ListUnitsQuery): Promise<Page<U
 }
 
 export async function createUnit(ctx: Ctx, input: CreateUnitInput): Promise<UnitView> {
-  return mutate(ctx, async (tx, audit) => {
+  return mutateCached(ctx, 'units', async (tx, audit) => {
     const parent = await loadUnit(tx, input.parent, { forUpdate: true });
     if (input.kind === 'department') {
       authorize(ctx, 'department.create', { unit: parent });
@@ -134,7 +155,7 @@ export async function createUnit(ctx: Ctx, input: CreateUnitInput): Promise<Unit
 }
 
 export async function updateUnit(ctx: Ctx, code: string, input: UpdateUnitInput): Promise<UnitView> {
-  return mutate(ctx, async (tx, audit) => {
+  return mutateCached(ctx, 'units', async (tx, audit) => {
     const before = await loadUnit(tx, code, { forUpdate: true });
     // A division's service channels (article 20) are its O&M unit's own to publish; renaming and
     // retiring divisions follows the official codes and stays with the admin.
@@ -156,7 +177,7 @@ export async function updateUnit(ctx: Ctx, code: string, input: UpdateUnitInput)
 }
 
 export async function deleteDepartment(ctx: Ctx, code: string): Promise<void> {
-  await mutate(ctx, async (tx, audit) => {
+  await mutateCached(ctx, 'units', async (tx, audit) => {
     const before = await loadUnit(tx, code, { forUpdate: true });
     if (before.kind !== 'department') {
       authorize(ctx, 'division.update');

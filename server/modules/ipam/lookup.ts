@@ -6,6 +6,7 @@ import { notFound } from '../../http/problem.js';
 import { readStoredAddress } from '../../net/cidr.js';
 import { readScope, unitCodeIn } from '../access/scope.js';
 import { addresses, prefixes, vrfs, type AddressRow, type PrefixRow, type VrfRow } from './schema.js';
+import { vrfCache } from './vrf-cache.js';
 
 /** Read-only questions other modules (DNS, RDAP, sites, telemetry) ask the registry. */
 
@@ -46,7 +47,14 @@ export async function loadReadablePrefix(ctx: Ctx, id: string | number, db: Exec
   return row;
 }
 
-export async function loadVrf(db: Executor, name: string): Promise<VrfRow> {
+/**
+ * A VRF by name. With `cacheKey` (the request's ctx.db) from the process's VRF map
+ * (service/vrfs.ts), asking the database only for a name the map lacks.
+ */
+export async function loadVrf(db: Executor, name: string, cacheKey?: object): Promise<VrfRow> {
+  if (cacheKey) {
+    for (const vrf of (await vrfCache.get(cacheKey, db)).values()) if (vrf.name === name) return vrf;
+  }
   const [row] = await db.select().from(vrfs).where(eq(vrfs.name, name));
   if (!row) throw notFound(`VRF ${name}`);
   return row;

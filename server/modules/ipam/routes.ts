@@ -22,6 +22,7 @@ import {
   zoneSchema,
 } from './inputs.js';
 import { exportPrefixes, exportQuery, importPrefixes, importQuery, importResultSchema } from './service/io.js';
+import { sendJsonText } from '../../http/json-text.js';
 import { allocate, createPrefix, getPrefix, holderUtilization, listAvailable, listChildren, listPrefixes, reclaimPrefix, updatePrefix } from './service/prefixes.js';
 import { createVrf, listVrfs, listZones } from './service/vrfs.js';
 
@@ -75,12 +76,12 @@ export const ipamRoutes = router()
     }),
     async (c) => {
       const file = await exportPrefixes(ctxOf(c), c.req.valid('query'));
-      return c.body(file.body as never, 200, { 'Content-Type': file.contentType, 'Content-Disposition': `attachment; filename="${file.filename}"` });
+      return c.body(file.body, 200, { 'Content-Type': file.contentType, 'Content-Disposition': `attachment; filename="${file.filename}"` });
     },
   )
   .openapi(
     createRoute({ method: 'get', path: '/prefixes', tags, security, request: { query: listPrefixesQuery }, responses: { 200: jsonResponse(listOf(prefixSchema)), ...errorResponses } }),
-    async (c) => c.json(await listPrefixes(ctxOf(c), c.req.valid('query')), 200),
+    async (c) => sendJsonText(c, await listPrefixes(ctxOf(c), c.req.valid('query'))),
   )
   .openapi(
     createRoute({
@@ -127,7 +128,7 @@ export const ipamRoutes = router()
   )
   .openapi(
     createRoute({ method: 'get', path: '/prefixes/{id}/children', tags, security, request: { params: idParam, query: pageQuery }, responses: { 200: jsonResponse(listOf(prefixSchema)), ...errorResponses } }),
-    async (c) => c.json(await listChildren(ctxOf(c), c.req.valid('param').id, c.req.valid('query')), 200),
+    async (c) => sendJsonText(c, await listChildren(ctxOf(c), c.req.valid('param').id, c.req.valid('query'))),
   )
   .openapi(
     createRoute({ method: 'get', path: '/prefixes/{id}/available', tags, security, request: { params: idParam, query: availableQuery }, responses: { 200: jsonResponse(listOf(freeBlockSchema)), ...errorResponses } }),

@@ -1,6 +1,7 @@
-import { inArray, sql } from 'drizzle-orm';
+import { inArray } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { readStoredCidr } from '../../net/cidr.js';
+import { unitCache } from '../divisions/cache.js';
 import { units } from '../divisions/schema.js';
 import type { AddressView, PrefixView } from './inputs.js';
 import { bareAddress } from './lookup.js';
@@ -17,12 +18,24 @@ export interface ViewContext {
   holderNames: Map<string, string>;
 }
 
-/** Loads what a page of prefixes needs to be shown, in two queries whatever the page size. */
-export async function viewContext(db: Executor, rows: { vrfId: number; holderCode: string }[], vrfs: Map<number, VrfRow>, known: { code: string; name: string }[] = []): Promise<ViewContext> {
+/**
+ * Loads what prefixes need to be shown: the holders' names come from the process's unit tree
+ * (divisions/cache.ts) of `cacheKey`, the request's database; a holder the copy lacks is read.
+ */
+export async function viewContext(db: Executor, rows: { vrfId: number; holderCode: string }[], vrfs: Map<number, VrfRow>, known: { code: string; name: string }[] = [], cacheKey: object = db): Promise<ViewContext> {
   const holderNames = new Map<string, string>(known.map((u) => [u.code, u.name]));
   const codes = [...new Set(rows.map((r) => r.holderCode))].filter((c) => !holderNames.has(c));
-  if (codes.length) {
-    for (const u of await db.select({ code: units.code, name: units.name }).from(units).where(inArray(units.code, codes))) holderNames.set(u.code, u.name);
+  if (!codes.length) return { vrfs, holderNames };
+  const tree = await unitCache.get(cacheKey, db);
+  const missing: string[] = [];
+  for (const code of codes) {
+    const unit = tree.get(code);
+    if (unit) holderNames.set(code, unit.name);
+    else missing.push(code);
+  }
+  if (missing.length) {
+    unitCache.invalidate(cacheKey);
+    for (const u of await db.select({ code: units.code, name: units.name }).from(units).where(inArray(units.code, missing))) holderNames.set(u.code, u.name);
   }
   return { vrfs, holderNames };
 }
@@ -88,10 +101,6 @@ export interface RawPrefix {
   created_at: Date | string;
   updated_at: Date | string;
 }
-
-export const prefixColumns = sql.raw(
-  'id, vrf_id, parent_id, family, prefix::text AS prefix, status, holder_code, description, used_addresses::text AS used_addresses, total_addresses::text AS total_addresses, child_count, address_count, created_at, updated_at',
-);
 
 export function prefixFromRaw(r: RawPrefix): PrefixRow {
   return {

@@ -57,7 +57,7 @@ export class TelemetryJob {
     const pruned = await pruneTelemetry(ctx, this.settings);
     const rolledUp = await rollUp(ctx, this.settings, { wait: false });
     const devicesDown = await checkSilentDevices(ctx, this.settings);
-    const evaluation = await evaluateExpansion(ctx, { wait: false, summaryAudit: false });
+    const evaluation = await evaluateExpansion(ctx, { wait: false, summaryAudit: false, rolledUp });
     const result = { pruned, rolledUp, devicesDown, evaluation };
     if (rolledUp.interfaces || devicesDown.length || evaluation?.raised.length || evaluation?.fulfilled.length || pruned.readings) {
       this.options.log?.info(

@@ -9,16 +9,77 @@ import { isUsableHost, usableHosts } from '../../../net/blocks.js';
 import { containsAddress, formatAddress, parseAddress, readStoredAddress, readStoredCidr } from '../../../net/cidr.js';
 import { authorize } from '../../access/authorize.js';
 import { unitInScope } from '../../access/scope.js';
-import { assertActive, loadUnit } from '../../divisions/service.js';
+import { assertActive, loadUnit, unitFromJson } from '../../divisions/service.js';
 import type { AddressView, CreateAddressInput, ListAddressesQuery } from '../inputs.js';
-import { loadPrefix, loadVrf } from '../lookup.js';
+import { bareAddress, loadPrefix, loadVrf } from '../lookup.js';
 import { addresses, prefixes, type AddressRow } from '../schema.js';
-import { addressView } from '../views.js';
+import { addressView, prefixFromRaw, type RawPrefix } from '../views.js';
 import { vrfMap } from './vrfs.js';
 
 explainConstraint('addresses_vrf_address_key', () => new Problem(409, 'conflict', 'that address is already registered in this VRF'));
 explainConstraint('addresses_inside_prefix', () => new Problem(422, 'outside_parent', 'the address lies outside its prefix'));
 explainConstraint('addresses_in_assigned_prefix', () => new Problem(422, 'delegation_rule', 'addresses are registered in assigned prefixes only'));
+
+/**
+ * The next free host in one round trip (migration 0016, waiwang_assign_next_address: lock the
+ * prefix, find the lowest free usable host by the index, insert it, bump the prefix, take the
+ * audit id). It writes nothing when the prefix is not assigned, the holder differs or is
+ * retired, or there is no (gateway) address left; the verb names the reason here, in the order
+ * of the explicit path below, and a refusal it throws after the write rolls back.
+ */
+async function assignNextAddress(ctx: Ctx, prefixId: string, input: CreateAddressInput): Promise<AddressView> {
+  const id = idOf(prefixId, 'prefix');
+  const hostname = input.hostname.replace(/\.$/, '').toLowerCase();
+  return mutate(ctx, async (tx, audit) => {
+    const [{ r }] = await rows<{ r: NextAddressResult | string }>(
+      tx,
+      sql`SELECT waiwang_assign_next_address(${id}, ${input.holder ?? null}, ${hostname}, ${input.description}, ${input.gateway}, ${ctx.now().toISOString()}::timestamptz) AS r`,
+    );
+    const result: NextAddressResult = typeof r === 'string' ? JSON.parse(r) : r;
+    if (!result.prefix) throw notFound(`prefix ${prefixId}`);
+    const prefix = prefixFromRaw(result.prefix);
+    const holder = unitFromJson(result.holder!);
+    authorize(ctx, 'address.assign', { unit: holder });
+    const block = readStoredCidr(prefix.prefix);
+    if (prefix.status !== 'assigned') {
+      throw ruleViolation('delegation_rule', `${block.text} is ${prefix.status}: addresses are registered in assigned prefixes (assign a block to a department first)`);
+    }
+    if (input.holder && input.holder !== holder.code) {
+      throw ruleViolation('delegation_rule', `addresses in ${block.text} belong to its holder ${holder.name} (${holder.code}), not ${input.holder}`);
+    }
+    assertActive(holder);
+    if (!result.address) {
+      if (result.exhausted) throw new Problem(409, 'pool_exhausted', `${block.text} has no free host address left`);
+      throw new Problem(409, 'conflict', `the gateway address ${bareAddress(result.first!)} of ${block.text} is already registered`);
+    }
+    const a = result.address;
+    const row: AddressRow = {
+      id: Number(a.id),
+      vrfId: Number(a.vrf_id),
+      prefixId: Number(a.prefix_id),
+      address: a.address,
+      holderCode: a.holder_code,
+      hostname: a.hostname,
+      description: a.description,
+      gateway: a.gateway,
+      createdAt: new Date(a.created_at),
+    };
+    const vrf = (await vrfMap(tx, ctx.db, [prefix.vrfId])).get(prefix.vrfId)!;
+    const view = addressView(row, vrf);
+    await audit({ id: Number(result.audit_id), action: 'address.assign', objectType: 'address', objectId: view.id, after: view });
+    return view;
+  });
+}
+
+/** What waiwang_assign_next_address returns. */
+interface NextAddressResult {
+  prefix: RawPrefix | null;
+  holder?: Record<string, unknown>;
+  address?: { id: string; vrf_id: string; prefix_id: string; address: string; holder_code: string; hostname: string; description: string; gateway: boolean; created_at: string } | null;
+  first?: string;
+  exhausted?: boolean;
+  audit_id?: string | number;
+}
 
 /** The lowest usable host at or above `from` that no row takes, found by the index, not by a scan of all hosts. */
 async function nextFreeHost(db: Executor, vrfId: number, prefixId: number, from: bigint, last: bigint, family: 4 | 6): Promise<bigint | null> {
@@ -42,6 +103,7 @@ async function nextFreeHost(db: Executor, vrfId: number, prefixId: number, from:
 
 export async function registerAddress(ctx: Ctx, prefixId: string, input: CreateAddressInput): Promise<AddressView> {
   const wanted = input.address !== undefined ? parseAddress(input.address) : undefined;
+  if (!wanted) return assignNextAddress(ctx, prefixId, input);
   return mutate(ctx, async (tx, audit) => {
     // The prefix row's lock serializes "next free address" within one prefix only.
     const prefix = await loadPrefix(tx, prefixId, { forUpdate: true });
@@ -115,7 +177,7 @@ export async function listAddresses(ctx: Ctx, query: ListAddressesQuery): Promis
   return read(async () => {
     const conditions: (SQL | undefined)[] = [unitInScope(ctx, addresses.holderCode)];
     if (query.vrf) {
-      conditions.push(eq(addresses.vrfId, (await loadVrf(ctx.db, query.vrf)).id));
+      conditions.push(eq(addresses.vrfId, (await loadVrf(ctx.db, query.vrf, ctx.db)).id));
     }
     if (wanted) conditions.push(sql`${addresses.address} = ${wanted.text}::inet`);
     if (query.holder) conditions.push(eq(addresses.holderCode, query.holder));

@@ -1,21 +1,23 @@
-import { and, asc, desc, eq, inArray, like, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, like, sql, type SQL } from 'drizzle-orm';
 import { mutate, read, type Audit, type Ctx } from '../../../context.js';
 import { rows, type Executor, type Tx } from '../../../db/client.js';
 import { explainConstraint } from '../../../db/errors.js';
-import { decodeCursor, encodeCursor, keysetPage } from '../../../http/paging.js';
+import { decodeCursor, encodeCursor } from '../../../http/paging.js';
+import { JsonText } from '../../../http/json-text.js';
 import { idOf } from '../../../http/params.js';
 import { invalid, notFound, Problem, ruleViolation } from '../../../http/problem.js';
 import { addressCount, cidrOf, familyBits, parseAddress, parseCidr, readStoredCidr, type Cidr } from '../../../net/cidr.js';
 import { authorize } from '../../access/authorize.js';
 import { readScope, unitCodeIn, unitReadable } from '../../access/scope.js';
 import { units, type UnitRow } from '../../divisions/schema.js';
-import { assertActive, loadUnit } from '../../divisions/service.js';
+import { assertActive, loadUnit, unitFromJson } from '../../divisions/service.js';
+import { cachedUnit } from '../../divisions/cache.js';
 import { prefixCursorParts, type AllocateInput, type CreatePrefixInput, type ListPrefixesQuery, type PrefixView, type UpdatePrefixInput } from '../inputs.js';
-import { allocateBlock, freeBlockContaining, initFree, listFree, release, takeFrom } from '../freespace.js';
+import { freeBlockContaining, initFree, listFree, takeFrom } from '../freespace.js';
 import { checkDelegation, defaultStatus } from '../delegation.js';
 import { loadPrefix, loadReadablePrefix, loadVrf, prefixReadable } from '../lookup.js';
 import { prefixes, type PrefixRow, type PrefixStatus, type VrfRow } from '../schema.js';
-import { percentOf, prefixColumns, prefixFromRaw, prefixView, viewContext, type RawPrefix } from '../views.js';
+import { percentOf, prefixFromRaw, prefixView, viewContext, type RawPrefix } from '../views.js';
 import { vrfMap } from './vrfs.js';
 
 explainConstraint('prefixes_no_overlap', (err) => new Problem(409, 'overlap', `the prefix overlaps an existing prefix: ${pgDetail(err)}`));
@@ -36,7 +38,7 @@ function pgDetail(err: unknown): string {
 
 /** `cacheKey`: the request's database (not a transaction), under which VRFs are cached. */
 export async function viewsOf(db: Executor, rows: PrefixRow[], cacheKey: object = db, known: UnitRow[] = []): Promise<PrefixView[]> {
-  const ctx = await viewContext(db, rows, await vrfMap(db, cacheKey, rows.map((r) => r.vrfId)), known);
+  const ctx = await viewContext(db, rows, await vrfMap(db, cacheKey, rows.map((r) => r.vrfId)), known, cacheKey);
   return rows.map((r) => prefixView(r, ctx));
 }
 
@@ -45,20 +47,64 @@ export async function getPrefix(ctx: Ctx, id: string): Promise<PrefixView> {
   return read(async () => (await viewsOf(ctx.db, [await loadReadablePrefix(ctx, id)], ctx.db))[0]);
 }
 
-async function pageOfPrefixes(db: Executor, conditions: (SQL | undefined)[], limit: number, cursor?: string) {
+/**
+ * A page of prefixes as the response body itself (issue 14): PostgreSQL builds each item's JSON
+ * (row_to_json, compact, the keys and values of prefixView) and joins them in one statement, and
+ * the route sends the text as it is — on 1,000-row pages, mapping rows and building views in
+ * Node cost more than the query. Keyset as before: limit + 1 rows tell whether a next page exists.
+ */
+async function pageOfPrefixes(db: Executor, conditions: (SQL | undefined)[], limit: number, cursor?: string): Promise<JsonText<{ items: PrefixView[]; nextCursor: string | null }>> {
   if (cursor) {
     const [vrfId, prefix, id] = decodeCursor(cursor, ...prefixCursorParts);
     conditions.push(sql`(${prefixes.vrfId}, ${prefixes.prefix}, ${prefixes.id}) > (${vrfId}, ${prefix}::cidr, ${id})`);
   }
-  // Pages run to 1,000 rows: drizzle's per-cell mapping costs more than the query, so the rows
-  // are read raw and mapped once here. (The table-qualified ORDER BY is the cidr column, not the text alias.)
-  const raw = await rows<RawPrefix>(
+  // The table-qualified ORDER BY is the cidr column, not a text alias.
+  const [page] = await rows<{ items: string | null; more: boolean; last_vrf: string | number | null; last_prefix: string | null; last_id: string | number | null; mapped: boolean }>(
     db,
-    sql`SELECT ${prefixColumns} FROM prefixes WHERE ${and(...conditions) ?? sql`TRUE`}
-        ORDER BY prefixes.vrf_id, prefixes.prefix, prefixes.id LIMIT ${limit + 1}`,
+    sql`WITH found AS (
+          SELECT prefixes.* FROM prefixes WHERE ${and(...conditions) ?? sql`TRUE`}
+          ORDER BY prefixes.vrf_id, prefixes.prefix, prefixes.id LIMIT ${limit + 1}
+        ), shown AS (
+          SELECT * FROM found ORDER BY vrf_id, prefix, id LIMIT ${limit}
+        ), last AS (
+          SELECT vrf_id, prefix, id FROM shown ORDER BY vrf_id DESC, prefix DESC, id DESC LIMIT 1
+        )
+        SELECT (SELECT '[' || string_agg(${prefixItemJson}, ',' ORDER BY s.vrf_id, s.prefix, s.id) || ']'
+                FROM shown s JOIN vrfs v ON v.id = s.vrf_id JOIN units u ON u.code = s.holder_code) AS items,
+               (SELECT count(*) FROM found) > ${limit} AS more,
+               (SELECT bool_or(family = 6 AND strpos(prefix::text, '.') > 0) FROM shown) AS mapped,
+               last.vrf_id AS last_vrf, last.prefix::text AS last_prefix, last.id AS last_id
+        FROM (SELECT 1) one LEFT JOIN last ON TRUE`,
   );
-  return keysetPage(raw.map(prefixFromRaw), limit, (last) => encodeCursor(last.vrfId, last.prefix, last.id), (page) => viewsOf(db, page));
+  let items = page.items ?? '[]';
+  if (page.mapped) {
+    // PostgreSQL prints the IPv6 blocks of ::/96 and ::ffff:0:0/96 with a dotted quad; the API's
+    // text is RFC 5952 hex (net/cidr.ts). Those rare pages are fixed here.
+    const parsed = JSON.parse(items) as { family: number; cidr: string }[];
+    for (const item of parsed) if (item.family === 6) item.cidr = readStoredCidr(item.cidr).text;
+    items = JSON.stringify(parsed);
+  }
+  const nextCursor = page.more ? encodeCursor(Number(page.last_vrf), page.last_prefix!, Number(page.last_id)) : null;
+  return new JsonText(`{"items":${items},"nextCursor":${JSON.stringify(nextCursor)}}`);
 }
+
+/**
+ * One prefix as prefixView() shows it, computed by PostgreSQL: ids and exact counts as text,
+ * percent as percentOf() (integer division of exact numerics, then a double ÷ 100, printed
+ * shortest as JavaScript prints it), times as Date.toISOString() (UTC, milliseconds truncated).
+ */
+const isoTime = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+// Concatenated rather than row_to_json over nested selects: the same text (tested), ~20 %
+// less time on a 1,000-row page (measured, PostgreSQL 15). Strings go through to_json (JSON
+// escaping as JSON.stringify does it); the other values cannot hold a character to escape.
+const prefixItemJson = sql.raw(`('{"id":"' || s.id || '","vrf":' || to_json(v.name) || ',"zone":' || to_json(v.zone_code)
+  || ',"cidr":"' || s.prefix::text || '","family":' || s.family || ',"status":' || to_json(s.status)
+  || ',"holder":{"code":' || to_json(s.holder_code) || ',"name":' || to_json(u.name) || '}'
+  || ',"parentId":' || coalesce('"' || s.parent_id || '"', 'null') || ',"description":' || to_json(s.description)
+  || ',"utilization":{"percent":' || (CASE WHEN s.total_addresses = 0 THEN 0::float8 ELSE div(s.used_addresses * 10000, s.total_addresses)::float8 / 100 END)
+  || ',"usedAddresses":"' || s.used_addresses || '","totalAddresses":"' || s.total_addresses || '"}'
+  || ',"childCount":' || s.child_count || ',"addressCount":' || s.address_count
+  || ',"createdAt":"' || ${isoTime('s.created_at')} || '","updatedAt":"' || ${isoTime('s.updated_at')} || '"}')`);
 
 export async function listPrefixes(ctx: Ctx, query: ListPrefixesQuery) {
   authorize(ctx, 'prefix.read');
@@ -67,7 +113,7 @@ export async function listPrefixes(ctx: Ctx, query: ListPrefixesQuery) {
   const contains = query.contains ? (query.contains.includes('/') ? parseCidr(query.contains).text : parseAddress(query.contains).text) : undefined;
   return read(async () => {
     const conditions: (SQL | undefined)[] = [];
-    if (query.vrf) conditions.push(eq(prefixes.vrfId, (await loadVrf(ctx.db, query.vrf)).id));
+    if (query.vrf) conditions.push(eq(prefixes.vrfId, (await loadVrf(ctx.db, query.vrf, ctx.db)).id));
     if (query.holder) conditions.push(eq(prefixes.holderCode, query.holder));
     if (query.holderWithin) {
       const scope = await loadUnit(ctx.db, query.holderWithin);
@@ -255,32 +301,51 @@ export async function allocate(ctx: Ctx, parentId: string, input: AllocateInput)
  * back whole.
  */
 export async function allocateIn(ctx: Ctx, tx: Tx, audit: Audit, parentId: string, input: AllocateInput): Promise<{ created: PrefixRow[]; recipient: UnitRow }> {
-  const parent = await loadPrefix(tx, parentId, { forUpdate: true });
-  // Both units in one query: the allocation is the appliance's hottest write.
-  const found = await tx.select().from(units).where(inArray(units.code, [parent.holderCode, input.holder]));
-  const parentHolder = found.find((u) => u.code === parent.holderCode)!;
-  const recipient = found.find((u) => u.code === input.holder);
+  const id = idOf(parentId, 'prefix');
+  // One round trip (migration 0016, waiwang_allocate_prefixes): lock the parent, read both units,
+  // pick and split the free block(s), insert the children and their own free blocks, bump the
+  // parent's utilization, take the audit ids. It does not attempt what is refused below for
+  // want of a unit, a length or a status; the rules that remain (who acts, article 21's
+  // relationships) are decided here on the rows it locked and returned, and a refusal throws,
+  // which rolls the caller's transaction back whole (mutate, or the approval that called us).
+  const [{ r }] = await rows<{ r: AllocationResult | string }>(
+    tx,
+    sql`SELECT waiwang_allocate_prefixes(${id}, ${input.prefixLength}, ${input.strategy}, ${input.count}, ${input.holder}, ${input.status}, ${input.description}, ${ctx.now().toISOString()}::timestamptz) AS r`,
+  );
+  const result: AllocationResult = typeof r === 'string' ? JSON.parse(r) : r;
+  if (!result.parent) throw notFound(`prefix ${parentId}`);
+  const parent = prefixFromRaw(result.parent);
+  const parentHolder = unitFromJson(result.holder!);
   authorize(ctx, 'prefix.delegate', { unit: parentHolder });
-  if (!recipient) throw notFound(`unit ${input.holder}`);
+  if (!result.recipient) throw notFound(`unit ${input.holder}`);
+  const recipient = unitFromJson(result.recipient);
   const parentCidr = readStoredCidr(parent.prefix);
   checkChildLength(parentCidr, input.prefixLength);
   checkDelegation(parent, parentHolder, recipient, input.status);
-  const vrf = (await vrfMap(tx, ctx.db, [parent.vrfId])).get(parent.vrfId)!;
-  const created: PrefixRow[] = [];
-  for (let i = 0; i < input.count; i++) {
-    const block = await allocateBlock(tx, parent.id, input.prefixLength, input.strategy);
-    if (!block) {
-      throw new Problem(409, 'pool_exhausted', `${parentCidr.text} has no free /${input.prefixLength} left${input.count > 1 ? ` for block ${i + 1} of ${input.count} (nothing was allocated)` : ''}`, {
-        free: (await listFree(tx, parent.id, 5)).map((b) => b.text),
-      });
-    }
-    const row = await insertChild(tx, parent, block, recipient.code, input.status, input.description);
-    created.push(row);
-    await audit({ action: `prefix.${verbFor(input.status)}`, objectType: 'prefix', objectId: String(row.id), after: auditShape(row, vrf) });
+  if (!result.created) {
+    const room = result.room ?? 0;
+    throw new Problem(409, 'pool_exhausted', `${parentCidr.text} has no free /${input.prefixLength} left${input.count > 1 ? ` for block ${room + 1} of ${input.count} (nothing was allocated)` : ''}`, {
+      free: (result.free ?? []).map((b) => readStoredCidr(b).text),
+    });
   }
-  const size = addressCount(readStoredCidr(created[0].prefix)) * BigInt(created.length);
-  await bumpUsage(tx, parent, size, created.length, ctx.now());
+  const created = result.created.map(prefixFromRaw);
+  const vrf = (await vrfMap(tx, ctx.db, [parent.vrfId])).get(parent.vrfId)!;
+  for (let i = 0; i < created.length; i++) {
+    const row = created[i];
+    await audit({ id: Number(result.audit_ids![i]), action: `prefix.${verbFor(input.status)}`, objectType: 'prefix', objectId: String(row.id), after: auditShape(row, vrf) });
+  }
   return { created, recipient };
+}
+
+/** What waiwang_allocate_prefixes returns (rows as JSON, int8 and numeric as text). */
+interface AllocationResult {
+  parent: RawPrefix | null;
+  holder?: Record<string, unknown>;
+  recipient?: Record<string, unknown> | null;
+  created?: RawPrefix[] | null;
+  audit_ids?: (string | number)[];
+  room?: number;
+  free?: string[];
 }
 
 export async function updatePrefix(ctx: Ctx, id: string, input: UpdatePrefixInput): Promise<PrefixView> {
@@ -312,37 +377,45 @@ export async function updatePrefix(ctx: Ctx, id: string, input: UpdatePrefixInpu
   });
 }
 
-/** Releases a prefix with nothing inside; its space returns to the parent's free space, merged. */
+/**
+ * Releases a prefix with nothing inside; its space returns to the parent's free space, merged.
+ * One round trip (waiwang_reclaim_prefix: locks parent then prefix, deletes, merges the free
+ * buddies, bumps the parent); the verb authorizes on the rows it returns and a refusal rolls back.
+ */
 export async function reclaimPrefix(ctx: Ctx, id: string): Promise<void> {
+  const n = idOf(id, 'prefix');
   await mutate(ctx, async (tx, audit) => {
-    const peek = await loadPrefix(tx, id);
-    // Lock order parent → child, the same as allocate's, so the two never deadlock.
-    const parent = peek.parentId === null ? null : await loadPrefix(tx, peek.parentId, { forUpdate: true });
-    const row = await loadPrefix(tx, id, { forUpdate: true });
-    const vrf = (await vrfMap(tx, ctx.db, [row.vrfId])).get(row.vrfId)!;
-    if (parent) authorize(ctx, 'prefix.reclaim', { unit: await loadUnit(tx, parent.holderCode) });
+    const [{ r }] = await rows<{ r: ReclaimResult | string }>(tx, sql`SELECT waiwang_reclaim_prefix(${n}, ${ctx.now().toISOString()}::timestamptz) AS r`);
+    const result: ReclaimResult = typeof r === 'string' ? JSON.parse(r) : r;
+    if (!result.row) throw notFound(`prefix ${id}`);
+    const row = prefixFromRaw(result.row);
+    if (row.parentId !== null) authorize(ctx, 'prefix.reclaim', { unit: unitFromJson(result.parent_holder!) });
     else authorize(ctx, 'prefix.create-pool');
-    if (row.childCount > 0 || row.addressCount > 0) {
-      const inside = await tx.select({ prefix: prefixes.prefix }).from(prefixes).where(eq(prefixes.parentId, row.id)).orderBy(asc(prefixes.prefix)).limit(5);
-      const what = row.childCount > 0 ? `${row.childCount} delegated prefixes (${inside.map((p) => readStoredCidr(p.prefix).text).join(', ')}${row.childCount > 5 ? ', …' : ''})` : `${row.addressCount} registered addresses`;
+    if (!result.deleted) {
+      const inside = (result.inside ?? []).map((p) => readStoredCidr(p).text);
+      const what = row.childCount > 0 ? `${row.childCount} delegated prefixes (${inside.join(', ')}${row.childCount > 5 ? ', …' : ''})` : `${row.addressCount} registered addresses`;
       throw new Problem(409, 'in_use', `${readStoredCidr(row.prefix).text} still holds ${what}: reclaim or release them first`, { children: row.childCount, addresses: row.addressCount });
     }
-    await tx.delete(prefixes).where(eq(prefixes.id, row.id));
-    if (parent) {
-      const block = readStoredCidr(row.prefix);
-      await release(tx, parent.id, readStoredCidr(parent.prefix), block);
-      await bumpUsage(tx, parent, -addressCount(block), -1, ctx.now());
-    }
-    await audit({ action: 'prefix.reclaim', objectType: 'prefix', objectId: String(row.id), before: auditShape(row, vrf) });
+    const vrf = (await vrfMap(tx, ctx.db, [row.vrfId])).get(row.vrfId)!;
+    await audit({ id: Number(result.audit_id), action: 'prefix.reclaim', objectType: 'prefix', objectId: String(row.id), before: auditShape(row, vrf) });
   });
+}
+
+/** What waiwang_reclaim_prefix returns. */
+interface ReclaimResult {
+  row: RawPrefix | null;
+  parent_holder?: Record<string, unknown> | null;
+  deleted?: boolean;
+  inside?: string[];
+  audit_id?: string | number;
 }
 
 /** Utilization summed over what a holder holds, per family. */
 export async function holderUtilization(ctx: Ctx, code: string) {
   authorize(ctx, 'prefix.read');
   return read(async () => {
-    const holder = await loadUnit(ctx.db, code);
-    if (!unitReadable(ctx, holder)) throw notFound(`unit ${code}`);
+    const holder = await cachedUnit(ctx.db, code);
+    if (!holder || !unitReadable(ctx, holder)) throw notFound(`unit ${code}`);
     const sums = await ctx.db
       .select({ family: prefixes.family, used: sql<string>`sum(${prefixes.usedAddresses})::text`, total: sql<string>`sum(${prefixes.totalAddresses})::text`, n: sql<number>`count(*)::int` })
       .from(prefixes)

@@ -1,5 +1,7 @@
 import { asc } from 'drizzle-orm';
-import { mutate, read, type Ctx } from '../../../context.js';
+import { read, type Ctx } from '../../../context.js';
+import { mutateCached } from '../../../db/cache.js';
+import { vrfCache } from '../vrf-cache.js';
 import type { Executor } from '../../../db/client.js';
 import { ruleViolation } from '../../../http/problem.js';
 import { authorize } from '../../access/authorize.js';
@@ -8,19 +10,12 @@ import { vrfs, zones, type VrfRow } from '../schema.js';
 
 /** VRFs and the zones they belong to. (Finding a VRF by name is `loadVrf` in ../lookup.ts.) */
 
-/**
- * VRF rows never change once created (there is no rename), so each database's id → VRF map is
- * kept in process and reloaded only when an id is missing (a VRF created since, perhaps by
- * another server process).
- */
-const vrfCache = new WeakMap<object, Map<number, VrfRow>>();
-
+/** The id → VRF map (vrf-cache.ts), reloaded when it lacks a needed id. */
 export async function vrfMap(db: Executor, cacheKey: object = db, needed: number[] = []): Promise<Map<number, VrfRow>> {
-  const cached = vrfCache.get(cacheKey);
-  if (cached && needed.every((id) => cached.has(id))) return cached;
-  const fresh = new Map((await db.select().from(vrfs)).map((v) => [v.id, v]));
-  vrfCache.set(cacheKey, fresh);
-  return fresh;
+  const cached = await vrfCache.get(cacheKey, db);
+  if (needed.every((id) => cached.has(id))) return cached;
+  vrfCache.invalidate(cacheKey);
+  return vrfCache.get(cacheKey, db);
 }
 
 export async function listZones(ctx: Ctx) {
@@ -44,7 +39,7 @@ export async function createVrf(ctx: Ctx, input: CreateVrfInput) {
   if (input.zone !== 'dedicated') {
     throw ruleViolation('rule_violation', `the ${input.zone} zone has one address space; further VRFs belong to the dedicated zone (one per department VPN, article 18)`);
   }
-  return mutate(ctx, async (tx, audit) => {
+  return mutateCached(ctx, 'vrfs', async (tx, audit) => {
     const [row] = await tx.insert(vrfs).values({ name: input.name, zoneCode: input.zone, description: input.description }).returning();
     await audit({ action: 'vrf.create', objectType: 'vrf', objectId: row.name, after: vrfView(row) });
     return vrfView(row);

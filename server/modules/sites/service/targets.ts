@@ -1,6 +1,7 @@
 import { and, eq, gt, inArray, or, sql } from 'drizzle-orm';
 import { mutate, type Ctx } from '../../../context.js';
 import { rows, type Executor } from '../../../db/client.js';
+import { jsonIds } from '../../../db/json-rows.js';
 import { forbidden, invalid } from '../../../http/problem.js';
 import { authorize } from '../../access/authorize.js';
 import { bareAddress } from '../../ipam/lookup.js';
@@ -24,6 +25,22 @@ export async function agentMayReport(db: Executor, agentUserId: number, deviceId
     .from(agentLeases)
     .where(and(eq(agentLeases.deviceId, deviceId), eq(agentLeases.agentUserId, agentUserId), gt(agentLeases.expiresAt, at), ...(method ? [eq(agentLeases.method, method)] : [])));
   return Boolean(lease);
+}
+
+/**
+ * Of `deviceIds`, those the agent may report for by `method` (assigned, or a live lease): one
+ * query for a whole batch of readings, where agentMayReport per reading was up to two each.
+ */
+export async function devicesAgentMayReport(db: Executor, agentUserId: number, deviceIds: number[], at: Date, method: Method): Promise<Set<number>> {
+  if (!deviceIds.length) return new Set();
+  const agentColumn = method === 'snmp' ? sql.raw('d.snmp_agent_user_id') : sql.raw('d.ssh_agent_user_id');
+  const found = await rows<{ id: string | number }>(
+    db,
+    sql`SELECT d.id FROM devices d WHERE d.id = ANY(${jsonIds(deviceIds)}) AND (${agentColumn} = ${agentUserId}
+          OR EXISTS (SELECT 1 FROM agent_leases l WHERE l.device_id = d.id AND l.agent_user_id = ${agentUserId}
+                       AND l.expires_at > ${at.toISOString()}::timestamptz AND l.method = ${method}))`,
+  );
+  return new Set(found.map((r) => Number(r.id)));
 }
 
 /**

@@ -8,7 +8,7 @@ import { emitEvent } from '../../webhooks/events.js';
 import { expansionView, loadExpansionView } from './expansion.js';
 import type { EvaluationView, EvidenceView, ExpansionPolicyInput, ExpansionPolicyView } from '../inputs.js';
 import { recommendTier } from '../rates.js';
-import { rollUp } from './rollup.js';
+import { rollUp, type RollupResult } from './rollup.js';
 import { expansionPolicy, expansionRequests, type ExpansionRequestRow } from '../schema.js';
 
 /** Arbitrary but fixed: the advisory lock that lets one server at a time evaluate the policy. */
@@ -161,10 +161,11 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
  * With several servers one evaluates at a time (advisory lock): `wait` queues behind the
  * other (the endpoint); otherwise the pass is skipped and null returned (the job).
  */
-export async function evaluateExpansion(ctx: Ctx, options: { wait: boolean; summaryAudit: boolean }): Promise<EvaluationView | null> {
+export async function evaluateExpansion(ctx: Ctx, options: { wait: boolean; summaryAudit: boolean; rolledUp?: RollupResult }): Promise<EvaluationView | null> {
   authorize(ctx, 'policy.evaluate');
   const settings = ctx.config.telemetry;
-  const rolledUp = await rollUp(ctx, settings, { wait: options.wait });
+  // The telemetry job's pass has just rolled up and hands its result in: once per pass is enough.
+  const rolledUp = options.rolledUp ?? (await rollUp(ctx, settings, { wait: options.wait }));
   return mutate(ctx, async (tx, audit) => {
     const [{ locked }] = await rows<{ locked: boolean }>(
       tx,

@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backends, countRows, startTestApp, type TestApp } from '../support/harness.js';
+
+/**
+ * Allocation, next-free address and reclaim run as one PL/pgSQL function each (migration 0016):
+ * the function writes first, the verb decides on the rows it returns. These check that every
+ * refusal the verb makes after the function ran leaves nothing behind, that all-or-none
+ * holds for count > 1, and that the answers are those of the statement-by-statement verbs.
+ */
+describe.each(backends)('IPAM functions on %s', (backend) => {
+  let t: TestApp;
+  let outsider: string;
+  let poolId: string;
+  let cityId: string;
+  beforeAll(async () => {
+    t = await startTestApp(backend);
+    outsider = await t.userToken('operator', '450200');
+    const pool = await t.call('POST', '/api/v1/prefixes', { body: { cidr: '10.0.0.0/8', holder: '450000' } });
+    poolId = pool.body.id;
+    const city = await t.call('POST', `/api/v1/prefixes/${poolId}/allocate`, { body: { prefixLength: 24, holder: '450100', status: 'allocated' } });
+    cityId = city.body.id;
+  });
+  afterAll(async () => t?.close());
+
+  async function snapshot() {
+    const parent = await t.call('GET', `/api/v1/prefixes/${cityId}`);
+    return { prefixes: await countRows(t, 'prefixes'), free: await countRows(t, 'prefix_free_blocks'), audit: await countRows(t, 'audit_entries'), addresses: await countRows(t, 'addresses'), parent: parent.body };
+  }
+
+  it('a refused allocation (actor out of scope, level skipped) leaves no row, no free block, no audit entry', async () => {
+    const before = await snapshot();
+    const foreign = await t.call('POST', `/api/v1/prefixes/${cityId}/allocate`, { token: outsider, body: { prefixLength: 28, holder: '450102', status: 'allocated' } });
+    expect(foreign.status).toBe(403);
+    const skip = await t.call('POST', `/api/v1/prefixes/${cityId}/allocate`, { body: { prefixLength: 28, holder: '450102001', status: 'allocated' } });
+    expect(skip.status).toBe(422);
+    expect(skip.body.code).toBe('delegation_rule');
+    const unknown = await t.call('POST', `/api/v1/prefixes/${cityId}/allocate`, { body: { prefixLength: 28, holder: '459999', status: 'allocated' } });
+    expect(unknown.status).toBe(404);
+    const tooShort = await t.call('POST', `/api/v1/prefixes/${cityId}/allocate`, { body: { prefixLength: 24, holder: '450102', status: 'allocated' } });
+    expect(tooShort.status).toBe(400);
+    const missing = await t.call('POST', `/api/v1/prefixes/987654321/allocate`, { body: { prefixLength: 28, holder: '450102', status: 'allocated' } });
+    expect(missing.status).toBe(404);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('count > 1 is all or none: room for 3 of 4 answers pool_exhausted naming block 4 and allocates nothing', async () => {
+    const county = await t.call('POST', `/api/v1/prefixes/${cityId}/allocate`, { body: { prefixLength: 26, holder: '450102', status: 'allocated' } });
+    expect(county.status).toBe(201);
+    const taken = await t.call('POST', `/api/v1/prefixes/${county.body.id}/allocate`, { body: { prefixLength: 28, holder: '450102', status: 'reserved', strategy: 'last' } });
+    expect(taken.body.cidr).toBe('10.0.0.48/28');
+    const before = await t.call('GET', `/api/v1/prefixes/${county.body.id}`);
+    const four = await t.call('POST', `/api/v1/prefixes/${county.body.id}/allocate`, { body: { prefixLength: 28, holder: '450102', status: 'reserved', count: 4 } });
+    expect(four.status).toBe(409);
+    expect(four.body.code).toBe('pool_exhausted');
+    expect(four.body.detail).toContain('block 4 of 4');
+    expect(four.body.free).toEqual(['10.0.0.0/27', '10.0.0.32/28']);
+    expect((await t.call('GET', `/api/v1/prefixes/${county.body.id}`)).body).toEqual(before.body);
+    const three = await t.call('POST', `/api/v1/prefixes/${county.body.id}/allocate`, { body: { prefixLength: 28, holder: '450102', status: 'reserved', count: 3, strategy: 'best' } });
+    expect(three.status).toBe(201);
+    expect(three.body.items.map((p: { cidr: string }) => p.cidr)).toEqual(['10.0.0.32/28', '10.0.0.0/28', '10.0.0.16/28']);
+    const full = await t.call('GET', `/api/v1/prefixes/${county.body.id}`);
+    expect(full.body.utilization).toEqual({ percent: 100, usedAddresses: '64', totalAddresses: '64' });
+    expect(full.body.childCount).toBe(4);
+    // Reclaiming everything merges the free space back into the one /26.
+    for (const p of [taken.body, ...three.body.items]) expect((await t.call('DELETE', `/api/v1/prefixes/${p.id}`)).status).toBe(204);
+    const free = await t.call('GET', `/api/v1/prefixes/${county.body.id}/available`);
+    expect(free.body.items).toEqual([{ cidr: '10.0.0.0/26', addresses: '64' }]);
+    const empty = await t.call('GET', `/api/v1/prefixes/${county.body.id}`);
+    expect(empty.body.utilization.usedAddresses).toBe('0');
+    expect(empty.body.childCount).toBe(0);
+  });
+
+  it('IPv6: blocks past 2^64 addresses split and merge exactly', async () => {
+    const pool = await t.call('POST', '/api/v1/prefixes', { body: { cidr: '2001:db8::/32', holder: '450000' } });
+    const a = await t.call('POST', `/api/v1/prefixes/${pool.body.id}/allocate`, { body: { prefixLength: 48, holder: '450100', status: 'allocated', strategy: 'last' } });
+    expect(a.body.cidr).toBe('2001:db8:ffff::/48');
+    expect(a.body.utilization.totalAddresses).toBe((1n << 80n).toString());
+    const parent = await t.call('GET', `/api/v1/prefixes/${pool.body.id}`);
+    expect(parent.body.utilization.usedAddresses).toBe((1n << 80n).toString());
+    const free = await t.call('GET', `/api/v1/prefixes/${pool.body.id}/available`);
+    expect(free.body.items).toHaveLength(16);
+    expect(free.body.items[0]).toEqual({ cidr: '2001:db8::/33', addresses: (1n << 95n).toString() });
+    expect((await t.call('DELETE', `/api/v1/prefixes/${a.body.id}`)).status).toBe(204);
+    expect((await t.call('GET', `/api/v1/prefixes/${pool.body.id}/available`)).body.items).toEqual([{ cidr: '2001:db8::/32', addresses: (1n << 96n).toString() }]);
+  });
+
+  it('a refused reclaim (in use, out of scope) and a refused next-free address leave everything as it was', async () => {
+    const before = await snapshot();
+    const inUse = await t.call('DELETE', `/api/v1/prefixes/${cityId}`);
+    expect(inUse.status).toBe(409);
+    expect(inUse.body.code).toBe('in_use');
+    expect((await t.call('DELETE', `/api/v1/prefixes/${cityId}`, { token: outsider })).status).toBe(403);
+    expect((await t.call('POST', `/api/v1/prefixes/${cityId}/addresses`, { body: { hostname: 'x' } })).status).toBe(422);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('next free address: the gateway first, then the lowest free host; a taken gateway is a conflict', async () => {
+    const dept = await t.call('POST', '/api/v1/units', { body: { code: 'NN-FN-TEST', name: '南宁市测试局', parent: '450100', kind: 'department' } });
+    expect(dept.status).toBe(201);
+    const assigned = await t.call('POST', `/api/v1/prefixes/${cityId}/allocate`, { body: { prefixLength: 29, holder: 'NN-FN-TEST', status: 'assigned', strategy: 'last' } });
+    expect(assigned.body.cidr).toBe('10.0.0.248/29');
+    const add = (body: Record<string, unknown>) => t.call('POST', `/api/v1/prefixes/${assigned.body.id}/addresses`, { body });
+    const gw = await add({ gateway: true, hostname: 'GW.' });
+    expect(gw.body).toMatchObject({ address: '10.0.0.249', gateway: true, hostname: 'gw', holder: 'NN-FN-TEST', prefixId: assigned.body.id });
+    expect((await add({ gateway: true })).body.code).toBe('conflict');
+    expect((await add({ address: '10.0.0.251' })).status).toBe(201);
+    expect((await add({})).body.address).toBe('10.0.0.250');
+    expect((await add({})).body.address).toBe('10.0.0.252');
+    expect((await add({ holder: '450100' })).body.code).toBe('delegation_rule');
+    expect((await add({})).body.address).toBe('10.0.0.253');
+    expect((await add({})).body.address).toBe('10.0.0.254');
+    const none = await add({});
+    expect(none.status).toBe(409);
+    expect(none.body.code).toBe('pool_exhausted');
+    const p = await t.call('GET', `/api/v1/prefixes/${assigned.body.id}`);
+    expect(p.body.addressCount).toBe(6);
+    expect(p.body.utilization.usedAddresses).toBe('6');
+    const verify = await (async () => {
+      await t.sealer.pass();
+      return t.call('GET', '/api/v1/audit/verify');
+    })();
+    expect(verify.body.ok).toBe(true);
+  });
+});
