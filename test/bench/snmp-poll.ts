@@ -16,7 +16,7 @@ import readline from 'node:readline';
 import { promisify } from 'node:util';
 import { createNetns, ipBatch, netnsUnavailable } from '../support/netns.js';
 import { snmpdAvailable, startSnmpd } from '../support/snmpd.js';
-import { fmt, table } from './support.js';
+import { fmt, reportRows, table } from './support.js';
 
 const run = promisify(execFile);
 const pairs = 500;
@@ -126,6 +126,10 @@ try {
   ]);
   console.log(`agent / snmpbulkwalk: ${ratio.toFixed(2)}× (goal ≤ 1.0×, acceptable ≤ 1.5×); agent peak RSS ${(rss / 1048576).toFixed(0)} MB (goal ≤ 100 MB; ${(idleRss / 1048576).toFixed(0)} MB of it before the first poll)`);
   console.log(`the same agent bundled by esbuild, under plain node: peak RSS ${(plainRss / 1048576).toFixed(0)} MB (${(plainIdle / 1048576).toFixed(0)} MB before the first poll)`);
+  reportRows([
+    { what: `SNMP agent cycle, ${ifNames.length} interfaces × 4 columns, vs snmpbulkwalk -Cr50 (issue 8)`, measured: `${fmt(median(agentMs))} ms`, baseline: `${fmt(median(walkMs))} ms`, ratio, must: ['<=', 1.5], goal: ['<=', 1.0] },
+    { what: 'SNMP agent peak RSS during the poll, under tsx (issue 8)', measured: `${(rss / 1048576).toFixed(0)} MiB`, baseline: '—', ratio: Math.round(rss / 1048576), goal: ['<=', 100], unit: 'MiB' },
+  ]);
 } finally {
   await stopSnmpd();
   await ns.remove();

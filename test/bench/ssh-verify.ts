@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { canRunSshd, ensureUser, fixtureState, startSshd } from '../support/sshd.js';
-import { call, fmt, listen, openRegistry, serverUrl, table } from './support.js';
+import { call, fmt, listen, openRegistry, reportRows, serverUrl, table } from './support.js';
 
 const devices = Number(process.env.BENCH_DEVICES || 200);
 const concurrency = Number(process.env.BENCH_CONCURRENCY || 16);
@@ -138,6 +138,10 @@ printf '${commands.join('\\n')}\\n' | ssh -tt -i ${keyFile} -p ${sshd.port} -o B
     { run: 'agent process (incl. start-up)', seconds: fmt(agentWall), ratio: fmt(agentWall / baselineSeconds) },
   ]);
   console.log(`agent peak RSS ${fmt(peakKb / 1024, 1)} MB (goal ≤ 150 MB); ratio goal ≤ 1.5×; every device answered (${okRows} ok; findings: the 200 registry hostnames differ from the simulator's sysname, so identity_mismatch is expected)`);
+  reportRows([
+    { what: `SSH verification of ${devices} devices, concurrency ${concurrency}, vs OpenSSH ssh through xargs -P${concurrency} (issue 9)`, measured: `${fmt(cycle.seconds)} s`, baseline: `${fmt(baselineSeconds)} s`, ratio: cycle.seconds / baselineSeconds, goal: ['<=', 1.5] },
+    { what: 'SSH agent peak RSS during the cycle (issue 9)', measured: `${fmt(peakKb / 1024, 0)} MiB`, baseline: '—', ratio: Math.round(peakKb / 1024), goal: ['<=', 150], unit: 'MiB' },
+  ]);
 } finally {
   await http.close();
   await reg.close();

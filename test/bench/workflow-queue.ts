@@ -8,7 +8,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { rows } from '../../server/db/client.js';
-import { benchToken, call, fmt, openRegistry, serverUrl, summary, table } from './support.js';
+import { benchToken, call, fmt, openRegistry, reportRows, serverUrl, summary, table, type BenchRow } from './support.js';
 
 const repeats = Number(process.env.BENCH_REPEATS || 7);
 const count = 2_000;
@@ -84,15 +84,18 @@ async function scenario(backend: 'pglite' | 'postgres') {
 async function main() {
   const out: Record<string, string>[] = [];
   const loads: Record<string, string>[] = [];
+  const rows: BenchRow[] = [];
   for (const backend of serverUrl() ? (['pglite', 'postgres'] as const) : (['pglite'] as const)) {
     const r = await scenario(backend);
     out.push({ backend, 'raw select ms': fmt(r.raw), 'API 2×1000 ms': fmt(r.api), ratio: fmt(r.api / r.raw) });
     loads.push({ backend, 'load moving ms': fmt(r.moving.ms), moved: String(r.moving.moved), 'load moving none ms': fmt(r.still.ms), ratio: fmt(r.moving.ms / r.still.ms) });
+    rows.push({ what: `review queue of ${count} open applications vs the raw SELECT, ${backend}`, measured: `${fmt(r.api)} ms`, baseline: `${fmt(r.raw)} ms`, ratio: r.api / r.raw });
   }
   console.log(`\nthe review queue: ${count} open applications by running date (median of runs)`);
   table(out);
   console.log(`\nloading a calendar year that moves every open deadline vs one that moves none`);
   table(loads);
+  reportRows(rows);
 }
 
 await main();
