@@ -1,3 +1,5 @@
+import { wholeSetting } from '../../env.js';
+
 /**
  * The workflow's knobs, read with the shared config (`config.workflow`):
  *   WAIWANG_ACCEPT_WORKDAYS    working days from submission by which the reviewer accepts (受理),
@@ -18,13 +20,7 @@ export interface WorkflowSettings {
 export const defaultWorkflowSettings: WorkflowSettings = { acceptWorkdays: 5, reviewWorkdays: 15, remindWorkdays: 3, jobIntervalMs: 600_000 };
 
 export function loadWorkflowSettings(env: NodeJS.ProcessEnv = process.env): WorkflowSettings {
-  const whole = (name: string, fallback: number, min: number, max: number) => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, not ${raw}`);
-    return value;
-  };
+  const whole = (name: string, fallback: number, min: number, max: number) => wholeSetting(env, name, fallback, min, max);
   return {
     acceptWorkdays: whole('WAIWANG_ACCEPT_WORKDAYS', defaultWorkflowSettings.acceptWorkdays, 1, 60),
     reviewWorkdays: whole('WAIWANG_REVIEW_WORKDAYS', defaultWorkflowSettings.reviewWorkdays, 1, 60),

@@ -1,3 +1,5 @@
+import { wholeSetting } from '../../env.js';
+
 /**
  * Deployment defaults for zones, read from the environment when a zone is registered. They
  * become data on the domain (its `soa` and `ttl`), so changing them later changes no
@@ -26,15 +28,7 @@ export interface DnsDefaults extends SoaTimers {
   ttl: number;
 }
 
-function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const text = env[name];
-  if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be a whole number of seconds from ${min} to ${max}, not ${JSON.stringify(text)}`);
-  }
-  return value;
-}
+const seconds = (env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number) => wholeSetting(env, name, fallback, min, max, 'seconds');
 
 export function dnsDefaults(env: NodeJS.ProcessEnv = process.env): DnsDefaults {
   return {

@@ -1,3 +1,5 @@
+import { wholeSetting } from '../../env.js';
+
 /**
  * The registers' knobs, read with the shared config (`config.registers`):
  *   WAIWANG_DRILL_MONTHS          a unit with no emergency drill in this many months is flagged
@@ -19,13 +21,7 @@ export interface RegisterSettings {
 export const defaultRegisterSettings: RegisterSettings = { drillMonths: 12, planMaxBytes: 10 * 1024 * 1024, jobIntervalMs: 600_000, majorLinkDownMinutes: 30, escalateMinutes: 30 };
 
 export function loadRegisterSettings(env: NodeJS.ProcessEnv = process.env): RegisterSettings {
-  const whole = (name: string, fallback: number, min: number, max: number) => {
-    const raw = env[name];
-    if (raw === undefined || raw === '') return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number from ${min} to ${max}, not ${raw}`);
-    return value;
-  };
+  const whole = (name: string, fallback: number, min: number, max: number) => wholeSetting(env, name, fallback, min, max);
   return {
     drillMonths: whole('WAIWANG_DRILL_MONTHS', defaultRegisterSettings.drillMonths, 1, 60),
     planMaxBytes: whole('WAIWANG_PLAN_MAX_BYTES', defaultRegisterSettings.planMaxBytes, 1024, 15 * 1024 * 1024),
