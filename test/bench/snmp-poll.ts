@@ -58,16 +58,17 @@ try {
   fs.writeFileSync(namesFile, ifNames.join('\n'));
   console.log(`polling ${ifNames.length} target interfaces (of ${names.split('\n').filter(Boolean).length} in the table)`);
 
-  // The agent as `npm run agent:snmp` runs it (tsx), and bundled by esbuild for plain node (what
-  // tsx's loader itself costs in RSS shows as the difference).
-  const bundle = path.join(work, 'agent-child.mjs');
+  // The agent's code under tsx, and bundled by esbuild with its npm packages external, as
+  // `npm run agent:snmp` runs it (scripts/agent.mjs): what tsx's loader costs in RSS shows as the
+  // difference. The bundle sits under node_modules so that its external imports resolve.
+  const bundle = path.resolve('node_modules/.cache/waiwang', `snmp-poll-child-${process.pid}.mjs`);
   await run(path.resolve('node_modules/.bin/esbuild'), [
     path.resolve('test/bench/_snmp-poll-child.ts'),
     '--bundle',
+    '--packages=external',
     '--platform=node',
     '--format=esm',
     `--outfile=${bundle}`,
-    "--banner:js=import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
   ]);
   const agentArgs = [String(snmpd.port), 'bench-community', namesFile, String(perPdu), String(inFlight)];
   const startChild = (bundled: boolean) => {
@@ -124,13 +125,14 @@ try {
     { what: `agent pollDevice (${perPdu} varbinds/PDU, ${inFlight} in flight)`, 'median ms': fmt(median(agentMs)), varbinds: ifNames.length * 4 },
     { what: 'snmpbulkwalk -v2c -Cr50 × 4 columns', 'median ms': fmt(median(walkMs)), varbinds: walkRows },
   ]);
-  console.log(`agent / snmpbulkwalk: ${ratio.toFixed(2)}× (goal ≤ 1.0×, acceptable ≤ 1.5×); agent peak RSS ${(rss / 1048576).toFixed(0)} MB (goal ≤ 100 MB; ${(idleRss / 1048576).toFixed(0)} MB of it before the first poll)`);
-  console.log(`the same agent bundled by esbuild, under plain node: peak RSS ${(plainRss / 1048576).toFixed(0)} MB (${(plainIdle / 1048576).toFixed(0)} MB before the first poll)`);
+  console.log(`agent / snmpbulkwalk: ${ratio.toFixed(2)}× (goal ≤ 1.0×, acceptable ≤ 1.5×)`);
+  console.log(`agent peak RSS as npm run agent:snmp runs it (bundled, plain node): ${(plainRss / 1048576).toFixed(0)} MB (goal ≤ 100 MB; ${(plainIdle / 1048576).toFixed(0)} MB before the first poll); under tsx's loader: ${(rss / 1048576).toFixed(0)} MB (${(idleRss / 1048576).toFixed(0)} MB before the first poll)`);
   reportRows([
     { what: `SNMP agent cycle, ${ifNames.length} interfaces × 4 columns, vs snmpbulkwalk -Cr50 (issue 8)`, measured: `${fmt(median(agentMs))} ms`, baseline: `${fmt(median(walkMs))} ms`, ratio, must: ['<=', 1.5], goal: ['<=', 1.0] },
-    { what: 'SNMP agent peak RSS during the poll, under tsx (issue 8)', measured: `${(rss / 1048576).toFixed(0)} MiB`, baseline: '—', ratio: Math.round(rss / 1048576), goal: ['<=', 100], unit: 'MiB' },
+    { what: 'SNMP agent peak RSS during the poll, as npm run agent:snmp runs it (issue 8)', measured: `${(plainRss / 1048576).toFixed(0)} MiB`, baseline: '—', ratio: Math.round(plainRss / 1048576), goal: ['<=', 100], unit: 'MiB' },
   ]);
 } finally {
   await stopSnmpd();
   await ns.remove();
+  fs.rmSync(path.resolve('node_modules/.cache/waiwang', `snmp-poll-child-${process.pid}.mjs`), { force: true });
 }

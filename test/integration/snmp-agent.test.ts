@@ -366,10 +366,11 @@ describe.skipIf(!snmpdAvailable)('SNMP agent against real snmpd', () => {
     const me = await makeAgent(t);
     const s = await snmpd(['rocommunity right-community 127.0.0.1'], []);
     const device = await registerDevice({ port: s.port, snmp: { version: '2c', community: 'wrong-community' }, interfaces: ['lo'], agent: me });
-    // The command line itself, as `npm run agent:snmp -- --once` runs it (spawned asynchronously:
+    // The command line itself, as `npm run agent:snmp -- --once` runs it (scripts/agent.mjs: the
+    // agent bundled by esbuild and run as plain JavaScript; spawned asynchronously:
     // the server answering it runs in this very process).
     const cli = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'agents/snmp/main.ts', '--once'], {
+      const child = spawn(process.execPath, ['scripts/agent.mjs', 'snmp', '--once'], {
         env: {
           ...process.env,
           WAIWANG_SERVER: `http://127.0.0.1:${serverPort}`,
