@@ -127,6 +127,11 @@ export const examples: Record<string, object[]> = {
   'POST /api/v1/incidents/{id}/severity': [{ severity: 'major', comment: '市级核心节点中断，影响全市接入' }],
   'POST /api/v1/incidents/{id}/acknowledge': [{ comment: '已收到，正在处置' }],
   'POST /api/v1/incidents/{id}/notes': [{ comment: '已安排运营商抢修' }],
+  'POST /api/v1/incidents': [
+    { kind: 'operator_reported', unit: '450102', title: '兴宁区汇聚机房市电中断', description: '市电中断，UPS 供电约 2 小时', severity: 'major', occurredAt: '2026-01-06T08:00:00+08:00', device: '1', link: '1' },
+    { kind: 'operator_reported', unit: '450102', title: '光缆中断' },
+  ],
+  'POST /api/v1/incidents/{id}/resolve': [{ comment: '市电已恢复，设备运行正常' }],
   'PUT /api/v1/calendar/{year}': [
     {
       $schema: 'https://raw.githubusercontent.com/NateScarlet/holiday-cn/master/schema.json',

@@ -14,6 +14,8 @@ import { formOf } from '../session.js';
 import { createDrillInput } from '../../server/modules/registers/inputs.js';
 import { acknowledgeIncident } from '../../server/modules/registers/service/faults.js';
 import { createDrill } from '../../server/modules/registers/service/readiness.js';
+import { reportIncidentInput, resolveIncidentInput } from '../../server/modules/registers/inputs.js';
+import { reportIncident, resolveReportedIncident } from '../../server/modules/registers/service/reported.js';
 
 // The registers of chapter 3 (server/modules/registers), read-only pages for supervisors: the
 // same verbs as the API, so each reader sees the same entries the API would give it.
@@ -218,12 +220,41 @@ export const registerPages: PageModule = (web, { loadSession, requireLogin, guar
 
   web.get('/registers/major-faults', loadSession, requireLogin, async (c) => {
     const page = await listMajorFaults(ctxOf(c), { limit: 200 });
+    const actor = c.var.session!.actor;
+    const canReport = actor.role === 'admin' || actor.role === 'operator';
+    const reported = c.req.query('reported');
+    const closed = c.req.query('closed');
     return render(
       c,
       { title: '重大故障', current: '/registers/major-faults' },
       <>
         <h1>重大故障</h1>
         <p class="muted">市级以上节点中断、边界线路长时间中断或经运维人员认定的重大故障，即时上报；未确认的逐级升级（管理办法第二十条、第三十七条）。</p>
+        {reported && /^\d+$/.test(reported) ? <p class="ok">故障已上报（编号 {reported}），已即时报告上一级运维管理单位。</p> : null}
+        {closed && /^\d+$/.test(closed) ? <p class="ok">故障 {closed} 已关闭。</p> : null}
+        {canReport ? (
+          <form method="post" action="/registers/incidents" class="card no-print">
+            <Csrf token={c.var.session!.csrfToken} />
+            <h2>上报故障</h2>
+            <label>
+              受影响单位代码 <input name="unit" value={actor.unitCode} size={9} required />
+            </label>{' '}
+            <label>
+              标题 <input name="title" required size={30} />
+            </label>{' '}
+            <label>
+              等级{' '}
+              <select name="severity">
+                <option value="minor">一般</option>
+                <option value="major">重大</option>
+              </select>
+            </label>
+            <label>
+              情况说明 <textarea name="description" rows={2} cols={60}></textarea>
+            </label>
+            <button type="submit">上报</button>
+          </form>
+        ) : null}
         {page.items.length === 0 ? (
           <Empty>没有重大故障。</Empty>
         ) : (
@@ -242,7 +273,7 @@ export const registerPages: PageModule = (web, { loadSession, requireLogin, guar
             <tbody>
               {page.items.map((m) => (
                 <tr>
-                  <td>{m.incident.detail}</td>
+                  <td>{m.incident.title ?? m.incident.detail}</td>
                   <td>{m.severitySource === 'rule' ? '规则' : '人工'}：{m.severityReason}</td>
                   <td>{when(m.incident.openedAt)}</td>
                   <td>{m.incident.reportedTo}</td>
@@ -257,7 +288,16 @@ export const registerPages: PageModule = (web, { loadSession, requireLogin, guar
                     )}
                   </td>
                   <td class="num">{m.escalations}</td>
-                  <td>{when(m.incident.resolvedAt)}</td>
+                  <td>
+                    {m.incident.kind === 'operator_reported' && m.incident.status === 'open' && canReport ? (
+                      <form method="post" action={`/registers/incidents/${m.incident.id}/resolve`} class="no-print">
+                        <Csrf token={c.var.session!.csrfToken} />
+                        <input name="comment" placeholder="处置结果" required size={16} /> <button type="submit">关闭</button>
+                      </form>
+                    ) : (
+                      when(m.incident.resolvedAt)
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -278,6 +318,22 @@ export const registerPages: PageModule = (web, { loadSession, requireLogin, guar
   web.post('/registers/major-faults/:id/acknowledge', loadSession, requireLogin, guardPost, async (c) => {
     await acknowledgeIncident(ctxOf(c), c.req.param('id'), { comment: '' });
     return c.redirect('/registers/major-faults', 303);
+  });
+
+  web.post('/registers/incidents', loadSession, requireLogin, guardPost, async (c) => {
+    const form = await formOf(c);
+    const parsed = reportIncidentInput.safeParse({ kind: 'operator_reported', unit: (form.unit ?? '').trim(), title: form.title ?? '', description: form.description ?? '', severity: form.severity || 'minor' });
+    if (!parsed.success) throw invalid('请填写受影响单位代码和故障标题，等级为一般或重大。');
+    const created = await reportIncident(ctxOf(c), parsed.data);
+    return c.redirect(`/registers/major-faults?reported=${created.incident.id}`, 303);
+  });
+
+  web.post('/registers/incidents/:id/resolve', loadSession, requireLogin, guardPost, async (c) => {
+    const form = await formOf(c);
+    const parsed = resolveIncidentInput.safeParse({ comment: form.comment ?? '' });
+    if (!parsed.success) throw invalid('请填写处置结果。');
+    const closed = await resolveReportedIncident(ctxOf(c), c.req.param('id'), parsed.data);
+    return c.redirect(`/registers/major-faults?closed=${closed.incident.id}`, 303);
   });
 
   const reportQuery = (q: (name: string) => string | undefined, format: AssessmentQuery['format']): AssessmentQuery => {

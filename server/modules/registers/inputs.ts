@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { idCursor } from '../../http/paging.js';
+import { objectId } from '../../http/params.js';
 import { unitCode } from '../divisions/inputs.js';
 import { vrfName } from '../ipam/inputs.js';
 import { incidentSchema } from '../telemetry/inputs.js';
@@ -270,6 +271,27 @@ export const acknowledgeIncidentInput = z
   .openapi('AcknowledgeIncident', { example: { comment: '已收到，正在处置' } });
 export type AcknowledgeIncidentInput = z.infer<typeof acknowledgeIncidentInput>;
 
+export const reportIncidentInput = z
+  .object({
+    kind: z.literal('operator_reported'),
+    unit: unitCode.openapi({ description: 'the unit affected (a division or department of the reporter’s subtree); reported to its upper-level O&M unit', example: '450102' }),
+    device: objectId.optional().openapi({ description: 'the device concerned, in the reporter’s subtree' }),
+    link: objectId.optional().openapi({ description: 'the link concerned, in the reporter’s subtree' }),
+    title: z.string().trim().min(1).max(200).openapi({ example: '兴宁区汇聚机房市电中断' }),
+    description: z.string().trim().max(4000).default('').openapi({ description: 'prose: line breaks allowed', example: '市电中断，UPS 供电约 2 小时' }),
+    severity: z.enum(['minor', 'major']).default('minor').openapi({ description: 'major: reported at once as incident.major and escalated if not acknowledged (the registers’ path)' }),
+    occurredAt: z.iso.datetime({ offset: true, message: 'an RFC 3339 time with offset, e.g. 2025-01-06T08:00:00+08:00' }).optional().openapi({ description: 'when the fault began; default now; never in the future' }),
+  })
+  .strict()
+  .openapi('ReportIncident', { example: { kind: 'operator_reported', unit: '450102', title: '兴宁区汇聚机房市电中断', description: '市电中断，UPS 供电约 2 小时', severity: 'major' } });
+export type ReportIncidentInput = z.infer<typeof reportIncidentInput>;
+
+export const resolveIncidentInput = z
+  .object({ comment: z.string().trim().min(1).max(2000).openapi({ example: '市电已恢复，设备运行正常' }) })
+  .strict()
+  .openapi('ResolveIncident', { example: { comment: '市电已恢复，设备运行正常' } });
+export type ResolveIncidentInput = z.infer<typeof resolveIncidentInput>;
+
 export const listMajorFaultsQuery = z
   .object({
     status: z.enum(['open', 'resolved']).optional(),
@@ -280,7 +302,7 @@ export const listMajorFaultsQuery = z
   .strict();
 export type ListMajorFaultsQuery = z.infer<typeof listMajorFaultsQuery>;
 
-export const timelineEntrySchema = z.object({ at: z.string(), entry: z.enum(['classified', 'acknowledged', 'escalated', 'note']), actor: z.string(), comment: z.string() });
+export const timelineEntrySchema = z.object({ at: z.string(), entry: z.enum(['reported', 'classified', 'acknowledged', 'escalated', 'note', 'resolved']), actor: z.string(), comment: z.string() });
 export const incidentHandlingSchema = z
   .object({
     incident: incidentSchema,

@@ -9,6 +9,8 @@ import { planDocumentTypes } from './documents.js';
 import { createDrill, deleteDrill, getPlan, getPlanDocument, listDrills, listReadiness, putPlan, putPlanDocument } from './service/readiness.js';
 import { acknowledgeIncidentInput, classifyIncidentInput, incidentCommentInput, incidentHandlingSchema, listMajorFaultsQuery } from './inputs.js';
 import { acknowledgeIncident, addIncidentNote, classifyIncident, getIncidentHandling, listMajorFaults } from './service/faults.js';
+import { reportIncidentInput, resolveIncidentInput } from './inputs.js';
+import { reportIncident, resolveReportedIncident } from './service/reported.js';
 import { assessmentQuery, assessmentSchema } from './inputs.js';
 import { assessmentFile, assessmentReport } from './service/assessment.js';
 import { createMigrationInput, listMigrationsQuery, migrationSchema, migrationSummaryQuery, migrationSummarySchema, updateMigrationInput } from './inputs.js';
@@ -162,6 +164,14 @@ export const registerRoutes = router()
   .openapi(
     createRoute({ method: 'post', path: '/incidents/{id}/notes', tags, security, summary: 'add to an incident’s handling record', request: { params: idParam, ...jsonBody(incidentCommentInput) }, responses: { 200: jsonResponse(incidentHandlingSchema), ...errorResponses } }),
     async (c) => c.json(await addIncidentNote(ctxOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
+  )
+  .openapi(
+    createRoute({ method: 'post', path: '/incidents', tags, security, summary: 'an operator reports an incident of a unit of its subtree (operator_reported): reported at once to the upper level', request: jsonBody(reportIncidentInput), responses: { 201: jsonResponse(incidentHandlingSchema), ...errorResponses } }),
+    async (c) => c.json(await reportIncident(ctxOf(c), c.req.valid('json')), 201),
+  )
+  .openapi(
+    createRoute({ method: 'post', path: '/incidents/{id}/resolve', tags, security, summary: 'close an operator_reported incident (the automatic kinds resolve by themselves: 409)', request: { params: idParam, ...jsonBody(resolveIncidentInput) }, responses: { 200: jsonResponse(incidentHandlingSchema), ...errorResponses } }),
+    async (c) => c.json(await resolveReportedIncident(ctxOf(c), c.req.valid('param').id, c.req.valid('json')), 200),
   )
   // the assessment report (绩效考核)
   .openapi(

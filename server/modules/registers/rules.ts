@@ -26,6 +26,9 @@ export const rules = {
   'incident.classify': { roles: manage, scoped: true },
   'incident.acknowledge': { roles: manage, scoped: true },
   'incident.note': { roles: manage, scoped: true },
+  // Operator-reported incidents: reported for a unit of one's subtree, closed by its managers.
+  'incident.report': { roles: manage, scoped: true },
+  'incident.resolve': { roles: manage, scoped: true },
   'report.read': { roles: ['admin', 'operator', 'auditor'], scoped: false },
   // The server's own job (job.ts): drill reminders, major-fault classification and escalation.
   'register.job': { roles: ['admin'], scoped: false },

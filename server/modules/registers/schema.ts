@@ -180,7 +180,7 @@ export const incidentTimeline = pgTable(
       .notNull()
       .references(() => incidents.id, { onDelete: 'cascade' }),
     at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull(),
-    entry: text('entry', { enum: ['classified', 'acknowledged', 'escalated', 'note'] }).notNull(),
+    entry: text('entry', { enum: ['reported', 'classified', 'acknowledged', 'escalated', 'note', 'resolved'] }).notNull(),
     actor: text('actor').notNull(),
     comment: text('comment').notNull().default(''),
   },

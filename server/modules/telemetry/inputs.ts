@@ -266,6 +266,11 @@ export const incidentSchema = z
     reportedTo: z.string().openapi({ description: 'the upper-level O&M unit of the paying unit (article 20)' }),
     payingUnit: z.string().nullable(),
     status: z.enum(['open', 'resolved']),
+    title: z.string().nullable().openapi({ description: 'operator_reported only: the operator’s title; null for the automatic kinds' }),
+    description: z.string().nullable().openapi({ description: 'operator_reported only' }),
+    reportedBy: z.string().nullable().openapi({ description: 'operator_reported only: the username who reported it' }),
+    resolvedBy: z.string().nullable().openapi({ description: 'operator_reported only: the username who closed it' }),
+    resolution: z.string().nullable().openapi({ description: 'operator_reported only: the closing comment' }),
   })
   .openapi('Incident');
 export type IncidentView = z.infer<typeof incidentSchema>;

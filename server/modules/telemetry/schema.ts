@@ -158,6 +158,9 @@ export const incidentKinds = [
   'identity_mismatch',
   'device_unreachable',
   'host_key_changed',
+  // Reported by an operator (article 20: a fault the readings cannot see, e.g. a cut fibre or a
+  // power failure told by phone); closed by an operator, never by readings.
+  'operator_reported',
 ] as const;
 export type IncidentKind = (typeof incidentKinds)[number];
 
@@ -185,6 +188,12 @@ export const incidents = pgTable(
     openedAt: timestamp('opened_at', { withTimezone: true, mode: 'date' }).notNull(),
     detectedAt: timestamp('detected_at', { withTimezone: true, mode: 'date' }).notNull(),
     resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'date' }),
+    /** operator_reported only: what the operator said, and who reported and closed it. */
+    title: text('title'),
+    description: text('description'),
+    reportedBy: text('reported_by'),
+    resolvedBy: text('resolved_by'),
+    resolution: text('resolution'),
   },
   (t) => [
     uniqueIndex('incidents_one_open_link').on(t.kind, t.linkId).where(sql`${t.status} = 'open' AND ${t.kind} = 'link_down'`),
@@ -193,8 +202,12 @@ export const incidents = pgTable(
     uniqueIndex('incidents_one_open_finding').on(t.findingId).where(sql`${t.status} = 'open'`),
     check(
       'incidents_kind_check',
-      sql`${t.kind} IN ('link_down', 'device_down', 'device_moved', 'device_readdressed', 'config_drift', 'identity_mismatch', 'device_unreachable', 'host_key_changed')`,
+      sql`${t.kind} IN ('link_down', 'device_down', 'device_moved', 'device_readdressed', 'config_drift', 'identity_mismatch', 'device_unreachable', 'host_key_changed', 'operator_reported')`,
     ),
+    // An operator's report names itself and its reporter; the automatic kinds carry neither.
+    check('incidents_operator_reported_check', sql`(${t.kind} = 'operator_reported') = (${t.title} IS NOT NULL AND ${t.reportedBy} IS NOT NULL)`),
+    // Closed by an operator with a comment, or by itself (the automatic kinds) with neither.
+    check('incidents_resolved_by_check', sql`(${t.resolvedBy} IS NULL OR (${t.kind} = 'operator_reported' AND ${t.status} = 'resolved' AND ${t.resolution} IS NOT NULL))`),
     check('incidents_finding_kind_check', sql`(${t.findingId} IS NULL) OR ${t.kind} NOT IN ('link_down', 'device_down')`),
     check('incidents_status_check', sql`(${t.status} = 'open') = (${t.resolvedAt} IS NULL)`),
   ],

@@ -71,6 +71,17 @@ const incident = async (f: AuthzFixtures) => {
 };
 const incidentAction = (action: string) => async (f: AuthzFixtures) => `${await incident(f)}/${action}`;
 const classifyBody = { severity: 'major', comment: '影响全市' };
+const reportBody = (f: AuthzFixtures) => ({ kind: 'operator_reported', unit: f.target.department, title: '机房市电中断', description: '矩阵测试' });
+// An operator's report of the place, written as POST /incidents would (the row's actor may not report there).
+const reported = async (f: AuthzFixtures) => {
+  const [row] = await sqlRows<{ id: string | number }>(
+    f.t.database.db,
+    sql`INSERT INTO incidents (kind, reported_to, paying_unit_code, detail, status, opened_at, detected_at, title, reported_by)
+        VALUES ('operator_reported', ${f.target.division}, ${f.target.department}, 'matrix report', 'open', now(), now(), '机房市电中断', 'admin') RETURNING id`,
+  );
+  return `/api/v1/incidents/${row.id}/resolve`;
+};
+const resolveBody = { comment: '已恢复' };
 const commentBody = { comment: '处置中' };
 
 export const rows: AuthzRow[] = [
@@ -126,6 +137,12 @@ export const rows: AuthzRow[] = [
     ...forRoles({ name, method: 'POST', path: incidentAction(action), body, scope: 'out' }, outOfScope(200)),
     ...acrossCounties({ name, method: 'POST', path: incidentAction(action), body }, 200),
   ]),
+  ...forRoles({ name: 'report an incident', method: 'POST', path: '/api/v1/incidents', body: reportBody, scope: 'in' }, managers(201)),
+  ...forRoles({ name: 'report an incident', method: 'POST', path: '/api/v1/incidents', body: reportBody, scope: 'out' }, outOfScope(201)),
+  ...acrossCounties({ name: 'report an incident', method: 'POST', path: '/api/v1/incidents', body: reportBody }, 201),
+  ...forRoles({ name: 'close a reported incident', method: 'POST', path: reported, body: resolveBody, scope: 'in' }, managers(200)),
+  ...forRoles({ name: 'close a reported incident', method: 'POST', path: reported, body: resolveBody, scope: 'out' }, outOfScope(200)),
+  ...acrossCounties({ name: 'close a reported incident', method: 'POST', path: reported, body: resolveBody }, 200),
   ...forRoles({ name: 'the assessment report', method: 'GET', path: '/api/v1/reports/assessment?year=2026&level=county', scope: '-' }, omLists),
   ...forRoles({ name: 'the assessment report as XLSX', method: 'GET', path: '/api/v1/reports/assessment?year=2026&level=city&format=xlsx', scope: '-' }, omLists),
 ];

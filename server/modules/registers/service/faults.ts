@@ -29,7 +29,7 @@ export function handlingView(incident: IncidentRow, handling: IncidentHandlingRo
   };
 }
 
-async function viewsOf(db: Executor, found: IncidentRow[]): Promise<IncidentHandlingView[]> {
+export async function viewsOf(db: Executor, found: IncidentRow[]): Promise<IncidentHandlingView[]> {
   if (found.length === 0) return [];
   const ids = found.map((i) => i.id);
   const handlings = new Map((await db.select().from(incidentHandling).where(inArray(incidentHandling.incidentId, ids))).map((h) => [h.incidentId, h]));
@@ -41,7 +41,7 @@ async function viewsOf(db: Executor, found: IncidentRow[]): Promise<IncidentHand
  * The unit a write about an incident acts for: the O&M unit it was reported to (the upper level)
  * or the paying unit whose link or device failed, whichever the actor's subtree holds.
  */
-async function authorizeOn(ctx: Ctx, tx: Tx, action: 'incident.classify' | 'incident.acknowledge' | 'incident.note', incident: IncidentRow): Promise<void> {
+export async function authorizeOn(ctx: Ctx, tx: Tx, action: 'incident.classify' | 'incident.acknowledge' | 'incident.note' | 'incident.resolve', incident: IncidentRow): Promise<void> {
   const candidates = [incident.reportedTo, ...(incident.payingUnitCode ? [incident.payingUnitCode] : [])];
   for (const code of candidates) {
     const unit = await loadUnit(tx, code);
@@ -50,7 +50,7 @@ async function authorizeOn(ctx: Ctx, tx: Tx, action: 'incident.classify' | 'inci
   authorize(ctx, action, { unit: await loadUnit(tx, incident.reportedTo) });
 }
 
-async function lockIncident(tx: Tx, id: string): Promise<IncidentRow> {
+export async function lockIncident(tx: Tx, id: string): Promise<IncidentRow> {
   const [row] = await tx.select().from(incidents).where(eq(incidents.id, idOf(id, 'incident'))).for('update');
   if (!row) throw notFound(`incident ${id}`);
   return row;
@@ -59,7 +59,7 @@ async function lockIncident(tx: Tx, id: string): Promise<IncidentRow> {
 const concerned = (i: IncidentRow) => [i.reportedTo, ...(i.payingUnitCode ? [i.payingUnitCode] : [])];
 
 /** Marks an incident major (or minor) and, on becoming major, reports it at once to the units it concerns. */
-async function setSeverity(tx: Tx, audit: Audit, ctx: Ctx, incident: IncidentRow, severity: 'minor' | 'major', source: 'rule' | 'operator', reason: string, actor: string): Promise<void> {
+export async function setSeverity(tx: Tx, audit: Audit, ctx: Ctx, incident: IncidentRow, severity: 'minor' | 'major', source: 'rule' | 'operator', reason: string, actor: string): Promise<void> {
   const now = ctx.now();
   const [before] = await tx.select().from(incidentHandling).where(eq(incidentHandling.incidentId, incident.id));
   const majorSince = severity === 'major' ? (before?.majorSince ?? now) : null;

@@ -33,10 +33,15 @@ export function incidentView(row: IncidentRow): IncidentView {
     reportedTo: row.reportedTo,
     payingUnit: row.payingUnitCode,
     status: row.status,
+    title: row.title,
+    description: row.description,
+    reportedBy: row.reportedBy,
+    resolvedBy: row.resolvedBy,
+    resolution: row.resolution,
   };
 }
 
-export type NewIncident = Omit<typeof incidents.$inferInsert, 'id' | 'status' | 'resolvedAt'>;
+export type NewIncident = Omit<typeof incidents.$inferInsert, 'id' | 'status' | 'resolvedAt' | 'resolvedBy' | 'resolution'>;
 
 /**
  * Opens an incident unless the same one is already open (the unique partial indexes decide:
@@ -49,12 +54,13 @@ export async function openIncident(tx: Tx, audit: Audit, incident: NewIncident):
       ? sql`(kind, link_id) WHERE status = 'open' AND kind = 'link_down'`
       : incident.kind === 'device_down'
         ? sql`(kind, device_id) WHERE status = 'open' AND kind = 'device_down'`
-        : sql`(finding_id) WHERE status = 'open'`;
+        : sql`(finding_id) WHERE status = 'open'`; // operator_reported: no finding, so never a conflict
   const [created] = await rows<{ id: string | number }>(
     tx,
-    sql`INSERT INTO incidents (kind, device_id, link_id, finding_id, reported_to, paying_unit_code, detail, status, opened_at, detected_at)
+    sql`INSERT INTO incidents (kind, device_id, link_id, finding_id, reported_to, paying_unit_code, detail, status, opened_at, detected_at, title, description, reported_by)
         VALUES (${incident.kind}, ${incident.deviceId ?? null}, ${incident.linkId ?? null}, ${incident.findingId ?? null}, ${incident.reportedTo}, ${incident.payingUnitCode ?? null},
-                ${incident.detail}, 'open', ${incident.openedAt.toISOString()}, ${incident.detectedAt.toISOString()})
+                ${incident.detail}, 'open', ${incident.openedAt.toISOString()}, ${incident.detectedAt.toISOString()},
+                ${incident.title ?? null}, ${incident.description ?? null}, ${incident.reportedBy ?? null})
         ON CONFLICT ${target} DO NOTHING
         RETURNING id`,
   );
@@ -66,11 +72,12 @@ export async function openIncident(tx: Tx, audit: Audit, incident: NewIncident):
   return view;
 }
 
-export async function resolveIncident(tx: Tx, audit: Audit, before: IncidentRow, resolvedAt: Date, note: string): Promise<IncidentView> {
+/** `closedBy`: an operator closing an operator_reported incident, whose comment is kept as `resolution`. */
+export async function resolveIncident(tx: Tx, audit: Audit, before: IncidentRow, resolvedAt: Date, note: string, closedBy?: { username: string; comment: string }): Promise<IncidentView> {
   const at = resolvedAt < before.openedAt ? before.openedAt : resolvedAt;
   const [row] = await tx
     .update(incidents)
-    .set({ status: 'resolved', resolvedAt: at, detail: `${before.detail}; ${note}` })
+    .set({ status: 'resolved', resolvedAt: at, detail: `${before.detail}; ${note}`, ...(closedBy ? { resolvedBy: closedBy.username, resolution: closedBy.comment } : {}) })
     .where(and(eq(incidents.id, before.id), eq(incidents.status, 'open')))
     .returning();
   const view = incidentView(row);
