@@ -1,6 +1,7 @@
 // Real interfaces: a veth pair, one end in a network namespace that sends a known number of bytes,
 // the other end in the host namespace (no address) where a private snmpd reads its IF-MIB counters.
 // The agent polls before and after; the server's utilization must match the bytes within 2 %.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -100,7 +101,20 @@ describe.skipIf(unavailable !== null)('SNMP agent on real interfaces (veth in a 
     const pushed = rxBytes(hostEnd) - before;
     // Every datagram is one Ethernet frame: 1400 + 8 (UDP) + 20 (IPv4) + 14 (Ethernet) bytes.
     expect(pushed).toBeGreaterThanOrEqual(20000n * 1442n);
+    // snmpd serves interface counters from a cache it reloads every few seconds: wait until what
+    // it answers holds every pushed byte (a fixed pause failed once on an idle machine, where the
+    // cache was reloaded in the middle of the burst and the next poll came before it expired).
+    const ifIndex = fs.readFileSync(`/sys/class/net/${hostEnd}/ifindex`, 'utf8').trim();
+    const served = () =>
+      BigInt(
+        execFileSync('snmpget', ['-v2c', '-c', 'veth-community', '-Oqv', '-On', `127.0.0.1:${snmpd.port}`, `1.3.6.1.2.1.31.1.1.1.6.${ifIndex}`], {
+          env: { ...process.env, MIBS: '', MIBDIRS: '/nonexistent' },
+          encoding: 'utf8',
+        }).trim(),
+      );
+    // Two readings need some seconds between them for a rate (as before this wait was added).
     await new Promise((r) => setTimeout(r, 2500));
+    for (const deadline = Date.now() + 15_000; served() < before + pushed && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 250));
     t.clock.now = new Date();
     expect((await agent.cycle())!.devicesFailed).toBe(0);
     await agent.close();
