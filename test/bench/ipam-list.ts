@@ -6,7 +6,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { rows } from '../../server/db/client.js';
-import { benchToken, call, fmt, openRegistry, reportRows, serverUrl, summary, table, type BenchRow } from './support.js';
+import { call, fmt, openRegistry, reportRows, serverUrl, summary, table, walkPages, type BenchRow } from './support.js';
 
 const repeats = Number(process.env.BENCH_REPEATS || 7);
 
@@ -24,18 +24,8 @@ async function scenario(backend: 'pglite' | 'postgres') {
     const raw: number[] = [];
     for (let round = 0; round < repeats + 1; round++) {
       let started = performance.now();
-      let cursor: string | null = null;
-      let n = 0;
-      do {
-        // The server's side: until the whole body is delivered. The next cursor is read off the
-        // tail of the text; parsing 1,000 objects is the client's cost, not the API's.
-        const res = await reg.app.request(`/api/v1/prefixes/${pool.body.id}/children?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, {
-          headers: { authorization: `Bearer ${benchToken}` },
-        });
-        const text = await res.text();
-        n += text.split('"cidr":').length - 1;
-        cursor = /"nextCursor":(?:"([^"]*)"|null)\}$/.exec(text)?.[1] ?? null;
-      } while (cursor);
+      // The server's side: until the whole body of every page is delivered.
+      const n = await walkPages(reg.app, `/api/v1/prefixes/${pool.body.id}/children`, 'cidr');
       if (n !== 10_000) throw new Error(`listed ${n}`);
       if (round > 0) api.push(performance.now() - started);
       started = performance.now();

@@ -179,3 +179,21 @@ export function reportRows(rows: BenchRow[]): void {
 
 /** 12345.6 → '12,346' */
 export const thousands = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/**
+ * Walks every page of a keyset-paged list as a client would, until the whole body of each page is
+ * delivered, and counts the items by a key each item carries once (`"cidr":`). The next cursor is
+ * read off the tail of the text: parsing 1,000 objects is the client's cost, not the API's.
+ */
+export async function walkPages(app: { request(path: string, init?: RequestInit): Response | Promise<Response> }, path: string, itemKey: string): Promise<number> {
+  let cursor: string | null = null;
+  let items = 0;
+  do {
+    const res = await app.request(`${path}${path.includes('?') ? '&' : '?'}limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { headers: { authorization: `Bearer ${benchToken}` } });
+    const text = await res.text();
+    items += text.split(`"${itemKey}":`).length - 1;
+    cursor = /"nextCursor":(?:"([^"]*)"|null)\}$/.exec(text)?.[1] ?? null;
+  } while (cursor);
+  return items;
+}
+

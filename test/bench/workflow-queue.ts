@@ -8,7 +8,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { rows } from '../../server/db/client.js';
-import { benchToken, call, fmt, openRegistry, reportRows, serverUrl, summary, table, type BenchRow } from './support.js';
+import { call, fmt, openRegistry, reportRows, serverUrl, summary, table, walkPages, type BenchRow } from './support.js';
 
 const repeats = Number(process.env.BENCH_REPEATS || 7);
 const count = 2_000;
@@ -40,14 +40,7 @@ async function scenario(backend: 'pglite' | 'postgres') {
     const raw: number[] = [];
     for (let round = 0; round < repeats + 1; round++) {
       let started = performance.now();
-      let cursor: string | null = null;
-      let n = 0;
-      do {
-        const res = await reg.app.request(`/api/v1/applications?sort=due&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { headers: { authorization: `Bearer ${benchToken}` } });
-        const text = await res.text();
-        n += text.split('"workdaysLeft":').length - 1;
-        cursor = /"nextCursor":(?:"([^"]*)"|null)\}$/.exec(text)?.[1] ?? null;
-      } while (cursor);
+      const n = await walkPages(reg.app, '/api/v1/applications?sort=due', 'workdaysLeft');
       if (n !== count) throw new Error(`listed ${n}`);
       if (round > 0) api.push(performance.now() - started);
       started = performance.now();
