@@ -15,7 +15,11 @@ import { Repeating } from './jobs.js';
 
 async function main() {
   const config = loadConfig();
-  const log = pino({ level: config.logLevel, base: { service: 'waiwang' } });
+  // Asynchronous: a line per request written synchronously costs the event loop a write(2) per
+  // request (a tenth of a millisecond and more on a loaded machine, measured in issue 12's load
+  // run); written in the background, lines that arrive while a write is in flight leave together.
+  // pino flushes what is left when the process exits; a kill -9 can lose the last lines.
+  const log = pino({ level: config.logLevel, base: { service: 'waiwang' } }, pino.destination({ dest: 1, sync: false }));
   const startedAt = performance.now();
   const database = await openServerDatabase(config, log);
   const { adminToken } = await prepare(database, config, log);

@@ -5,6 +5,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from './schema.js';
+import { pipelineTransactions } from './pipelined.js';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -82,6 +83,7 @@ export async function openPostgres(
     ...options,
   });
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
+  pipelineTransactions(db, client);
   return { db, driver: 'postgres', poolSize, listen: (channel, onMessage, onListen) => client.listen(channel, onMessage, onListen), close: () => client.end({ timeout: 5 }) };
 }
 

@@ -6,7 +6,7 @@
  *   TEST_DATABASE_URL=postgres://… npx tsx test/bench/ipam-concurrent.ts
  */
 import { addressCount, cidrOf, parseCidr } from '../../server/net/cidr.js';
-import { call, fmt, listen, openRegistry, reportRows, serverUrl, table, thousands } from './support.js';
+import { call, fmt, listen, loadFromWorker, openRegistry, reportRows, serverUrl, table, thousands } from './support.js';
 
 const clients = 16;
 const perClient = Number(process.env.BENCH_PER_CLIENT || 100);
@@ -18,22 +18,13 @@ async function viaApi(sameParent: boolean) {
     const pool = await call(reg.app, 'POST', '/api/v1/prefixes', { cidr: '10.0.0.0/8', holder: '450000' });
     const parents = await call(reg.app, 'POST', `/api/v1/prefixes/${pool.body.id}/allocate`, { prefixLength: 16, holder: '450100', status: 'allocated', count: clients });
     const parentIds: string[] = parents.body.items.map((p: { id: string }) => p.id);
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: clients }, async (_, c) => {
-        const parentId = sameParent ? parentIds[0] : parentIds[c];
-        for (let i = 0; i < perClient; i++) {
-          const res = await fetch(`${http.base}/api/v1/prefixes/${parentId}/allocate`, {
-            method: 'POST',
-            headers: { authorization: 'Bearer ww_bench_admin_token_00000000000000000000', 'content-type': 'application/json' },
-            body: JSON.stringify({ prefixLength: 28, holder: '450102', status: 'allocated' }),
-          });
-          if (res.status !== 201) throw new Error(`${res.status} ${await res.text()}`);
-          await res.arrayBuffer();
-        }
-      }),
-    );
-    return (clients * perClient) / ((performance.now() - started) / 1000);
+    const ms = await loadFromWorker(http.base, clients, perClient, (c) => ({
+      method: 'POST',
+      path: `/api/v1/prefixes/${sameParent ? parentIds[0] : parentIds[c]}/allocate`,
+      body: { prefixLength: 28, holder: '450102', status: 'allocated' },
+      expect: 201,
+    }));
+    return (clients * perClient) / (ms / 1000);
   } finally {
     await http.close();
     await reg.close();

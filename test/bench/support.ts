@@ -197,3 +197,31 @@ export async function walkPages(app: { request(path: string, init?: RequestInit)
   return items;
 }
 
+
+/** One client's requests for loadFromWorker: the same request `perClient` times. */
+export interface ClientPlan {
+  method: string;
+  path: string;
+  body?: unknown;
+  /** The status every answer must have. */
+  expect: number;
+}
+
+/**
+ * Runs `clients` concurrent keep-alive HTTP clients, each sending its plan's request
+ * `perClient` times one after the other, on a worker thread (load-worker.mjs), so the
+ * server's event loop serves requests instead of also making them. Resolves with the
+ * wall time in ms; rejects on the first unexpected status.
+ */
+export async function loadFromWorker(base: string, clients: number, perClient: number, plan: (client: number) => ClientPlan): Promise<number> {
+  const { Worker } = await import('node:worker_threads');
+  const requests = Array.from({ length: clients }, (_, c) => plan(c));
+  const worker = new Worker(new URL('./load-worker.mjs', import.meta.url), { workerData: { base, token: benchToken, clients, perClient, requests } });
+  const outcome = await new Promise<{ ms: number; failure?: string }>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  await worker.terminate();
+  if (outcome.failure) throw new Error(outcome.failure);
+  return outcome.ms;
+}
