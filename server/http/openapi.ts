@@ -37,6 +37,26 @@ export function jsonBody<T extends z.ZodType>(schema: T) {
   return { body: { required: true, content: { 'application/json': { schema } } } };
 }
 
+/**
+ * A body schema that @hono/zod-validator parses synchronously. The validator calls
+ * safeParseAsync, and zod 4 runs an object's checks as one compiled function (its JIT) only in a
+ * synchronous parse: for a batch of 10,000 readings ~30 ms async, ~18 ms sync (issue 14). For a
+ * schema without async refinements both give the same result; should a refinement return a
+ * promise, zod throws $ZodAsyncError and the async parse runs instead.
+ */
+export function parsedSynchronously<T extends z.ZodType>(schema: T): T {
+  const parseAsync = schema.safeParseAsync.bind(schema);
+  (schema as z.ZodType).safeParseAsync = async (data: unknown, params?: z.core.ParseContext<z.core.$ZodIssue>) => {
+    try {
+      return schema.safeParse(data, params);
+    } catch (err) {
+      if (err instanceof z.core.$ZodAsyncError) return parseAsync(data, params);
+      throw err;
+    }
+  };
+  return schema;
+}
+
 export function jsonResponse<T extends z.ZodType>(schema: T, description = 'OK') {
   return { description, content: { 'application/json': { schema } } };
 }

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { cursorParts, cursorQuery, idCursor } from '../../http/paging.js';
+import { parsedSynchronously } from '../../http/openapi.js';
 import { objectId } from '../../http/params.js';
 import { unitCode } from '../divisions/inputs.js';
 import { COUNTER64_MAX } from './rates.js';
@@ -39,12 +40,15 @@ export const readingInput = z
   .openapi('Reading');
 export type ReadingInput = z.infer<typeof readingInput>;
 
-export const readingBatchInput = z
-  .object({
-    readings: z.array(readingInput).openapi({ description: `at most ${MAX_READINGS_PER_BATCH} readings (413 above)` }),
-  })
-  .strict()
-  .openapi('ReadingBatch');
+// Parsed synchronously: 10,000 readings a batch, where zod's compiled checks save ~10 ms (issue 14).
+export const readingBatchInput = parsedSynchronously(
+  z
+    .object({
+      readings: z.array(readingInput).openapi({ description: `at most ${MAX_READINGS_PER_BATCH} readings (413 above)` }),
+    })
+    .strict()
+    .openapi('ReadingBatch'),
+);
 export type ReadingBatchInput = z.infer<typeof readingBatchInput>;
 
 export const readingBatchResultSchema = z
