@@ -84,14 +84,14 @@ export async function postReadings(ctx: Ctx, input: ReadingBatchInput): Promise<
     const [result] = await rows<{ resolved: number; accepted: number; heard: unknown; down: unknown; reopened: unknown }>(
       tx,
       sql`WITH input AS (
-            SELECT u.device_id, u.if_name, t.at, u.sys_up_time, u.in_octets, u.out_octets, u.counter_bits, u.high_speed_mbps, u.oper_status
+            -- The times as an uncorrelated subquery, which PostgreSQL evaluates once (an InitPlan);
+            -- a one-row subquery joined in would be inlined and cast the array once per reading,
+            -- and a join on the index misleads the planner's row counts.
+            SELECT u.device_id, u.if_name, ((SELECT ${columns.times}::text::timestamptz[]))[u.at_index] AS at, u.sys_up_time, u.in_octets, u.out_octets, u.counter_bits, u.high_speed_mbps, u.oper_status
             FROM unnest(${columns.deviceIds}::text::bigint[], ${columns.ifNames}::text::text[], ${columns.atIndexes}::text::integer[], ${columns.sysUpTimes}::text::bigint[],
                         ${columns.inOctets}::text::numeric[], ${columns.outOctets}::text::numeric[], ${columns.counterBits}::text::smallint[],
                         ${columns.highSpeeds}::text::integer[], ${columns.operStatuses}::text::text[])
                    AS u(device_id, if_name, at_index, sys_up_time, in_octets, out_octets, counter_bits, high_speed_mbps, oper_status)
-            -- A join, not times[at_index]: the planner inlines a one-row subquery, and the cast
-            -- of the whole array would then run once per reading.
-            JOIN unnest(${columns.times}::text::timestamptz[]) WITH ORDINALITY AS t(at, at_index) ON t.at_index = u.at_index
           ), resolved AS (
             SELECT i.id AS interface_id, i.device_id, u.at, u.sys_up_time, u.in_octets, u.out_octets, u.counter_bits, u.high_speed_mbps, u.oper_status
             FROM input u JOIN device_interfaces i ON i.device_id = u.device_id AND i.name = u.if_name
