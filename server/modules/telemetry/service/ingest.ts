@@ -38,9 +38,13 @@ export async function postReadings(ctx: Ctx, input: ReadingBatchInput): Promise<
   const latest = now.getTime() + futureSlackMs;
   const times = new Array<number>(list.length);
   const deviceIds = new Set<number>();
+  // A poll cycle's readings share a handful of times: each is parsed once (Date.parse cost ~1 µs
+  // a reading, ~10 ms of a 10,000 batch on a busy machine; issue 14).
+  const parsed = new Map<string, number>();
   for (let i = 0; i < list.length; i++) {
     const r = list[i];
-    const at = Date.parse(r.at);
+    let at = parsed.get(r.at);
+    if (at === undefined) parsed.set(r.at, (at = Date.parse(r.at)));
     if (Number.isNaN(at)) throw invalid(`readings[${i}].at ${r.at} is not a time`, { field: `readings.${i}.at` });
     if (at > latest) {
       throw invalid(`readings[${i}].at ${r.at} lies more than 5 minutes ahead of the server's clock (${now.toISOString()}): check the agent's clock (NTP)`, {
@@ -217,6 +221,8 @@ function readingColumns(list: ReadingBatchInput['readings'], times: number[]): R
   const counterBits = new Array<number>(n);
   const highSpeeds = new Array<number | string>(n);
   const operStatuses = new Array<string>(n);
+  // Interface names repeat across devices (GigabitEthernet0/0/1 on each): quoted once each.
+  const quotedNames = new Map<string, string>();
   const timeIndex = new Map<number, number>();
   const distinct: string[] = [];
   for (let i = 0; i < n; i++) {
@@ -227,7 +233,9 @@ function readingColumns(list: ReadingBatchInput['readings'], times: number[]): R
       timeIndex.set(times[i], (at = distinct.length));
     }
     deviceIds[i] = Number(r.device);
-    ifNames[i] = quoted(r.ifName);
+    let name = quotedNames.get(r.ifName);
+    if (name === undefined) quotedNames.set(r.ifName, (name = quoted(r.ifName)));
+    ifNames[i] = name;
     atIndexes[i] = at;
     sysUpTimes[i] = r.sysUpTime;
     inOctets[i] = r.inOctets;
