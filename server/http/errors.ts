@@ -39,7 +39,7 @@ export function validationProblem(error: ZodError, where: string): Problem {
 export const validationHook = async (result: { success: boolean; error?: unknown; data?: unknown; target?: string }, c: Context<AppEnv>) => {
   const where = result.target === 'json' ? 'body' : result.target === 'query' ? 'query' : (result.target ?? 'request');
   if (!result.success) return problemResponse(c, validationProblem(result.error as ZodError, where));
-  const fault = findTextFault(await sentValue(c, result.target, result.data));
+  const fault = result.target === 'json' && !mayHoldTextFault(await c.req.text()) ? undefined : findTextFault(await sentValue(c, result.target, result.data));
   if (fault) {
     return problemResponse(
       c,
@@ -48,7 +48,19 @@ export const validationHook = async (result: { success: boolean; error?: unknown
   }
 };
 
-/** A request part as sent (Hono caches the parsed body, so this parses nothing twice). */
+/**
+ * Whether a JSON text can hold a string textFault refuses. JSON carries a control character
+ * U+0000–U+001F inside a string only as an escape (raw, JSON.parse refuses it), and a lone
+ * surrogate only as a \uD800-style escape (valid UTF-8 cannot encode one; requireJson refuses
+ * invalid bytes); DEL may stand raw. So a text with neither a backslash nor a DEL holds no
+ * refused string, keys included, and walking its parsed value would find nothing: for a
+ * 10,000-reading batch that walk cost ~20 ms, the indexOf scans ~1 ms (issue 14).
+ */
+function mayHoldTextFault(text: string): boolean {
+  return text.includes('\\') || text.includes('\u007f');
+}
+
+/** A request part as sent (Hono caches the body's text; a JSON body is parsed again, only when it may hold a refused string). */
 async function sentValue(c: Context<AppEnv>, target: string | undefined, validated: unknown): Promise<unknown> {
   if (target === 'json') return c.req.json();
   // As Hono's validator shapes it: a parameter given once is a string, repeated an array.

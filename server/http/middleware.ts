@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { HttpBindings } from '@hono/node-server';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -72,18 +73,22 @@ export const requireJson: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   if (type === 'application/json' || type.endsWith('+json')) {
     // JSON text is UTF-8 (RFC 8259 §8.1). Response.text() would quietly turn invalid bytes (or a
-    // surrogate encoded as bytes) into U+FFFD and store that; decoding strictly refuses them.
-    // Hono caches the bytes read here, so the validator's c.req.json() reads the body only once.
-    try {
-      strictUtf8.decode(await c.req.arrayBuffer());
-    } catch {
+    // surrogate encoded as bytes) into U+FFFD and store that; isUtf8 refuses them (the rules of a
+    // fatal TextDecoder, at a hundredth of its cost: 0.1 ms instead of 12–18 ms for a 2 MiB batch).
+    const bytes = await c.req.arrayBuffer();
+    if (!isUtf8(bytes)) {
       return problemResponse(c, new Problem(400, 'invalid_json', 'the body is not valid UTF-8; JSON is sent as UTF-8 (RFC 8259 §8.1)'));
     }
+    // The text decoded once, here, and cached where Hono's c.req.json() and c.req.text() look:
+    // without it the validator's json() copied the bytes into a new Response and decoded them
+    // again (issue 14: ~15 ms of a 10,000-reading batch). TextDecoder drops a leading BOM as
+    // Response.text() did. (Hono types the cache as values; it holds, and json() needs, promises.)
+    (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(utf8.decode(bytes));
   }
   return next();
 };
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8');
 
 export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const header = c.req.header('authorization') ?? '';

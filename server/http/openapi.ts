@@ -37,6 +37,30 @@ export function jsonBody<T extends z.ZodType>(schema: T) {
   return { body: { required: true, content: { 'application/json': { schema } } } };
 }
 
+/**
+ * A body schema that @hono/zod-validator parses synchronously. The validator calls
+ * safeParseAsync, and zod 4 runs an object's checks as one compiled function (its JIT) only in a
+ * synchronous parse: for a batch of 10,000 readings ~30 ms async, ~18 ms sync (issue 14). For a
+ * schema without async refinements both give the same result; should a refinement return a
+ * promise, zod throws $ZodAsyncError and the async parse runs instead.
+ * `accepts`, when given, is a quicker check that says yes only to values the schema accepts and
+ * returns unchanged (no transform, no default, no key stripped): those are the result as they
+ * are; anything else, including everything refused, goes through zod, so refusals read the same.
+ */
+export function parsedSynchronously<T extends z.ZodType>(schema: T, accepts?: (data: unknown) => boolean): T {
+  const parseAsync = schema.safeParseAsync.bind(schema);
+  (schema as z.ZodType).safeParseAsync = async (data: unknown, params?: z.core.ParseContext<z.core.$ZodIssue>) => {
+    if (accepts?.(data)) return { success: true, data } as z.ZodSafeParseSuccess<unknown>;
+    try {
+      return schema.safeParse(data, params);
+    } catch (err) {
+      if (err instanceof z.core.$ZodAsyncError) return parseAsync(data, params);
+      throw err;
+    }
+  };
+  return schema;
+}
+
 export function jsonResponse<T extends z.ZodType>(schema: T, description = 'OK') {
   return { description, content: { 'application/json': { schema } } };
 }

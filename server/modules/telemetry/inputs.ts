@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { cursorParts, cursorQuery, idCursor } from '../../http/paging.js';
+import { parsedSynchronously } from '../../http/openapi.js';
 import { objectId } from '../../http/params.js';
 import { unitCode } from '../divisions/inputs.js';
 import { COUNTER64_MAX } from './rates.js';
@@ -39,12 +40,61 @@ export const readingInput = z
   .openapi('Reading');
 export type ReadingInput = z.infer<typeof readingInput>;
 
-export const readingBatchInput = z
-  .object({
-    readings: z.array(readingInput).openapi({ description: `at most ${MAX_READINGS_PER_BATCH} readings (413 above)` }),
-  })
-  .strict()
-  .openapi('ReadingBatch');
+const readingKeys: ReadonlySet<string> = new Set(Object.keys(readingInput.shape));
+const requiredReadingKeys = Object.keys(readingInput.shape).filter((k) => k !== 'highSpeedMbps').length;
+const statuses: ReadonlySet<unknown> = new Set(operStatuses);
+const isCount = (v: unknown, max: number): boolean => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v <= max;
+const isOctets = (v: unknown): boolean => typeof v === 'string' && digits.test(v) && (v.length < 20 || BigInt(v) <= COUNTER64_MAX);
+
+/**
+ * Whether readingBatchInput accepts `value` as it is, checked without zod: issue 14 measured
+ * zod at ~18 ms of a 10,000-reading batch (it builds a new object per reading), this at a few.
+ * The same rules as the schema above, field by field; the device ids and times, a thousand and a
+ * handful of distinct values per poll cycle, are checked by the schema's own field schemas once
+ * each. Says no to anything doubtful (an unknown key, a wrong type): zod then decides, and words
+ * every refusal.
+ */
+function batchAcceptedAsIs(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  const list = (value as { readings?: unknown }).readings;
+  if (keys.length !== 1 || keys[0] !== 'readings' || !Array.isArray(list)) return false;
+  const devices = new Map<unknown, boolean>();
+  const times = new Map<unknown, boolean>();
+  const shape = readingInput.shape;
+  for (const r of list as unknown[]) {
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) return false;
+    let required = 0;
+    for (const key of Object.keys(r)) {
+      if (!readingKeys.has(key)) return false;
+      if (key !== 'highSpeedMbps') required++;
+    }
+    if (required !== requiredReadingKeys) return false;
+    const x = r as Record<string, unknown>;
+    let ok = devices.get(x.device);
+    if (ok === undefined) devices.set(x.device, (ok = shape.device.safeParse(x.device).success));
+    if (!ok) return false;
+    ok = times.get(x.at);
+    if (ok === undefined) times.set(x.at, (ok = typeof x.at === 'string' && shape.at.safeParse(x.at).success));
+    if (!ok) return false;
+    if (typeof x.ifName !== 'string' || x.ifName.length < 1 || x.ifName.length > 128) return false;
+    if (!isCount(x.sysUpTime, 2 ** 32 - 1) || !isOctets(x.inOctets) || !isOctets(x.outOctets)) return false;
+    if ((x.counterBits !== 32 && x.counterBits !== 64) || !statuses.has(x.operStatus)) return false;
+    if (x.highSpeedMbps !== undefined && x.highSpeedMbps !== null && !isCount(x.highSpeedMbps, 10_000_000)) return false;
+  }
+  return true;
+}
+
+// Parsed synchronously, and a batch that passes batchAcceptedAsIs without zod (issue 14).
+export const readingBatchInput = parsedSynchronously(
+  z
+    .object({
+      readings: z.array(readingInput).openapi({ description: `at most ${MAX_READINGS_PER_BATCH} readings (413 above)` }),
+    })
+    .strict()
+    .openapi('ReadingBatch'),
+  batchAcceptedAsIs,
+);
 export type ReadingBatchInput = z.infer<typeof readingBatchInput>;
 
 export const readingBatchResultSchema = z
