@@ -3,7 +3,7 @@ import { mutate, read, type Audit, type Ctx } from '../../../context.js';
 import { rows, type Executor, type Tx } from '../../../db/client.js';
 import { explainConstraint } from '../../../db/errors.js';
 import { decodeCursor, encodeCursor } from '../../../http/paging.js';
-import { JsonText } from '../../../http/json-text.js';
+import { JsonBytes, JsonText } from '../../../http/json-text.js';
 import { idOf } from '../../../http/params.js';
 import { invalid, notFound, Problem, ruleViolation } from '../../../http/problem.js';
 import { addressCount, cidrOf, familyBits, parseAddress, parseCidr, readStoredCidr, type Cidr } from '../../../net/cidr.js';
@@ -78,12 +78,14 @@ async function pageOfPrefixes(db: Executor, cacheKey: object, conditions: (SQL |
     cacheKey,
   );
   const parts = new Map<string, string>();
-  let items = '';
-  for (const row of shown) items += (items ? ',' : '') + prefixJson(row, view, parts);
+  const body = new JsonBytes();
+  body.push('{"items":[');
+  for (let i = 0; i < shown.length; i++) body.push(i ? `,${prefixJson(shown[i], view, parts)}` : prefixJson(shown[i], view, parts));
   // The cursor holds the cidr as PostgreSQL prints it (read back with ::cidr), as before.
   const last = shown[shown.length - 1];
   const nextCursor = more ? encodeCursor(Number(last.vrf_id), last.prefix, Number(last.id)) : null;
-  return new JsonText(`{"items":[${items}],"nextCursor":${JSON.stringify(nextCursor)}}`);
+  body.push(`],"nextCursor":${JSON.stringify(nextCursor)}}`);
+  return new JsonText(body.finish());
 }
 
 export async function listPrefixes(ctx: Ctx, query: ListPrefixesQuery) {
