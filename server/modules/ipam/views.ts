@@ -70,6 +70,26 @@ export function prefixView(row: PrefixRow, view: ViewContext): PrefixView {
   };
 }
 
+// A timestamptz as PostgreSQL prints it in UTC with the ISO DateStyle: 2026-12-01 19:37:29.87721+00.
+// Years 1000–9999 only: Date reads 0001–0099 as two-digit years (0049 → 2049), as it did before.
+const pgUtcTime = /^([1-9]\d{3}-\d\d-\d\d) (\d\d:\d\d:\d\d)(?:\.(\d{1,6}))?\+00$/;
+let lastTime: { raw: string; iso: string } = { raw: '', iso: '' };
+
+/**
+ * new Date(value).toISOString() (milliseconds truncated, as Date reads microseconds), by
+ * slicing the text when PostgreSQL printed it in UTC — parsing a Date and printing it was half
+ * the cost of a listed item — and the last answer kept: rows created together share their times.
+ * Anything else (another session time zone, a Date from the driver) goes through Date.
+ */
+export function isoTime(value: string | Date): string {
+  if (typeof value !== 'string') return value.toISOString();
+  if (value === lastTime.raw) return lastTime.iso;
+  const m = pgUtcTime.exec(value);
+  const iso = m ? `${m[1]}T${m[2]}.${m[3] === undefined ? '000' : m[3].length >= 3 ? m[3].slice(0, 3) : m[3].padEnd(3, '0')}Z` : new Date(value).toISOString();
+  lastTime = { raw: value, iso };
+  return iso;
+}
+
 /**
  * One prefix as JSON text, straight from a raw row: exactly JSON.stringify(prefixView(
  * prefixFromRaw(row), view)) (same keys, order and values; tested on odd rows), without the
@@ -92,18 +112,19 @@ export function prefixJson(row: RawPrefix, view: ViewContext, parts: Map<string,
     parts.set(holderKey, holder);
   }
   const family = Number(row.family);
-  // The same text as prefixView's canonicalText(), from the same stored text.
+  // The same text as prefixView's canonicalText(), from the same stored text: hex digits, dots,
+  // colons and a slash, nothing JSON escapes.
   const cidr = family === 4 ? row.prefix : readStoredCidr(row.prefix).text;
   // String() of a numeric column as postgres.js and PGlite return it (decimal text, no
   // exponent): the digits prefixView prints through BigInt.
   const used = BigInt(row.used_addresses);
   const total = BigInt(row.total_addresses);
   return (
-    `{"id":"${row.id}",${vrf},"cidr":${JSON.stringify(cidr)},"family":${family},"status":${JSON.stringify(row.status)},${holder}` +
+    `{"id":"${row.id}",${vrf},"cidr":"${cidr}","family":${family},"status":${JSON.stringify(row.status)},${holder}` +
     `,"parentId":${row.parent_id === null ? 'null' : `"${row.parent_id}"`},"description":${JSON.stringify(row.description)}` +
     `,"utilization":{"percent":${percentOf(used, total)},"usedAddresses":"${used}","totalAddresses":"${total}"}` +
     `,"childCount":${Number(row.child_count)},"addressCount":${Number(row.address_count)}` +
-    `,"createdAt":"${new Date(row.created_at).toISOString()}","updatedAt":"${new Date(row.updated_at).toISOString()}"}`
+    `,"createdAt":"${isoTime(row.created_at)}","updatedAt":"${row.updated_at === row.created_at ? isoTime(row.created_at) : isoTime(row.updated_at)}"}`
   );
 }
 
