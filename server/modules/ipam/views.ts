@@ -90,6 +90,12 @@ export function isoTime(value: string | Date): string {
   return iso;
 }
 
+/** A page's JSON fragments of its VRFs and holders, by the raw row's vrf_id and holder_code. */
+export interface PrefixJsonParts {
+  vrfs: Map<RawPrefix['vrf_id'], string>;
+  holders: Map<string, string>;
+}
+
 /**
  * One prefix as JSON text, straight from a raw row: exactly JSON.stringify(prefixView(
  * prefixFromRaw(row), view)) (same keys, order and values; tested on odd rows), without the
@@ -97,19 +103,17 @@ export function isoTime(value: string | Date): string {
  * they cost ~2 µs each, where PostgreSQL's text functions (to_json, to_char, numeric output)
  * cost ~15 µs an item. The VRF's and the holder's fragments are kept per page in `parts`.
  */
-export function prefixJson(row: RawPrefix, view: ViewContext, parts: Map<string, string> = new Map()): string {
-  const vrfKey = `v${row.vrf_id}`;
-  let vrf = parts.get(vrfKey);
+export function prefixJson(row: RawPrefix, view: ViewContext, parts: PrefixJsonParts = { vrfs: new Map(), holders: new Map() }): string {
+  let vrf = parts.vrfs.get(row.vrf_id);
   if (vrf === undefined) {
     const v = view.vrfs.get(Number(row.vrf_id))!;
     vrf = `"vrf":${JSON.stringify(v.name)},"zone":${JSON.stringify(v.zoneCode)}`;
-    parts.set(vrfKey, vrf);
+    parts.vrfs.set(row.vrf_id, vrf);
   }
-  const holderKey = `h${row.holder_code}`;
-  let holder = parts.get(holderKey);
+  let holder = parts.holders.get(row.holder_code);
   if (holder === undefined) {
     holder = `"holder":{"code":${JSON.stringify(row.holder_code)},"name":${JSON.stringify(view.holderNames.get(row.holder_code) ?? row.holder_code)}}`;
-    parts.set(holderKey, holder);
+    parts.holders.set(row.holder_code, holder);
   }
   const family = Number(row.family);
   // The same text as prefixView's canonicalText(), from the same stored text: hex digits, dots,

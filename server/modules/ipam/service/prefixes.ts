@@ -17,7 +17,7 @@ import { freeBlockContaining, initFree, listFree, takeFrom } from '../freespace.
 import { checkDelegation, defaultStatus } from '../delegation.js';
 import { loadPrefix, loadReadablePrefix, loadVrf, prefixReadable } from '../lookup.js';
 import { prefixes, type PrefixRow, type PrefixStatus, type VrfRow } from '../schema.js';
-import { percentOf, prefixFromRaw, prefixJson, prefixView, viewContext, type RawPrefix } from '../views.js';
+import { percentOf, prefixFromRaw, prefixJson, prefixView, viewContext, type PrefixJsonParts, type RawPrefix } from '../views.js';
 import { vrfMap } from './vrfs.js';
 
 explainConstraint('prefixes_no_overlap', (err) => new Problem(409, 'overlap', `the prefix overlaps an existing prefix: ${pgDetail(err)}`));
@@ -79,7 +79,7 @@ async function pageOfPrefixes(db: Executor, cacheKey: object, conditions: (SQL |
     [],
     cacheKey,
   );
-  const parts = new Map<string, string>();
+  const parts: PrefixJsonParts = { vrfs: new Map(), holders: new Map() };
   // ~360 bytes an item: one buffer, no regrowth.
   const body = new JsonBytes(512 * (shown.length + 1));
   body.push('{"items":[');
