@@ -72,13 +72,15 @@ async function pageOfPrefixes(db: Executor, cacheKey: object, conditions: (SQL |
   );
   const more = found.length > limit;
   const shown = more ? found.slice(0, limit) : found;
-  const view = await viewContext(
-    db,
-    shown.map((r) => ({ vrfId: Number(r.vrf_id), holderCode: r.holder_code })),
-    await vrfMap(db, cacheKey, [...new Set(shown.map((r) => Number(r.vrf_id)))]),
-    [],
-    cacheKey,
-  );
+  // The page's distinct VRFs and holders (a handful among 1,000 rows), for the caches.
+  const vrfIds = new Set<number>();
+  const holders = new Map<string, { vrfId: number; holderCode: string }>();
+  for (const r of shown) {
+    const vrfId = Number(r.vrf_id);
+    vrfIds.add(vrfId);
+    if (!holders.has(r.holder_code)) holders.set(r.holder_code, { vrfId, holderCode: r.holder_code });
+  }
+  const view = await viewContext(db, [...holders.values()], await vrfMap(db, cacheKey, [...vrfIds]), [], cacheKey);
   const parts: PrefixJsonParts = { vrfs: new Map(), holders: new Map() };
   // ~360 bytes an item: one buffer, no regrowth.
   const body = new JsonBytes(512 * (shown.length + 1));
