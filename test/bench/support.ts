@@ -180,23 +180,41 @@ export function reportRows(rows: BenchRow[]): void {
 /** 12345.6 → '12,346' */
 export const thousands = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
+/** How often `key` occurs in `body`: a plain loop, ~2× faster than Buffer.indexOf once per item. */
+function occurrences(body: Buffer, key: Buffer): number {
+  const last = key.length - 1;
+  const end = key[last];
+  let n = 0;
+  next: for (let i = last; i < body.length; i++) {
+    if (body[i] !== end) continue;
+    for (let k = 1; k <= last; k++) if (body[i - k] !== key[last - k]) continue next;
+    n++;
+  }
+  return n;
+}
+
 /**
  * Walks every page of a keyset-paged list as a client would, until the whole body of each page is
- * delivered, and counts the items by a key each item carries once (`"cidr":`). The next cursor is
- * read off the tail of the text: parsing 1,000 objects is the client's cost, not the API's.
+ * delivered, and counts the items by a key each item carries once (`"cidr":`). The body is read
+ * as bytes: the items are counted and the next cursor read off the tail in the bytes, because
+ * decoding a page into a string, like parsing its 1,000 objects, is the client's cost, not the
+ * API's (measured: TextDecoder took ~1.3 ms of a ~360 KB page holding Chinese holder names —
+ * longer than the API took to build it; the raw select it is compared with decodes no such text).
  */
 export async function walkPages(app: { request(path: string, init?: RequestInit): Response | Promise<Response> }, path: string, itemKey: string): Promise<number> {
+  const key = Buffer.from(`"${itemKey}":`);
   let cursor: string | null = null;
   let items = 0;
   do {
     const res = await app.request(`${path}${path.includes('?') ? '&' : '?'}limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { headers: { authorization: `Bearer ${benchToken}` } });
-    const text = await res.text();
-    items += text.split(`"${itemKey}":`).length - 1;
-    cursor = /"nextCursor":(?:"([^"]*)"|null)\}$/.exec(text)?.[1] ?? null;
+    const body = Buffer.from(await res.arrayBuffer());
+    items += occurrences(body, key);
+    // The body ends with "nextCursor":"…"} or "nextCursor":null}; a cursor is short ASCII.
+    const tail = body.subarray(Math.max(0, body.length - 512)).toString('latin1');
+    cursor = /"nextCursor":(?:"([^"]*)"|null)\}$/.exec(tail)?.[1] ?? null;
   } while (cursor);
   return items;
 }
-
 
 /** One client's requests for loadFromWorker: the same request `perClient` times. */
 export interface ClientPlan {

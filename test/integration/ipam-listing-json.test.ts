@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backends, startTestApp, type TestApp } from '../support/harness.js';
 
 /**
- * Listing pages are built as JSON by PostgreSQL (issue 14); every item must be exactly the
- * object GET /prefixes/{id} builds in Node (prefixView): same keys in the same order, same
- * values — ids and exact counts as text, percent truncated to two decimals, ISO times in UTC,
- * RFC 5952 IPv6 text also where PostgreSQL prints a dotted quad (::/96, ::ffff:0:0/96).
+ * Listing pages are sent as JSON text built item by item from the raw rows (issue 14:
+ * views.ts prefixJson); every item must be exactly the object GET /prefixes/{id} builds
+ * (prefixView): same keys in the same order, same values — ids and exact counts as text,
+ * percent truncated to two decimals, ISO times in UTC, RFC 5952 IPv6 text also where
+ * PostgreSQL prints a dotted quad (::/96, ::ffff:0:0/96).
  */
-describe.each(backends)('prefix listings built by the database on %s', (backend) => {
+describe.each(backends)('prefix listings sent as JSON text on %s', (backend) => {
   let t: TestApp;
   const parents: string[] = [];
   beforeAll(async () => {

@@ -192,6 +192,17 @@ describe.each(backends)('read scope on %s', (backend) => {
     expect(kind('prefix')(named(await list('countyOp', `/api/v1/prefixes/${ids['prefix:nanning']}/children`)))).toEqual(['prefix:xingning']);
     expect(kind('prefix')(named(await list('countyOp', `/api/v1/prefixes/${ids['prefix:pool']}/children`)))).toEqual(['prefix:nanning']);
     expect(kind('prefix')(named(await list('cityOp', `/api/v1/prefixes/${ids['prefix:nanning']}/children`)))).toEqual(['prefix:qingxiu', 'prefix:xingning']);
+    // The children of a prefix one may not read: 404, as its GET — even where a child is one's own
+    // (the applicant holds xingning-dept, not xingning); a readable childless one: an empty page.
+    const childrenStatus = async (who: Who, id: string) => (await t.call('GET', `/api/v1/prefixes/${id}/children`, { token: token[who] })).status;
+    expect(await childrenStatus('countyOp', ids['prefix:liuzhou'])).toBe(404);
+    expect(await childrenStatus('cityOp', ids['prefix:liuzhou'])).toBe(404);
+    expect(await childrenStatus('applicant', ids['prefix:xingning'])).toBe(404);
+    expect((await t.call('GET', `/api/v1/prefixes/${ids['prefix:xingning']}`, { token: token.applicant })).status).toBe(404);
+    expect(await childrenStatus('admin', '999999999')).toBe(404);
+    const childless = await t.call('GET', `/api/v1/prefixes/${ids['prefix:xingning-dept']}/children`, { token: token.applicant });
+    expect(childless.status).toBe(200);
+    expect(childless.text).toBe('{"items":[],"nextCursor":null}');
 
     const agent = await t.call('GET', '/api/v1/prefixes', { token: agentToken });
     expect(agent.status).toBe(403);
