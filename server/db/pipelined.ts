@@ -123,7 +123,10 @@ export function pipelineTransactions(db: Db, client: postgres.Sql): void {
         const result = await work(tx as never);
         // COMMIT leaves behind the statements still owed an answer, without waiting for them;
         // once it is sent the transaction ends, committed or (something failed) rolled back.
-        const commit = conn.unsafe('COMMIT').execute();
+        // Flushed at once (patches/postgres+3.4.9.patch): the transaction may hold a row lock
+        // (the parent of an allocation) that others queue for, and a write left to the next
+        // setImmediate would wait behind every HTTP request the event loop has pending.
+        const commit = conn.unsafe('COMMIT', [], { flush: true } as postgres.UnsafeQueryOptions).execute();
         open = false;
         commit.catch(() => {});
         try {
