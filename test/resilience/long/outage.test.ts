@@ -127,6 +127,7 @@ describe('a PostgreSQL outage under load', () => {
     expect(acknowledged.filter((cidr) => !held.has(cidr))).toEqual([]);
     const verified = await api(server, token, 'GET', '/api/v1/audit/verify');
     expect(verified.body.ok, JSON.stringify(verified.body)).toBe(true);
-    expect(await stopServer(server)).toEqual({ code: 0, signal: null });
+    const stopped = await stopServer(server);
+    expect(stopped, `the server's last words:\n${server.output().slice(-4000)}`).toEqual({ code: 0, signal: null });
   });
 });
