@@ -4,14 +4,12 @@ import type postgres from 'postgres';
 import type { Db, Tx } from './client.js';
 
 /**
- * Transactions on PostgreSQL with two round trips fewer than postgres.js's `begin()`, which
- * waits for BEGIN's answer before the first statement and for every statement before COMMIT.
- * Here BEGIN leaves in the same packet as the transaction's first statement (postgres.js
- * coalesces what is written in one turn of the event loop), and statements whose answer the
- * transaction's work does not need (the audit entries, sendWithCommit) leave at once and are
- * answered together with COMMIT. Issue 14's profile: each round trip on loopback costs about
- * 0.3 ms of Node CPU here (socket write, read, the driver's parsing), an allocation made five
- * (token, BEGIN, the IPAM function, the audit entry, COMMIT) and now makes three.
+ * Transactions on PostgreSQL with fewer round trips. Statements whose answer the transaction's
+ * work does not need (the audit entries, sendWithCommit) leave at once and are answered
+ * together with COMMIT, which postgres.js's `begin()` sends in the same packet right behind
+ * them. Issue 14's profile: each round trip on loopback costs about 0.3 ms of Node CPU here
+ * (socket write, read, the driver's parsing). A BEGIN sent with the first statement would save
+ * one more, but needs postgres.js's reserve(), which hung after an outage (see below).
  *
  * Statements of up to `preparedParameterLimit` parameters are also prepared (named, cached per
  * connection by postgres.js): drizzle sends every other statement unnamed, and postgres.js
@@ -23,11 +21,10 @@ import type { Db, Tx } from './client.js';
  *
  * The order on the wire is the order of the calls, and PostgreSQL answers a pipeline in
  * order: a statement that fails aborts the transaction, whatever follows it fails or (COMMIT)
- * rolls back, and the failure reaches the caller. Written by hand because neither postgres.js
- * (its `begin()`) nor drizzle offers a pipelined transaction.
+ * rolls back, and the failure reaches the caller.
  */
 interface Pipeline {
-  conn: postgres.ReservedSql;
+  conn: postgres.Sql;
   /** Answers still owed by statements sent with sendWithCommit. */
   owed: Promise<unknown>[];
 }
@@ -61,94 +58,32 @@ export function sendWithCommit(tx: Tx, text: string, params: (string | number | 
   return true;
 }
 
-type Work<T> = (tx: Tx) => Promise<T>;
 /** drizzle's session over postgres.js, typed loosely: a reserved connection stands in for a transaction's. */
 type Session = ConstructorParameters<typeof PostgresJsTransaction<Record<string, unknown>, TablesRelationalConfig>>[1];
 type Dialect = ConstructorParameters<typeof PostgresJsTransaction>[0];
 type SchemaConfig = ConstructorParameters<typeof PostgresJsTransaction>[2];
-
-/** A savepoint inside a pipelined transaction (the import runs each row in one). */
-class PipelinedTransaction extends PostgresJsTransaction<Record<string, unknown>, TablesRelationalConfig> {
-  private savepoints = 0;
-
-  constructor(
-    private readonly pipeline: Pipeline,
-    session: Session,
-    dialect: Dialect,
-    schema: SchemaConfig,
-  ) {
-    super(dialect, session, schema);
-    pipelines.set(this, pipeline);
-  }
-
-  override async transaction<T>(work: Work<T> | ((tx: never) => Promise<T>)): Promise<T> {
-    const name = `waiwang_sp_${++this.savepoints}`;
-    const { conn } = this.pipeline;
-    const mark = this.pipeline.owed.length;
-    await conn.unsafe(`SAVEPOINT ${name}`);
-    try {
-      // The savepoint's statements share the connection and its pipeline.
-      const result = await (work as Work<T>)(this as unknown as Tx);
-      await Promise.all(this.pipeline.owed.slice(mark));
-      await conn.unsafe(`RELEASE SAVEPOINT ${name}`);
-      return result;
-    } catch (err) {
-      // What failed inside is undone by the rollback to the savepoint, and forgiven with it.
-      this.pipeline.owed.length = mark;
-      await conn.unsafe(`ROLLBACK TO SAVEPOINT ${name}`);
-      throw err;
-    }
-  }
-}
 
 /** Replaces the transactions of a drizzle database over postgres.js (see openPostgres). */
 export function pipelineTransactions(db: Db, client: postgres.Sql): void {
   const session = (db as unknown as { session: Session }).session;
   prepareSmallStatements(session);
   const { dialect, options } = session as unknown as { dialect: Dialect; options: ConstructorParameters<typeof PostgresJsSession>[3] };
+  // postgres.js's own begin(): it opens connections and survives their loss (its reserve(),
+  // which a pipelined BEGIN needs, left a pass of the audit sealer waiting forever on a
+  // connection opened for it after a PostgreSQL outage: make resilience, the outage test).
   session.transaction = async <T>(work: (tx: never) => Promise<T>, config?: Parameters<Session['transaction']>[1]): Promise<T> => {
-    const conn = await client.reserve();
-    let open = true;
-    try {
-      const began = conn.unsafe('BEGIN').execute();
-      began.catch(() => {});
-      const pipeline: Pipeline = { conn, owed: [] };
-      // No relational schema: nothing here uses drizzle's relational queries (db.query), and
-      // building their builders for every table cost each transaction ~50 µs (profiled).
-      const txSession = new PostgresJsSession(conn, dialect, undefined, options) as unknown as Session;
+    const owed: Promise<unknown>[] = [];
+    const result = await client.begin(async (conn) => {
+      const txSession = new PostgresJsSession(conn as unknown as postgres.Sql, dialect, undefined, options) as unknown as Session;
       prepareSmallStatements(txSession);
-      const tx = new PipelinedTransaction(pipeline, txSession, dialect, undefined);
-      try {
-        if (config) await tx.setTransaction(config);
-        const result = await work(tx as never);
-        // COMMIT leaves behind the statements still owed an answer, without waiting for them;
-        // once it is sent the transaction ends, committed or (something failed) rolled back.
-        // Flushed at once (patches/postgres+3.4.9.patch): the transaction may hold a row lock
-        // (the parent of an allocation) that others queue for, and a write left to the next
-        // setImmediate would wait behind every HTTP request the event loop has pending.
-        const commit = conn.unsafe('COMMIT', [], { flush: true } as postgres.UnsafeQueryOptions).execute();
-        open = false;
-        commit.catch(() => {});
-        try {
-          await began;
-          await Promise.all(pipeline.owed);
-        } catch (err) {
-          await commit.catch(() => {});
-          throw err;
-        }
-        const committed = await commit;
-        // PostgreSQL answers COMMIT of a failed transaction with ROLLBACK, not an error.
-        if (committed.command !== 'COMMIT') throw new Error(`the transaction was rolled back (${committed.command})`);
-        return result;
-      } catch (err) {
-        if (open) {
-          open = false;
-          await conn.unsafe('ROLLBACK').catch(() => {});
-        }
-        throw err;
-      }
-    } finally {
-      conn.release();
-    }
+      const tx = new PostgresJsTransaction(dialect, txSession, undefined);
+      pipelines.set(tx, { conn: conn as unknown as postgres.Sql, owed });
+      if (config) await tx.setTransaction(config);
+      return (await work(tx as never)) as T;
+    });
+    // begin() sent COMMIT right behind the statements still owed an answer; PostgreSQL answers a
+    // failed one with an error and the COMMIT with ROLLBACK, which begin() does not check.
+    await Promise.all(owed);
+    return result as T;
   };
 }
