@@ -43,12 +43,27 @@ const maxAttempts = 5;
  * translated once, here.
  */
 export async function mutate<T>(ctx: Ctx, work: (tx: Tx, audit: Audit) => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
+  return withRetries(() => ctx.db.transaction(async (tx) => work(tx, (entry) => recordAudit(tx, ctx, entry))));
+}
+
+/**
+ * A write whose only writing statement is one call of a database function that writes the
+ * change and its audit entries together (the IPAM functions): autocommitted, so it needs no
+ * BEGIN and no COMMIT of its own, two round trips fewer than mutate(), and it holds its locks
+ * only while the statement runs. What `work` reads before that statement is read outside any
+ * transaction: the function checks under its locks that what the verb decided on still holds.
+ */
+export async function writeInOneStatement<T>(ctx: Ctx, work: (db: Db) => Promise<T>): Promise<T> {
+  return withRetries(() => work(ctx.db));
+}
+
+async function withRetries<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
     try {
-      return await ctx.db.transaction(async (tx) => work(tx, (entry) => recordAudit(tx, ctx, entry)));
+      return await attempt();
     } catch (err) {
-      if (isRetryable(err) && attempt < maxAttempts) {
-        await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));
+      if (isRetryable(err) && n < maxAttempts) {
+        await new Promise((r) => setTimeout(r, Math.random() * 10 * n));
         continue;
       }
       throw translateDbError(err);

@@ -23,7 +23,7 @@ async function main() {
   const startedAt = performance.now();
   const database = await openServerDatabase(config, log);
   const { adminToken } = await prepare(database, config, log);
-  const sealer = new Sealer(database.db, config.auditAnchorPath, log);
+  const sealer = new Sealer(database.db, config.auditAnchorPath, log, config.auditHash);
   sealer.start(config.auditSealIntervalMs);
   const telemetryJob = new TelemetryJob(database.db, config, { log });
   telemetryJob.start();

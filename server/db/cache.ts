@@ -14,8 +14,10 @@ import type { Database, Executor, Tx } from './client.js';
  * ({@link listenForChanges}, started by createApp); a listener connection that was lost and
  * re-established drops everything, since notifications sent meanwhile are gone. Between a
  * commit and the notification's arrival another server may answer from its old copy for a few
- * milliseconds: the caches serve reads and views, never a write's checks, which read inside
- * their own transaction. PGlite serves one process, which invalidates itself.
+ * milliseconds: the caches serve reads and views, and a write's checks only where the write
+ * itself checks under its locks that what it decided on still holds (allocation: ipam
+ * allocateIn and migration 0019), and never refuses on a cached copy alone; every other write
+ * reads inside its own transaction. PGlite serves one process, which invalidates itself.
  */
 export type CachedTable = 'units' | 'vrfs';
 const channel = 'waiwang_cache';

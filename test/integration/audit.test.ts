@@ -196,6 +196,35 @@ describe.each(backends)('the audit trail on %s', (backend) => {
     expect(result.firstBroken).toMatchObject({ entryId: victim.entryId, position: victim.position, reason: 'altered' });
   });
 
+  it('an allocation’s entries, written inside its database function without a hash, are hashed when sealed, listed with that hash before and after, and checked like any other', async () => {
+    t = await startTestApp(backend);
+    const pool = await t.call('POST', '/api/v1/prefixes', { body: { cidr: '10.0.0.0/8', holder: '450000' } });
+    const city = await t.call('POST', `/api/v1/prefixes/${pool.body.id}/allocate`, { body: { prefixLength: 16, holder: '450100', status: 'allocated' }, headers: { 'x-request-id': 'alloc-audit-1' } });
+    expect(city.status, city.text).toBe(201);
+    const [stored] = await rows<{ id: string | number; hash: string | null }>(t.database.db, sql`SELECT id, hash FROM audit_entries WHERE object_type = 'prefix' AND object_id = ${city.body.id}`);
+    expect(stored.hash).toBeNull();
+    const listed = async () => (await t!.call('GET', `/api/v1/audit?object=prefix:${city.body.id}`)).body.items;
+    const [before] = await listed();
+    expect(before).toMatchObject({
+      id: String(stored.id), actor: 'admin', action: 'prefix.allocate', objectType: 'prefix', objectId: city.body.id, before: null, requestId: 'alloc-audit-1',
+      after: { id: city.body.id, vrf: 'public', cidr: '10.0.0.0/16', status: 'allocated', holder: '450100', parentId: pool.body.id, description: '' },
+    });
+    expect(before.hash).toMatch(/^sm3:[0-9a-f]{64}$/);
+    // The hash is the one a writer in Node would have computed over the same content.
+    const content: EntryContent = { id: Number(stored.id), at: before.at, actor: 'admin', action: 'prefix.allocate', objectType: 'prefix', objectId: city.body.id, before: null, after: before.after, requestId: 'alloc-audit-1' };
+    expect(before.hash).toBe(entryHash('sm3', content));
+    await t.sealer.pass();
+    const [seal] = await rows<{ entry_hash: string | null }>(t.database.db, sql`SELECT entry_hash FROM audit_seals WHERE entry_id = ${stored.id}`);
+    expect(seal.entry_hash).toBe(before.hash);
+    expect((await listed())[0].hash).toBe(before.hash);
+    expect((await verify(t)).ok).toBe(true);
+    // Altered after sealing: named like any altered entry.
+    await asSuperuser(t, [sql`UPDATE audit_entries SET after = jsonb_set(after, '{holder}', '"450200"') WHERE id = ${stored.id}`]);
+    const result = await verify(t);
+    expect(result.ok).toBe(false);
+    expect(result.firstBroken).toMatchObject({ entryId: Number(stored.id), reason: 'altered' });
+  });
+
   it('names a deleted entry', async () => {
     t = await startTestApp(backend);
     const mine = await sealedOneByOne(t, 4);

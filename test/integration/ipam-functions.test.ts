@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import { backends, countRows, startTestApp, type TestApp } from '../support/harness.js';
 
 /**
- * Allocation, next-free address and reclaim run as one PL/pgSQL function each (migration 0016):
- * the function writes first, the verb decides on the rows it returns. These check that every
- * refusal the verb makes after the function ran leaves nothing behind, that all-or-none
- * holds for count > 1, and that the answers are those of the statement-by-statement verbs.
+ * Allocation, next-free address and reclaim run as one PL/pgSQL function each (migrations 0017,
+ * 0019). Next-free and reclaim write first and the verb decides on the rows they return;
+ * allocation decides first, on cached rows, and its function writes only if the locked rows
+ * still say the same. These check that every refusal leaves nothing behind, that a change made
+ * underneath the caches (by another server) is noticed, that all-or-none holds for count > 1,
+ * and that the answers are those of the statement-by-statement verbs.
  */
 describe.each(backends)('IPAM functions on %s', (backend) => {
   let t: TestApp;
@@ -68,6 +71,58 @@ describe.each(backends)('IPAM functions on %s', (backend) => {
     const empty = await t.call('GET', `/api/v1/prefixes/${county.body.id}`);
     expect(empty.body.utilization.usedAddresses).toBe('0');
     expect(empty.body.childCount).toBe(0);
+  });
+
+  it('a parent changed underneath the cache (by another server) is read again: the allocation is refused as the new row says, and nothing is written', async () => {
+    const county = await t.call('POST', `/api/v1/prefixes/${cityId}/allocate`, { body: { prefixLength: 27, holder: '450102', status: 'allocated' } });
+    expect(county.status).toBe(201);
+    // A refused request still puts the parent in this server's cache.
+    expect((await t.call('POST', `/api/v1/prefixes/${county.body.id}/allocate`, { body: { prefixLength: 20, holder: '450102001', status: 'allocated' } })).status).toBe(400);
+    await t.database.db.execute(sql`UPDATE prefixes SET status = 'assigned' WHERE id = ${Number(county.body.id)}`);
+    const before = await snapshot();
+    const refused = await t.call('POST', `/api/v1/prefixes/${county.body.id}/allocate`, { body: { prefixLength: 29, holder: '450102001', status: 'allocated' } });
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ code: 'delegation_rule', rule: 'assigned_is_leaf' });
+    expect(await snapshot()).toEqual(before);
+    await t.database.db.execute(sql`UPDATE prefixes SET status = 'allocated' WHERE id = ${Number(county.body.id)}`);
+    const allowed = await t.call('POST', `/api/v1/prefixes/${county.body.id}/allocate`, { body: { prefixLength: 29, holder: '450102001', status: 'allocated' } });
+    expect(allowed.status, allowed.text).toBe(201);
+  });
+
+  it('a recipient retired underneath the unit cache is noticed under the parent’s lock: 422, nothing written', async () => {
+    const dept = await t.call('POST', '/api/v1/units', { body: { code: 'NN-RETIRE-TEST', name: '南宁市撤销测试局', parent: '450100', kind: 'department' } });
+    expect(dept.status).toBe(201);
+    const first = await t.call('POST', `/api/v1/prefixes/${cityId}/allocate`, { body: { prefixLength: 30, holder: 'NN-RETIRE-TEST', status: 'assigned' } });
+    expect(first.status, first.text).toBe(201);
+    await t.database.db.execute(sql`UPDATE units SET retired_at = now() WHERE code = 'NN-RETIRE-TEST'`);
+    const before = await snapshot();
+    const refused = await t.call('POST', `/api/v1/prefixes/${cityId}/allocate`, { body: { prefixLength: 30, holder: 'NN-RETIRE-TEST', status: 'assigned' } });
+    expect(refused.status, refused.text).toBe(422);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('concurrent allocations under several parents share statements and each gets its own answer: the exhausted one 409, the others 201, counters exact', async () => {
+    const parents: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const p = await t.call('POST', `/api/v1/prefixes/${cityId}/allocate`, { body: { prefixLength: 28, holder: '450103', status: 'allocated' } });
+      expect(p.status).toBe(201);
+      parents.push(p.body.id as string);
+    }
+    // Room for 4 /30s under each: 6 asked of each parent at once, 18 in all.
+    const replies = await Promise.all(
+      Array.from({ length: 18 }, (_, i) => t.call('POST', `/api/v1/prefixes/${parents[i % 3]}/allocate`, { body: { prefixLength: 30, holder: '450103', status: 'reserved' } })),
+    );
+    const statuses = replies.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(12);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(6);
+    for (const r of replies.filter((r) => r.status === 409)) expect(r.body.code).toBe('pool_exhausted');
+    for (const id of parents) {
+      const p = await t.call('GET', `/api/v1/prefixes/${id}`);
+      expect(p.body.childCount).toBe(4);
+      expect(p.body.utilization).toEqual({ percent: 100, usedAddresses: '16', totalAddresses: '16' });
+    }
+    const cidrs = replies.filter((r) => r.status === 201).map((r) => r.body.cidr);
+    expect(new Set(cidrs).size).toBe(12);
   });
 
   it('IPv6: blocks past 2^64 addresses split and merge exactly', async () => {

@@ -83,7 +83,7 @@ export async function startTestApp(backend: Backend, overrides: Partial<Config> 
   const clock = { now: new Date() };
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const app = createApp({ database, config, log, now: () => new Date(clock.now.getTime()) });
-  const sealer = new Sealer(database.db, config.auditAnchorPath, log);
+  const sealer = new Sealer(database.db, config.auditAnchorPath, log, config.auditHash);
 
   const call = async <T>(method: string, url: string, options: CallOptions = {}): Promise<Reply<T>> => {
     const headers: Record<string, string> = { ...options.headers };

@@ -6,9 +6,11 @@ const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 
 
 /**
  * Append-only. Written inside the mutation's own transaction; `hash` is the hash of the
- * entry's canonical JSON (see audit/chain.ts). Writers never touch a chain head: the sealer
- * chains committed entries afterwards into audit_seals. Triggers (custom migration) refuse
- * UPDATE and DELETE on both tables.
+ * entry's canonical JSON (see audit/chain.ts), computed by the writer in Node — or left NULL
+ * by a writer that runs inside one database statement (the IPAM functions, migration 0019),
+ * whose entry the sealer hashes when it seals it (audit_seals.entry_hash). Writers never touch
+ * a chain head: the sealer chains committed entries afterwards into audit_seals. Triggers
+ * (custom migration) refuse UPDATE and DELETE on both tables.
  */
 export const auditEntries = pgTable(
   'audit_entries',
@@ -22,7 +24,7 @@ export const auditEntries = pgTable(
     before: jsonb('before'),
     after: jsonb('after'),
     requestId: text('request_id'),
-    hash: text('hash').notNull(),
+    hash: text('hash'),
     /**
      * The writing transaction (not part of the hash): the sealer knows from it which entries
      * may still become visible, whatever their id or clock (see sealer.ts).
@@ -45,6 +47,11 @@ export const auditSeals = pgTable(
     position: bigint('position', { mode: 'number' }).primaryKey(),
     entryId: bigint('entry_id', { mode: 'number' }).notNull(),
     chain: text('chain').notNull(),
+    /**
+     * The entry's hash as the sealer computed it from the stored entry, for an entry written
+     * without one (hash NULL); NULL when the entry carries its own.
+     */
+    entryHash: text('entry_hash'),
     sealedAt: timestamp('sealed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [uniqueIndex('audit_seals_entry_key').on(t.entryId)],

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { rows, type Db } from '../../db/client.js';
-import { genesis, nextChain } from './chain.js';
+import { entryHash, genesis, nextChain, type EntryContent, type HashAlgorithm } from './chain.js';
 import { Repeating } from '../../jobs.js';
 
 /** Arbitrary but fixed: the advisory lock that lets one server at a time seal. */
@@ -50,6 +50,8 @@ export class Sealer {
     private readonly db: Db,
     private readonly anchorPath: string,
     private readonly log?: Logger,
+    /** For the entries written without a hash (audit/schema.ts): WAIWANG_AUDIT_HASH. */
+    private readonly algorithm: HashAlgorithm = 'sm3',
   ) {
     this.schedule = new Repeating('audit sealing', () => this.pass(), log);
   }
@@ -76,9 +78,13 @@ export class Sealer {
       );
       let position = last ? Number(last.position) : 0;
       let chain = last ? last.chain : genesis;
-      const pending = await rows<{ id: string | number; hash: string }>(
+      // An entry written inside a database function has no hash yet: hashed here, from what
+      // was committed (its content only for those), a second after its commit.
+      const pending = await rows<PendingEntry>(
         tx,
-        sql`SELECT e.id, e.hash FROM audit_entries e
+        sql`SELECT e.id, e.hash, e.at, e.actor, e.action, e.object_type, e.object_id, e.request_id,
+                   CASE WHEN e.hash IS NULL THEN e.before END AS before, CASE WHEN e.hash IS NULL THEN e.after END AS after
+            FROM audit_entries e
             WHERE ${since ? sql`e.xact_id >= ${since}::xid8` : sql`TRUE`}
               AND NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.entry_id = e.id)
             ORDER BY e.id LIMIT ${maxPerPass}`,
@@ -87,10 +93,11 @@ export class Sealer {
       const from = position + 1;
       const values = pending.map((entry) => {
         position += 1;
-        chain = nextChain(chain, entry.hash);
-        return sql`(${position}, ${Number(entry.id)}, ${chain})`;
+        const computed = entry.hash === null ? entryHash(this.algorithm, storedContent(entry)) : null;
+        chain = nextChain(chain, entry.hash ?? computed!);
+        return sql`(${position}, ${Number(entry.id)}, ${chain}, ${computed})`;
       });
-      await tx.execute(sql`INSERT INTO audit_seals (position, entry_id, chain) VALUES ${sql.join(values, sql`, `)}`);
+      await tx.execute(sql`INSERT INTO audit_seals (position, entry_id, chain, entry_hash) VALUES ${sql.join(values, sql`, `)}`);
       return { sealed: pending.length, position, head: chain, from, horizon };
     });
     if (!result) return null;
@@ -103,6 +110,38 @@ export class Sealer {
     }
     return { sealed: result.sealed, position: result.position, head: result.head };
   }
+}
+
+/** An audit entry as the database hands it back (snake_case, before the view). */
+export interface StoredEntry {
+  id: string | number;
+  at: Date | string;
+  actor: string;
+  action: string;
+  object_type: string;
+  object_id: string;
+  before: unknown;
+  after: unknown;
+  request_id: string | null;
+}
+
+interface PendingEntry extends StoredEntry {
+  hash: string | null;
+}
+
+/** What an entry's hash covers, read back from its row (jsonb arrives parsed from both drivers). */
+export function storedContent(row: StoredEntry): EntryContent {
+  return {
+    id: Number(row.id),
+    at: new Date(row.at).toISOString(),
+    actor: row.actor,
+    action: row.action,
+    objectType: row.object_type,
+    objectId: row.object_id,
+    before: row.before ?? null,
+    after: row.after ?? null,
+    requestId: row.request_id,
+  };
 }
 
 /**

@@ -1,8 +1,9 @@
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, lt } from 'drizzle-orm';
 import { read, type Ctx } from '../../context.js';
 import { keysetPage } from '../../http/paging.js';
 import { authorize } from '../access/authorize.js';
-import { auditEntries, type AuditEntryRow } from './schema.js';
+import { auditEntries, auditSeals, type AuditEntryRow } from './schema.js';
+import { entryHash, type HashAlgorithm } from './chain.js';
 import { verifyChain, type Verification } from './verify.js';
 
 export interface AuditQuery {
@@ -13,9 +14,13 @@ export interface AuditQuery {
   cursor?: string;
 }
 
-function entryView(row: AuditEntryRow) {
-  return {
-    id: String(row.id),
+/**
+ * An entry written inside a database function carries no hash of its own (audit/schema.ts):
+ * once sealed, the one the sealer computed; before that, the same computation here.
+ */
+function entryView(row: AuditEntryRow & { sealedHash: string | null }, algorithm: HashAlgorithm) {
+  const content = {
+    id: row.id,
     at: row.at.toISOString(),
     actor: row.actor,
     action: row.action,
@@ -24,7 +29,11 @@ function entryView(row: AuditEntryRow) {
     before: row.before ?? null,
     after: row.after ?? null,
     requestId: row.requestId,
-    hash: row.hash,
+  };
+  return {
+    ...content,
+    id: String(row.id),
+    hash: row.hash ?? row.sealedHash ?? entryHash(algorithm, content),
   };
 }
 
@@ -44,8 +53,14 @@ export async function listAudit(ctx: Ctx, query: AuditQuery) {
     if (query.actor) conditions.push(eq(auditEntries.actor, query.actor));
     if (query.action) conditions.push(eq(auditEntries.action, query.action));
     if (query.cursor) conditions.push(lt(auditEntries.id, Number(query.cursor)));
-    const found = await ctx.db.select().from(auditEntries).where(and(...conditions)).orderBy(desc(auditEntries.id)).limit(query.limit + 1);
-    return keysetPage(found, query.limit, (last) => String(last.id), (page) => page.map(entryView));
+    const found = await ctx.db
+      .select({ ...getTableColumns(auditEntries), sealedHash: auditSeals.entryHash })
+      .from(auditEntries)
+      .leftJoin(auditSeals, eq(auditSeals.entryId, auditEntries.id))
+      .where(and(...conditions))
+      .orderBy(desc(auditEntries.id))
+      .limit(query.limit + 1);
+    return keysetPage(found, query.limit, (last) => String(last.id), (page) => page.map((row) => entryView(row, ctx.config.auditHash)));
   });
 }
 

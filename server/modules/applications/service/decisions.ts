@@ -56,7 +56,7 @@ async function allocateFor(ctx: Ctx, tx: Tx, audit: Audit, row: ApplicationRow, 
   const vrf = await loadVrf(tx, ip.vrf);
   if (pool.vrfId !== vrf.id) throw ruleViolation('rule_violation', `prefix ${poolId} is not in VRF ${ip.vrf}, which the application asks for`, { field: 'pool' });
   const applicant = await loadUnit(tx, row.applicantCode);
-  const { created } = await allocateIn(ctx, tx, audit, String(poolId), {
+  const { created } = await allocateIn(ctx, tx, String(poolId), {
     prefixLength: ip.prefixLength,
     holder: applicant.code,
     // The delegation rule's own choice (ipam/delegation.ts): a lower O&M unit gets space allocated

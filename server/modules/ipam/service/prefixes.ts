@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, like, sql, type SQL } from 'drizzle-orm';
-import { mutate, read, type Audit, type Ctx } from '../../../context.js';
+import { mutate, read, writeInOneStatement, type Audit, type Ctx } from '../../../context.js';
 import { rows, type Executor, type Tx } from '../../../db/client.js';
 import { explainConstraint } from '../../../db/errors.js';
 import { decodeCursor, encodeCursor } from '../../../http/paging.js';
@@ -11,7 +11,9 @@ import { authorize } from '../../access/authorize.js';
 import { readScope, unitCodeIn, unitReadable } from '../../access/scope.js';
 import { units, type UnitRow } from '../../divisions/schema.js';
 import { assertActive, loadUnit, unitFromJson } from '../../divisions/service.js';
-import { cachedUnit } from '../../divisions/cache.js';
+import { cachedUnit, unitCache } from '../../divisions/cache.js';
+import { delegatingParent } from '../parent-cache.js';
+import { allocateBatched, allocateInOneStatement, type AllocationRequest } from '../allocation-batches.js';
 import { prefixCursorParts, type AllocateInput, type CreatePrefixInput, type ListPrefixesQuery, type PrefixView, type UpdatePrefixInput } from '../inputs.js';
 import { freeBlockContaining, initFree, listFree, takeFrom } from '../freespace.js';
 import { checkDelegation, defaultStatus } from '../delegation.js';
@@ -279,67 +281,80 @@ export async function createPrefix(ctx: Ctx, input: CreatePrefixInput): Promise<
 }
 
 /**
- * The next free aligned block(s) under a parent, by strategy. Locks only the parent row, so
- * allocations under different parents run in parallel; `count` blocks come all or none.
+ * The next free aligned block(s) under a parent, by strategy. Locks only the parent row, and
+ * only while one statement runs, so allocations under different parents run in parallel and
+ * those under one parent queue briefly; `count` blocks come all or none.
  */
 export async function allocate(ctx: Ctx, parentId: string, input: AllocateInput): Promise<PrefixView[]> {
-  return mutate(ctx, async (tx, audit) => {
-    const { created, recipient } = await allocateIn(ctx, tx, audit, parentId, input);
-    return viewsOf(tx, created, ctx.db, [recipient]);
+  return writeInOneStatement(ctx, async (db) => {
+    const { created, recipient } = await allocateIn(ctx, db, parentId, input);
+    return viewsOf(db, created, ctx.db, [recipient]);
   });
 }
 
-/**
- * The allocation inside a transaction the caller owns: POST /prefixes/{id}/allocate and the
- * approval of an `ip` application both call it, so an approval whose allocation fails rolls
- * back whole.
- */
-export async function allocateIn(ctx: Ctx, tx: Tx, audit: Audit, parentId: string, input: AllocateInput): Promise<{ created: PrefixRow[]; recipient: UnitRow }> {
-  const id = idOf(parentId, 'prefix');
-  // One round trip (migration 0016, waiwang_allocate_prefixes): lock the parent, read both units,
-  // pick and split the free block(s), insert the children and their own free blocks, bump the
-  // parent's utilization, take the audit ids. It does not attempt what is refused below for
-  // want of a unit, a length or a status; the rules that remain (who acts, article 21's
-  // relationships) are decided here on the rows it locked and returned, and a refusal throws,
-  // which rolls the caller's transaction back whole (mutate, or the approval that called us).
-  const [{ r }] = await rows<{ r: AllocationResult | string }>(
-    tx,
-    sql`SELECT waiwang_allocate_prefixes(${id}, ${input.prefixLength}, ${input.strategy}, ${input.count}, ${input.holder}, ${input.status}, ${input.description}, ${ctx.now().toISOString()}::timestamptz) AS r`,
-  );
-  const result: AllocationResult = typeof r === 'string' ? JSON.parse(r) : r;
-  if (!result.parent) throw notFound(`prefix ${parentId}`);
-  const parent = prefixFromRaw(result.parent);
-  const parentHolder = unitFromJson(result.holder!);
-  authorize(ctx, 'prefix.delegate', { unit: parentHolder });
-  if (!result.recipient) throw notFound(`unit ${input.holder}`);
-  const recipient = unitFromJson(result.recipient);
-  const parentCidr = readStoredCidr(parent.prefix);
-  checkChildLength(parentCidr, input.prefixLength);
-  checkDelegation(parent, parentHolder, recipient, input.status);
-  if (!result.created) {
-    const room = result.room ?? 0;
-    throw new Problem(409, 'pool_exhausted', `${parentCidr.text} has no free /${input.prefixLength} left${input.count > 1 ? ` for block ${room + 1} of ${input.count} (nothing was allocated)` : ''}`, {
-      free: (result.free ?? []).map((b) => readStoredCidr(b).text),
-    });
-  }
-  const created = result.created.map(prefixFromRaw);
-  const vrf = (await vrfMap(tx, ctx.db, [parent.vrfId])).get(parent.vrfId)!;
-  for (let i = 0; i < created.length; i++) {
-    const row = created[i];
-    await audit({ id: Number(result.audit_ids![i]), action: `prefix.${verbFor(input.status)}`, objectType: 'prefix', objectId: String(row.id), after: auditShape(row, vrf) });
-  }
-  return { created, recipient };
-}
+const staleAttempts = 3;
 
-/** What waiwang_allocate_prefixes returns (rows as JSON, int8 and numeric as text). */
-interface AllocationResult {
-  parent: RawPrefix | null;
-  holder?: Record<string, unknown>;
-  recipient?: Record<string, unknown> | null;
-  created?: RawPrefix[] | null;
-  audit_ids?: (string | number)[];
-  room?: number;
-  free?: string[];
+/**
+ * The allocation: POST /prefixes/{id}/allocate calls it outside any transaction (the function
+ * call below is then the one autocommitted statement of the request), and the approval of an
+ * `ip` application inside its own, so an approval whose allocation fails rolls back whole.
+ *
+ * Decide first, then write (migration 0019, waiwang_allocate_prefixes): who acts and article
+ * 21's relationships are decided on the parent and the units as the caches have them; the
+ * function locks the parent and writes the blocks, the parent's utilization and the audit
+ * entries only if the locked rows still say the same, else it writes nothing and answers
+ * `stale`, and the verb decides again on rows read afresh from the database.
+ */
+export async function allocateIn(ctx: Ctx, db: Executor, parentId: string, input: AllocateInput): Promise<{ created: PrefixRow[]; recipient: UnitRow }> {
+  const id = idOf(parentId, 'prefix');
+  for (let attempt = 1; attempt <= staleAttempts; attempt++) {
+    const fresh = attempt > 1;
+    const unit = (code: string) => (fresh ? loadUnit(db, code) : cachedUnit(db, code, ctx.db));
+    const parent = await delegatingParent(db, ctx.db, id, fresh);
+    if (!parent) throw notFound(`prefix ${parentId}`);
+    let parentHolder: UnitRow, recipient: UnitRow | undefined;
+    try {
+      parentHolder = (await unit(parent.holderCode))!;
+      authorize(ctx, 'prefix.delegate', { unit: parentHolder });
+      recipient = await unit(input.holder);
+      if (!recipient) throw notFound(`unit ${input.holder}`);
+      checkChildLength(readStoredCidr(parent.prefix), input.prefixLength);
+      checkDelegation(parent, parentHolder, recipient, input.status);
+    } catch (err) {
+      // A refusal is never made on a cached copy alone: it might be stale the other way (a
+      // status or unit changed back on another server), and the function only checks what it
+      // is asked to write. Decide again on rows read afresh.
+      if (!fresh && err instanceof Problem) {
+        unitCache.invalidate(ctx.db);
+        continue;
+      }
+      throw err;
+    }
+    const parentCidr = readStoredCidr(parent.prefix);
+    const vrf = (await vrfMap(db, ctx.db, [parent.vrfId])).get(parent.vrfId)!;
+    const request: AllocationRequest = {
+      parent: id, length: input.prefixLength, strategy: input.strategy, count: input.count, holder: recipient.code, status: input.status,
+      description: input.description, at: ctx.now().toISOString(),
+      parent_holder: parent.holderCode, parent_status: parent.status, holder_path: parentHolder.path, recipient_path: recipient.path, recipient_kind: recipient.kind,
+      actor: ctx.actor.username, request_id: ctx.requestId ?? null, vrf: vrf.name, action: `prefix.${verbFor(input.status)}`,
+    };
+    // Outside a transaction the request may share its statement with others (group commit);
+    // inside one (an approval) it runs in that transaction.
+    const result = db === ctx.db ? await allocateBatched(ctx.db, request) : (await allocateInOneStatement(db, [request]))[0];
+    if (result.stale) {
+      // A unit changed (moved, retired) since the tree was cached: drop the copy, read anew.
+      if (result.stale === 'units') unitCache.invalidate(ctx.db);
+      continue;
+    }
+    if (!result.created) {
+      const room = result.room ?? 0;
+      throw new Problem(409, 'pool_exhausted', `${parentCidr.text} has no free /${input.prefixLength} left${input.count > 1 ? ` for block ${room + 1} of ${input.count} (nothing was allocated)` : ''}`, {
+        free: (result.free ?? []).map((b) => readStoredCidr(b).text),
+      });
+    }
+    return { created: result.created.map(prefixFromRaw), recipient };
+  }
+  throw new Problem(409, 'conflict', `prefix ${parentId} or the units it is delegated between changed ${staleAttempts} times while allocating; try again`);
 }
 
 export async function updatePrefix(ctx: Ctx, id: string, input: UpdatePrefixInput): Promise<PrefixView> {

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { StatementBatches } from './batches.js';
+
+/** A statement that answers when told to, recording what each call carried. */
+function fakeStatements() {
+  const calls: { items: number[]; settle: (result: number[] | Error) => void }[] = [];
+  const send = (items: number[]) =>
+    new Promise<number[]>((resolve, reject) => {
+      calls.push({ items: [...items], settle: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
+    });
+  return { calls, send };
+}
+
+const serverError = (message: string) => Object.assign(new Error(message), { severity: 'ERROR', code: '23P01' });
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+describe('StatementBatches', () => {
+  it('sends a lone item at once, alone; items arriving while statements run share the next one, each with its own result', async () => {
+    const { calls, send } = fakeStatements();
+    const batches = new StatementBatches(send, { inFlight: 1, largest: 64 });
+    const first = batches.run(1);
+    await tick();
+    expect(calls.map((c) => c.items)).toEqual([[1]]);
+    const later = [batches.run(2), batches.run(3), batches.run(4)];
+    await tick();
+    expect(calls).toHaveLength(1);
+    calls[0].settle([10]);
+    expect(await first).toBe(10);
+    await tick();
+    expect(calls[1].items).toEqual([2, 3, 4]);
+    calls[1].settle([20, 30, 40]);
+    expect(await Promise.all(later)).toEqual([20, 30, 40]);
+  });
+
+  it('keeps inFlight statements running, cuts batches at largest and sorts each batch stably', async () => {
+    const { calls, send } = fakeStatements();
+    const batches = new StatementBatches(send, { inFlight: 2, largest: 3, order: (a: number, b: number) => Math.floor(a / 10) - Math.floor(b / 10) });
+    const results = [31, 12, 11, 35, 20, 13, 22].map((n) => batches.run(n));
+    await tick();
+    // The first two arrivals each got a statement of their own; the rest wait.
+    expect(calls.map((c) => c.items)).toEqual([[31], [12]]);
+    calls[0].settle([31]);
+    await tick();
+    expect(calls[2].items).toEqual([11, 20, 35]);
+    calls[1].settle([12]);
+    await tick();
+    expect(calls[3].items).toEqual([13, 22]);
+    calls[2].settle([11, 20, 35]);
+    calls[3].settle([13, 22]);
+    expect(await Promise.all(results)).toEqual([31, 12, 11, 35, 20, 13, 22]);
+  });
+
+  it('after an ERROR (the statement rolled back) sends each item again alone: only the failing one hears it', async () => {
+    const { calls, send } = fakeStatements();
+    const batches = new StatementBatches(send, { inFlight: 1, largest: 64 });
+    const lone = batches.run(0);
+    const results = [1, 2, 3].map((n) => batches.run(n).then((r) => ({ r }), (e: Error) => ({ e: e.message })));
+    await tick();
+    calls[0].settle([0]);
+    await lone;
+    await tick();
+    expect(calls[1].items).toEqual([1, 2, 3]);
+    calls[1].settle(serverError('overlap'));
+    await tick();
+    expect(calls.slice(2).map((c) => c.items)).toEqual([[1], [2], [3]]);
+    calls[2].settle([1]);
+    calls[3].settle(serverError('overlap of 2'));
+    calls[4].settle([3]);
+    expect(await Promise.all(results)).toEqual([{ r: 1 }, { e: 'overlap of 2' }, { r: 3 }]);
+  });
+
+  it('after a lost connection (outcome unknown) sends nothing again: every item of the batch hears the failure', async () => {
+    const { calls, send } = fakeStatements();
+    const batches = new StatementBatches(send, { inFlight: 1, largest: 64 });
+    const lone = batches.run(0);
+    const results = [1, 2].map((n) => batches.run(n).then((r) => ({ r }), (e: Error) => ({ e: e.message })));
+    await tick();
+    calls[0].settle([0]);
+    await lone;
+    await tick();
+    calls[1].settle(Object.assign(new Error('write CONNECTION_CLOSED'), { code: 'CONNECTION_CLOSED' }));
+    expect(await Promise.all(results)).toEqual([{ e: 'write CONNECTION_CLOSED' }, { e: 'write CONNECTION_CLOSED' }]);
+    expect(calls).toHaveLength(2);
+    // And the batches go on afterwards.
+    const after = batches.run(5);
+    await tick();
+    calls[2].settle([50]);
+    expect(await after).toBe(50);
+  });
+});
