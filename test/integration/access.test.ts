@@ -82,6 +82,30 @@ describe.each(backends)('access control on %s', (backend) => {
     expect((await t.call('DELETE', `/api/v1/users/${username}/tokens/999999`)).status).toBe(404);
   });
 
+  it('answers concurrent requests, whose token lookups share statements, each as its own token: revoked and unknown ones 401', async () => {
+    const owners = await Promise.all(['450100', '450200', '450300'].map((unit) => newUser('operator', unit)));
+    const tokens = await Promise.all(owners.map((u) => issue(u)));
+    const gone = await issue(owners[0]);
+    expect((await t.call('DELETE', `/api/v1/users/${owners[0]}/tokens/${gone.id}`)).status).toBe(204);
+    const asks = Array.from({ length: 48 }, (_, i) => {
+      const k = i % 5;
+      if (k < 3) return { token: tokens[k].token, owner: owners[k], expect: 200, id: tokens[k].id };
+      return { token: k === 3 ? gone.token : `ww_${'x'.repeat(43)}`, owner: owners[0], expect: 401, id: null };
+    });
+    const replies = await Promise.all(asks.map((a) => t.call('GET', `/api/v1/users/${a.owner}/tokens`, { token: a.token })));
+    replies.forEach((reply, i) => {
+      expect(reply.status, `request ${i}`).toBe(asks[i].expect);
+      if (asks[i].id) expect(reply.body.items.map((tk: { id: string }) => tk.id)).toContain(asks[i].id);
+    });
+    // Another operator's token reads only its own user's tokens, even when asked alongside.
+    const sideways = await Promise.all([
+      t.call('GET', `/api/v1/users/${owners[1]}/tokens`, { token: tokens[0].token }),
+      t.call('GET', `/api/v1/users/${owners[0]}/tokens`, { token: tokens[0].token }),
+    ]);
+    expect(sideways[0].status).toBeGreaterThanOrEqual(403);
+    expect(sideways[1].status).toBe(200);
+  });
+
   it('refuses an expired token once the clock passes its expiry, and an expiry in the past', async () => {
     const username = await newUser('operator', '450200');
     const expiresAt = new Date(t.clock.now.getTime() + 3_600_000).toISOString();

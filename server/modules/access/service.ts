@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, isNull, lt, ne, or, sql } from 'drizzle-orm';
 import type { Actor, Ctx } from '../../context.js';
 import { mutate, read } from '../../context.js';
+import { batchesPerDatabase, StatementBatches } from '../../db/batches.js';
 import type { Executor } from '../../db/client.js';
 import { keysetPage, type Page } from '../../http/paging.js';
 import { conflict, forbidden, invalid, notFound, ruleViolation } from '../../http/problem.js';
@@ -220,30 +221,42 @@ export async function getUser(ctx: Ctx, username: string): Promise<UserView> {
 const lastUsedGranularityMs = 60_000;
 
 /**
- * Resolves a bearer token to its actor. lastUsedAt is written at most once a minute per token
- * (the UPDATE's own condition makes that hold across server processes), never on every request.
+ * Every request looks its token up: one prepared indexed query, never a cache, so a revoked
+ * token stops at once. Prepared once per database (building a drizzle query costs more CPU than
+ * running this one: ~0.35 ms vs ~0.2 ms), and the lookups of concurrent requests share it
+ * (db/batches.ts: on a busy server, one statement for the tokens of every request that arrived
+ * meanwhile, instead of a round trip each).
  */
-/**
- * Every request looks its token up, so the query is prepared once per database: building a
- * drizzle query costs more CPU than running this one (measured: ~0.35 ms vs ~0.2 ms).
- */
-const tokenLookups = new WeakMap<object, ReturnType<typeof prepareTokenLookup>>();
-
 function prepareTokenLookup(db: Executor) {
   return db
     .select({ token: apiTokens, user: users, unitPath: units.path })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
     .innerJoin(units, eq(units.code, users.unitCode))
-    .where(eq(apiTokens.hash, sql.placeholder('hash')))
-    .prepare('waiwang_token_lookup');
+    .where(sql`${apiTokens.hash} IN (SELECT jsonb_array_elements_text(${sql.placeholder('hashes')}::jsonb))`)
+    .prepare('waiwang_token_lookups');
 }
 
+type TokenLookup = Awaited<ReturnType<ReturnType<typeof prepareTokenLookup>['execute']>>[number];
+
+const tokenLookups = batchesPerDatabase((db: Executor) => {
+  const lookup = prepareTokenLookup(db);
+  return new StatementBatches<string, TokenLookup | undefined>(
+    async (hashes) => {
+      const found = new Map((await lookup.execute({ hashes: JSON.stringify(hashes) })).map((f) => [f.token.hash, f]));
+      return hashes.map((h) => found.get(h));
+    },
+    { inFlight: 2, largest: 64 },
+  );
+});
+
+/**
+ * Resolves a bearer token to its actor. lastUsedAt is written at most once a minute per token
+ * (the UPDATE's own condition makes that hold across server processes), never on every request.
+ */
 export async function authenticateToken(db: Executor, token: string, now: Date): Promise<Actor | null> {
   if (!token.startsWith('ww_') || token.length > maxTokenLength) return null;
-  let lookup = tokenLookups.get(db);
-  if (!lookup) tokenLookups.set(db, (lookup = prepareTokenLookup(db)));
-  const [found] = await lookup.execute({ hash: tokenHash(token) });
+  const found = await tokenLookups(db).run(tokenHash(token));
   if (!found) return null;
   if (found.token.revokedAt || found.user.disabledAt) return null;
   if (found.token.expiresAt && found.token.expiresAt.getTime() <= now.getTime()) return null;
