@@ -51,6 +51,27 @@ export interface EntryContent {
   requestId: string | null;
 }
 
+/** An entry as a select gives it back (columns aliased to these names; jsonb arrives parsed). */
+export interface StoredEntry extends Omit<EntryContent, 'id' | 'at'> {
+  id: string | number;
+  at: Date | string;
+}
+
+/** What an entry's hash covers, read back from its row. */
+export function contentOf(row: StoredEntry): EntryContent {
+  return {
+    id: Number(row.id),
+    at: new Date(row.at).toISOString(),
+    actor: row.actor,
+    action: row.action,
+    objectType: row.objectType,
+    objectId: row.objectId,
+    before: row.before ?? null,
+    after: row.after ?? null,
+    requestId: row.requestId,
+  };
+}
+
 export function entryHash(algorithm: HashAlgorithm, entry: EntryContent): string {
   return hashText(algorithm, canonicalJson(entry));
 }

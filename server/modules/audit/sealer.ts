@@ -3,7 +3,7 @@ import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { rows, type Db } from '../../db/client.js';
-import { entryHash, genesis, nextChain, type EntryContent, type HashAlgorithm } from './chain.js';
+import { contentOf, entryHash, genesis, nextChain, type HashAlgorithm, type StoredEntry } from './chain.js';
 import { Repeating } from '../../jobs.js';
 
 /** Arbitrary but fixed: the advisory lock that lets one server at a time seal. */
@@ -82,7 +82,7 @@ export class Sealer {
       // was committed (its content only for those), a second after its commit.
       const pending = await rows<PendingEntry>(
         tx,
-        sql`SELECT e.id, e.hash, e.at, e.actor, e.action, e.object_type, e.object_id, e.request_id,
+        sql`SELECT e.id, e.hash, e.at, e.actor, e.action, e.object_type AS "objectType", e.object_id AS "objectId", e.request_id AS "requestId",
                    CASE WHEN e.hash IS NULL THEN e.before END AS before, CASE WHEN e.hash IS NULL THEN e.after END AS after
             FROM audit_entries e
             WHERE ${since ? sql`e.xact_id >= ${since}::xid8` : sql`TRUE`}
@@ -93,7 +93,7 @@ export class Sealer {
       const from = position + 1;
       const values = pending.map((entry) => {
         position += 1;
-        const computed = entry.hash === null ? entryHash(this.algorithm, storedContent(entry)) : null;
+        const computed = entry.hash === null ? entryHash(this.algorithm, contentOf(entry)) : null;
         chain = nextChain(chain, entry.hash ?? computed!);
         return sql`(${position}, ${Number(entry.id)}, ${chain}, ${computed})`;
       });
@@ -112,36 +112,8 @@ export class Sealer {
   }
 }
 
-/** An audit entry as the database hands it back (snake_case, before the view). */
-export interface StoredEntry {
-  id: string | number;
-  at: Date | string;
-  actor: string;
-  action: string;
-  object_type: string;
-  object_id: string;
-  before: unknown;
-  after: unknown;
-  request_id: string | null;
-}
-
 interface PendingEntry extends StoredEntry {
   hash: string | null;
-}
-
-/** What an entry's hash covers, read back from its row (jsonb arrives parsed from both drivers). */
-export function storedContent(row: StoredEntry): EntryContent {
-  return {
-    id: Number(row.id),
-    at: new Date(row.at).toISOString(),
-    actor: row.actor,
-    action: row.action,
-    objectType: row.object_type,
-    objectId: row.object_id,
-    before: row.before ?? null,
-    after: row.after ?? null,
-    requestId: row.request_id,
-  };
 }
 
 /**

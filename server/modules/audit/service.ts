@@ -3,7 +3,7 @@ import { read, type Ctx } from '../../context.js';
 import { keysetPage } from '../../http/paging.js';
 import { authorize } from '../access/authorize.js';
 import { auditEntries, auditSeals, type AuditEntryRow } from './schema.js';
-import { entryHash, type HashAlgorithm } from './chain.js';
+import { contentOf, entryHash, type HashAlgorithm } from './chain.js';
 import { verifyChain, type Verification } from './verify.js';
 
 export interface AuditQuery {
@@ -19,17 +19,7 @@ export interface AuditQuery {
  * once sealed, the one the sealer computed; before that, the same computation here.
  */
 function entryView(row: AuditEntryRow & { sealedHash: string | null }, algorithm: HashAlgorithm) {
-  const content = {
-    id: row.id,
-    at: row.at.toISOString(),
-    actor: row.actor,
-    action: row.action,
-    objectType: row.objectType,
-    objectId: row.objectId,
-    before: row.before ?? null,
-    after: row.after ?? null,
-    requestId: row.requestId,
-  };
+  const content = contentOf(row);
   return {
     ...content,
     id: String(row.id),

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Executor } from '../../db/client.js';
-import { genesis, nextChain, recomputeEntryHash } from './chain.js';
-import { readAnchorFile, storedContent, type Anchor, type AnchorProblem } from './sealer.js';
+import { contentOf, genesis, nextChain, recomputeEntryHash, type StoredEntry } from './chain.js';
+import { readAnchorFile, type Anchor, type AnchorProblem } from './sealer.js';
 
 export interface BrokenAt {
   position: number;
@@ -38,19 +38,13 @@ export interface Verification {
  */
 export const sealDeadlineMs = 60_000;
 
-interface SealedRow {
+/** A seal and its entry (LEFT JOIN: id and at are null when the entry was deleted). */
+interface SealedRow extends Omit<StoredEntry, 'id' | 'at'> {
   position: string | number;
   entry_id: string | number;
   chain: string;
   id: string | number | null;
   at: Date | string | null;
-  actor: string;
-  action: string;
-  object_type: string;
-  object_id: string;
-  before: unknown;
-  after: unknown;
-  request_id: string | null;
   hash: string | null;
   entry_hash: string | null;
 }
@@ -79,8 +73,8 @@ export async function verifyChain(db: Executor, anchorPath: string, now: Date = 
   for (;;) {
     const batch = await rows<SealedRow>(
       db,
-      sql`SELECT s.position, s.entry_id, s.chain, e.id, e.at, e.actor, e.action, e.object_type, e.object_id,
-                 e.before, e.after, e.request_id, e.hash, s.entry_hash
+      sql`SELECT s.position, s.entry_id, s.chain, e.id, e.at, e.actor, e.action, e.object_type AS "objectType", e.object_id AS "objectId",
+                 e.before, e.after, e.request_id AS "requestId", e.hash, s.entry_hash
           FROM audit_seals s LEFT JOIN audit_entries e ON e.id = s.entry_id
           WHERE s.position > ${after} ORDER BY s.position LIMIT ${page}`,
     );
@@ -104,7 +98,7 @@ export async function verifyChain(db: Executor, anchorPath: string, now: Date = 
       }
       // An entry written without a hash was hashed by the sealer (audit/schema.ts).
       const hash = row.hash ?? row.entry_hash;
-      if (hash === null || recomputeEntryHash(hash, storedContent({ ...row, id: row.id, at: row.at! })) !== hash) {
+      if (hash === null || recomputeEntryHash(hash, contentOf({ ...row, id: row.id, at: row.at! })) !== hash) {
         firstBroken = { position, entryId, reason: 'altered', detail: `audit entry ${entryId} no longer matches its hash` };
         continue;
       }
