@@ -6,11 +6,12 @@ import { openDatabase, pgliteDataDirIsFresh, type Database } from './db/client.j
 import { ensurePgliteTemplate } from './db/template.js';
 import { resealUnboundSecrets } from './crypto/reseal.js';
 import { migrate } from './db/migrate.js';
+import { fromRoot } from './paths.js';
 import { ensureAdmin, systemActor } from './modules/access/service.js';
 import { seedDivisions } from './modules/divisions/service.js';
 import type { DivisionRecord } from './modules/divisions/types.js';
 
-const divisionsFile = new URL('./modules/divisions/guangxi.json', import.meta.url);
+const divisionsFile = fromRoot('server/modules/divisions/guangxi.json');
 
 export function loadDivisionRecords(): DivisionRecord[] {
   return JSON.parse(fs.readFileSync(divisionsFile, 'utf8')) as DivisionRecord[];
@@ -49,12 +50,17 @@ export function systemCtx(database: Database, config: Config, now: () => Date = 
 
 /**
  * Migrate, seed, make sure an admin exists, seal old secret envelopes for their rows.
+ * `phase` is called after each step (main.ts logs the time each took).
  * Returns a freshly generated admin token to print.
  */
-export async function prepare(database: Database, config: Config, log?: Logger): Promise<{ adminToken?: string }> {
+export async function prepare(database: Database, config: Config, log?: Logger, phase: (name: string) => void = () => {}): Promise<{ adminToken?: string }> {
   await migrate(database);
+  phase('migrate');
   await seed(database);
+  phase('seed');
   const admin = await ensureAdmin(systemCtx(database, config), config.bootstrapToken);
+  phase('admin');
   await resealUnboundSecrets(systemCtx(database, config), log);
+  phase('reseal');
   return { adminToken: admin.token };
 }
