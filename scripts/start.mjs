@@ -1,17 +1,18 @@
 // `npm start` (and so `make start`): runs the server as one bundled JavaScript file instead of
 // under tsx's loader. Importing server/app.ts under tsx took 1.4–1.5 s of a 3.7 s fresh start
-// (issue 14: tsx transforms and resolves some 180 files one by one at every start); the bundle,
-// esbuild's output of the server's own code with its npm packages left external (as
-// scripts/agent.mjs does for the agents), loads in a fraction of that.
+// (issue 14: tsx transforms and resolves some 180 files one by one at every start); esbuild's
+// bundle of the server's code, with most of its npm packages inlined (see `external`), loads in
+// a fraction of that.
 //
-// The bundle is never stale: its first line records every source file esbuild read (from its
-// metafile) with its mtime and size, and this launcher checks them at each start (~200 stats, a
-// ~10 ms) and rebuilds when any differs or is gone, or when the build settings (this file,
-// tsconfig.json, package.json) changed. A rebuild costs ~0.25 s (esbuild in its own process),
-// an unconditional one would cost that at every start. `node scripts/start.mjs --rebuild`
-// rebuilds regardless. The bundle lives in node_modules/.cache/waiwang, beside node_modules'
-// packages so that its external imports resolve there; the server finds its files (migrations,
-// web assets, the division file) from the checkout's root (server/paths.ts).
+// The bundle is never stale: its first line records every file esbuild read (from its metafile;
+// the inlined packages' files too) with its mtime and size, and this launcher checks them at
+// each start (a stat each, ~450 files, without reading the 2 MB bundle) and rebuilds when any
+// differs or is gone, or when the build settings (this file, tsconfig.json, package.json)
+// changed. A rebuild costs ~0.3 s (esbuild in its own process), which an unconditional one would
+// cost at every start. `node scripts/start.mjs --rebuild` rebuilds regardless. The bundle lives
+// in node_modules/.cache/waiwang, beside node_modules' packages so that its external imports
+// resolve there; the server finds its files (migrations, web assets, the division file) from the
+// checkout's root (server/paths.ts).
 //
 // The server runs in this process (the bundle is imported, not spawned), so a service manager's
 // signals reach it directly: `node scripts/start.mjs` is the server process.
@@ -24,6 +25,15 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = path.join(root, 'node_modules', '.cache', 'waiwang', 'server.mjs');
 const marker = '// waiwang-inputs ';
 const settings = ['scripts/start.mjs', 'tsconfig.json', 'package.json'];
+// Packages loaded from node_modules at run time rather than inlined. Inlining the rest (hono, zod,
+// @hono/zod-openapi, prom-client, ip-address…) took the CPU time of loading server/app.ts from
+// ~1.0 s to ~0.6 s (measured for issue 14 on the loaded 2-core machine): Node's loader no longer
+// resolves and reads some 280 files one by one. Kept apart: drizzle-orm and postgres, since the
+// drivers and migrators imported when used (external: the PGlite ones load PGlite) must share
+// the one copy the server's code uses; PGlite, which loads its WebAssembly from beside its own
+// files and which a PostgreSQL-backed server never loads; exceljs, loaded with the first
+// spreadsheet; pino.
+const external = ['drizzle-orm', 'drizzle-orm/*', 'postgres', '@electric-sql/pglite', '@electric-sql/pglite/*', 'exceljs', 'pino'];
 
 /** "mtime:size" of a file of the checkout; undefined when it is gone. */
 function stamp(file) {
@@ -35,7 +45,7 @@ function stamp(file) {
   }
 }
 
-/** The bundle's first line (without reading the rest: ~0.8 MB); undefined when there is none. */
+/** The bundle's first line, without reading the rest; undefined when there is none. */
 function firstLine() {
   let fd;
   try {
@@ -77,11 +87,13 @@ async function rebuild() {
       write: false,
       metafile: true,
       bundle: true,
-      packages: 'external',
+      external,
       platform: 'node',
       format: 'esm',
       target: 'node20',
       logLevel: 'warning',
+      // The CommonJS packages inlined (prom-client, netmask…) require Node's own modules.
+      banner: { js: "import { createRequire as __waiwangCreateRequire } from 'node:module'; const require = __waiwangCreateRequire(import.meta.url);" },
     });
     const inputs = {};
     for (const file of [...Object.keys(result.metafile.inputs), ...settings]) {
