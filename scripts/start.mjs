@@ -8,11 +8,12 @@
 // the inlined packages' files too) with its mtime and size, and this launcher checks them at
 // each start (a stat each, ~450 files, without reading the 2 MB bundle) and rebuilds when any
 // differs or is gone, or when the build settings (this file, tsconfig.json, package.json)
-// changed. A rebuild costs ~0.3 s (esbuild in its own process), which an unconditional one would
-// cost at every start. `node scripts/start.mjs --rebuild` rebuilds regardless. The bundle lives
-// in node_modules/.cache/waiwang, beside node_modules' packages so that its external imports
-// resolve there; the server finds its files (migrations, web assets, the division file) from the
-// checkout's root (server/paths.ts).
+// changed. The check takes a few tens of milliseconds; a rebuild 0.7–1.3 s on the loaded 2-core
+// machine (esbuild runs as its own process; test/bench/startup.ts's rebuilt row), which building
+// at every start would cost every time. `node scripts/start.mjs --rebuild` rebuilds regardless.
+// The bundle lives in node_modules/.cache/waiwang, beside node_modules' packages so that its
+// external imports resolve there; the server finds its files (migrations, web assets, the
+// division file) from the checkout's root (server/paths.ts).
 //
 // The server runs in this process (the bundle is imported, not spawned), so a service manager's
 // signals reach it directly: `node scripts/start.mjs` is the server process.
