@@ -2,8 +2,7 @@ import fs from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Ctx } from './context.js';
-import { openDatabase, pgliteDataDirIsFresh, type Database } from './db/client.js';
-import { ensurePgliteTemplate } from './db/template.js';
+import type { Database } from './db/client.js';
 import { resealUnboundSecrets } from './crypto/reseal.js';
 import { migrate } from './db/migrate.js';
 import { fromRoot } from './paths.js';
@@ -24,25 +23,8 @@ export async function seed(database: Database): Promise<void> {
   });
 }
 
-/**
- * The server's database. A first embedded start copies the PGlite template data directory
- * (server/db/template.ts; built here when missing) instead of running initdb, migrations and the
- * seed inside WebAssembly; prepare() then checks the migrations and the seed as on any start.
- * WAIWANG_PGLITE_TEMPLATE=off starts without it.
- */
-export async function openServerDatabase(config: Config, log?: Logger): Promise<Database> {
-  if (config.databaseUrl || !pgliteDataDirIsFresh(config.dataDir) || process.env.WAIWANG_PGLITE_TEMPLATE === 'off') return openDatabase(config);
-  let template: string | undefined;
-  try {
-    template = await ensurePgliteTemplate(async (database) => {
-      await migrate(database);
-      await seed(database);
-    }, log);
-  } catch (err) {
-    log?.warn({ err }, 'could not build the PGlite template data directory; starting without it');
-  }
-  return openDatabase(config, { template });
-}
+/** The server's database (server/db/open.ts). */
+export { openServerDatabase } from './db/open.js';
 
 export function systemCtx(database: Database, config: Config, now: () => Date = () => new Date()): Ctx {
   return { db: database.db, actor: systemActor, now, config, requestId: 'bootstrap' };

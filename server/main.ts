@@ -1,17 +1,27 @@
 import fs from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
-import { serve } from '@hono/node-server';
 import pino from 'pino';
-import { createApp } from './app.js';
-import { openServerDatabase, prepare } from './bootstrap.js';
 import { loadConfig } from './config.js';
-import { Sealer } from './modules/audit/sealer.js';
-import { TelemetryJob } from './modules/telemetry/job.js';
-import { WorkflowJob } from './modules/applications/job.js';
-import { RegistersJob } from './modules/registers/job.js';
-import { WebhookDeliveryWorker } from './modules/webhooks/worker.js';
-import { pruneSessions } from './modules/access/sessions.js';
-import { Repeating } from './jobs.js';
+import { openServerDatabase } from './db/open.js';
+
+/**
+ * The rest of the server, loaded once the database has started opening: a fresh embedded start
+ * copies the PGlite template in a worker thread meanwhile (issue 14). In the bundle npm start
+ * runs (scripts/start.mjs) these modules are evaluated only when imported here.
+ */
+const loadServer = () =>
+  Promise.all([
+    import('@hono/node-server'),
+    import('./app.js'),
+    import('./bootstrap.js'),
+    import('./modules/audit/sealer.js'),
+    import('./modules/telemetry/job.js'),
+    import('./modules/applications/job.js'),
+    import('./modules/registers/job.js'),
+    import('./modules/webhooks/worker.js'),
+    import('./modules/access/sessions.js'),
+    import('./jobs.js'),
+  ]);
 
 async function main() {
   // Holds the event loop open until the server listens. Whenever the loop runs out of work, Node
@@ -29,7 +39,7 @@ async function main() {
   const log = pino({ level: config.logLevel, base: { service: 'waiwang' } }, pino.destination({ dest: 1, sync: false }));
   // Where a start's time goes (issue 14), logged with 'waiwang listening': performance.now()
   // counts from the process's start, so `load` is node, the launcher's bundle check and the
-  // modules' evaluation.
+  // first modules' evaluation; `modules` the rest of them, while the database starts opening.
   const phases: Record<string, number> = { load: Math.round(performance.now()) };
   let mark = performance.now();
   const phase = (name: string) => {
@@ -37,7 +47,23 @@ async function main() {
     mark = performance.now();
   };
   const startedAt = performance.now();
-  const database = await openServerDatabase(config, log);
+  const opening = openServerDatabase(config, log);
+  // Awaited below; handled now, so that a failure while the modules load is not an unhandled rejection.
+  opening.catch(() => {});
+  const [
+    { serve },
+    { createApp },
+    { prepare },
+    { Sealer },
+    { TelemetryJob },
+    { WorkflowJob },
+    { RegistersJob },
+    { WebhookDeliveryWorker },
+    { pruneSessions },
+    { Repeating },
+  ] = await loadServer();
+  phase('modules');
+  const database = await opening;
   phase('open');
   const { adminToken } = await prepare(database, config, log, phase);
   const sealer = new Sealer(database.db, config.auditAnchorPath, log);
