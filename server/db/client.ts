@@ -158,10 +158,10 @@ export function pgliteMemoryParams(env: NodeJS.ProcessEnv = process.env): string
  * event loop (measured for issue 14).
  */
 function copyInWorker(from: string, to: string): Promise<void> {
-  const code = `const { workerData } = require('node:worker_threads'); const fs = require('node:fs');
+  const script = `const { workerData } = require('node:worker_threads'); const fs = require('node:fs');
 fs.cpSync(workerData.from, workerData.to, { recursive: true, mode: fs.constants.COPYFILE_FICLONE });`;
   return new Promise((resolve, reject) => {
-    const worker = new Worker(code, { eval: true, workerData: { from, to } });
+    const worker = new Worker(script, { eval: true, workerData: { from, to } });
     worker.once('error', reject);
     worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`copying ${from} to ${to} stopped with exit code ${code}`))));
   });
