@@ -6,11 +6,19 @@ SHELL := /bin/bash
 
 .PHONY: setup node start dev test resilience typecheck bench clean
 
+PGLITE_TEMPLATE_STAMP := node_modules/.cache/waiwang/pglite-template.stamp
+
 ## setup: Node.js >= 20 and npm (Debian's, or node@20 from the npm registry), then `npm ci` when
 ## node_modules is missing or older than package-lock.json, then the PGlite template data
 ## directory a fresh embedded start copies (server/db/template.ts; rebuilt when a migration changes)
-setup: node node_modules/.package-lock.json
+setup: node node_modules/.package-lock.json $(PGLITE_TEMPLATE_STAMP)
+
+# The template is checked only when what its name hashes (the migrations, the division file, the
+# PGlite version: a new package-lock) changed since: the check is a tsx process that took ~2.5 s
+# of every `make start` (issue 14). A template removed by hand is rebuilt by the next fresh start.
+$(PGLITE_TEMPLATE_STAMP): node_modules/.package-lock.json server/modules/divisions/guangxi.json $(shell find drizzle -type f) | node
 	@npm run --silent pglite-template
+	@mkdir -p $(@D) && touch $@
 
 node:
 	@scripts/ensure-node.sh

@@ -2,15 +2,15 @@ import fs from 'node:fs';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Ctx } from './context.js';
-import { openDatabase, pgliteDataDirIsFresh, type Database } from './db/client.js';
-import { ensurePgliteTemplate } from './db/template.js';
+import type { Database } from './db/client.js';
 import { resealUnboundSecrets } from './crypto/reseal.js';
 import { migrate } from './db/migrate.js';
+import { fromRoot } from './paths.js';
 import { ensureAdmin, systemActor } from './modules/access/service.js';
 import { seedDivisions } from './modules/divisions/service.js';
 import type { DivisionRecord } from './modules/divisions/types.js';
 
-const divisionsFile = new URL('./modules/divisions/guangxi.json', import.meta.url);
+const divisionsFile = fromRoot('server/modules/divisions/guangxi.json');
 
 export function loadDivisionRecords(): DivisionRecord[] {
   return JSON.parse(fs.readFileSync(divisionsFile, 'utf8')) as DivisionRecord[];
@@ -23,25 +23,8 @@ export async function seed(database: Database): Promise<void> {
   });
 }
 
-/**
- * The server's database. A first embedded start copies the PGlite template data directory
- * (server/db/template.ts; built here when missing) instead of running initdb, migrations and the
- * seed inside WebAssembly; prepare() then checks the migrations and the seed as on any start.
- * WAIWANG_PGLITE_TEMPLATE=off starts without it.
- */
-export async function openServerDatabase(config: Config, log?: Logger): Promise<Database> {
-  if (config.databaseUrl || !pgliteDataDirIsFresh(config.dataDir) || process.env.WAIWANG_PGLITE_TEMPLATE === 'off') return openDatabase(config);
-  let template: string | undefined;
-  try {
-    template = await ensurePgliteTemplate(async (database) => {
-      await migrate(database);
-      await seed(database);
-    }, log);
-  } catch (err) {
-    log?.warn({ err }, 'could not build the PGlite template data directory; starting without it');
-  }
-  return openDatabase(config, { template });
-}
+/** The server's database (server/db/open.ts). */
+export { openServerDatabase } from './db/open.js';
 
 export function systemCtx(database: Database, config: Config, now: () => Date = () => new Date()): Ctx {
   return { db: database.db, actor: systemActor, now, config, requestId: 'bootstrap' };
@@ -49,12 +32,17 @@ export function systemCtx(database: Database, config: Config, now: () => Date = 
 
 /**
  * Migrate, seed, make sure an admin exists, seal old secret envelopes for their rows.
+ * `phase` is called after each step (main.ts logs the time each took).
  * Returns a freshly generated admin token to print.
  */
-export async function prepare(database: Database, config: Config, log?: Logger): Promise<{ adminToken?: string }> {
+export async function prepare(database: Database, config: Config, log?: Logger, phase: (name: string) => void = () => {}): Promise<{ adminToken?: string }> {
   await migrate(database);
+  phase('migrate');
   await seed(database);
+  phase('seed');
   const admin = await ensureAdmin(systemCtx(database, config), config.bootstrapToken);
+  phase('admin');
   await resealUnboundSecrets(systemCtx(database, config), log);
+  phase('reseal');
   return { adminToken: admin.token };
 }

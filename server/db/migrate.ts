@@ -1,7 +1,7 @@
-import { fileURLToPath } from 'node:url';
 import type { Database } from './client.js';
+import { fromRoot } from '../paths.js';
 
-export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
+export const migrationsFolder = fromRoot('drizzle');
 
 /**
  * Applies the committed migrations in drizzle/ with drizzle-orm's migrator, for either driver.

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { openPglite, type Database } from './client.js';
 import { migrationsFolder } from './migrate.js';
+import { fromRoot } from '../paths.js';
 
 /**
  * The PGlite template data directory (issue 14). A fresh embedded start used to spend most of
@@ -22,8 +22,7 @@ import { migrationsFolder } from './migrate.js';
  * PGlite version), so a new migration or a PGlite upgrade makes a new template, built at the next
  * fresh start or by `npm run pglite-template` (make setup runs it after npm ci).
  */
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const divisionsFile = fileURLToPath(new URL('../modules/divisions/guangxi.json', import.meta.url));
+const divisionsFile = fromRoot('server/modules/divisions/guangxi.json');
 
 export function templateKey(): string {
   const hash = createHash('sha256');
@@ -32,12 +31,12 @@ export function templateKey(): string {
     if (fs.statSync(file).isFile()) hash.update(name).update(fs.readFileSync(file));
   }
   hash.update(fs.readFileSync(divisionsFile));
-  hash.update(JSON.parse(fs.readFileSync(path.join(repoRoot, 'node_modules/@electric-sql/pglite/package.json'), 'utf8')).version);
+  hash.update(JSON.parse(fs.readFileSync(fromRoot('node_modules/@electric-sql/pglite/package.json'), 'utf8')).version);
   return hash.digest('hex').slice(0, 16);
 }
 
 export function templateDir(env: NodeJS.ProcessEnv = process.env): string {
-  const root = env.WAIWANG_PGLITE_TEMPLATE_DIR || path.join(repoRoot, 'node_modules/.cache/waiwang');
+  const root = env.WAIWANG_PGLITE_TEMPLATE_DIR || fromRoot('node_modules/.cache/waiwang');
   return path.join(root, `pglite-template-${templateKey()}`);
 }
 

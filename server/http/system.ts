@@ -1,15 +1,14 @@
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import type { AppEnv } from './env.js';
 import { problemResponse } from './errors.js';
 import { Problem } from './problem.js';
+import { requireFromRoot } from '../paths.js';
 
-const require = createRequire(import.meta.url);
 // The reference page is rendered by swagger-ui from files inside the appliance: no CDN.
-const swaggerDir = path.dirname(require.resolve('swagger-ui-dist/package.json'));
+const swaggerDir = path.dirname(requireFromRoot.resolve('swagger-ui-dist/package.json'));
 const docsAssets: Record<string, string> = {
   'swagger-ui.css': 'text/css; charset=utf-8',
   'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',

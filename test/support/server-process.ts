@@ -24,7 +24,7 @@ export async function startServer(env: Record<string, string>, port?: number): P
   port ??= await freePort();
   const child = spawn('npm', ['start', '--silent'], {
     cwd: repoRoot,
-    // Its own process group, so that cleanup can end npm, sh, tsx and the server together.
+    // Its own process group, so that cleanup can end npm, sh and the server together.
     detached: true,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -84,13 +84,21 @@ function childrenOf(): Map<number, number[]> {
   return children;
 }
 
+/** What `npm start` runs (package.json): the launcher that runs the bundled server in its own process. */
+export const serverLauncher = 'scripts/start.mjs';
+
 /**
- * The node process that runs server/main.ts under npm → sh → tsx. npm itself, when signalled,
- * re-raises the signal and exits at once (before its child has stopped), so the signal goes to
- * the server, as a service manager's or a terminal's would; npm's exit then reports the server's.
+ * The node process that runs the server under npm → sh → node scripts/start.mjs. npm itself, when
+ * signalled, re-raises the signal and exits at once (before its child has stopped), so the signal
+ * goes to the server, as a service manager's or a terminal's would; npm's exit then reports the
+ * server's.
  */
 export function serverPid(server: ServerProcess): number {
-  const root = server.process.pid!;
+  return processBelow(server.process.pid!, serverLauncher);
+}
+
+/** The deepest process at or below `root` whose command line names `marker`. */
+export function processBelow(root: number, marker: string): number {
   const children = childrenOf();
   const queue = [root];
   const seen: string[] = [];
@@ -105,7 +113,7 @@ export function serverPid(server: ServerProcess): number {
       continue;
     }
     seen.push(`${pid}: ${cmdline}`);
-    if (cmdline.includes('server/main.ts')) found = pid;
+    if (cmdline.includes(marker)) found = pid;
     queue.push(...(children.get(pid) ?? []));
   }
   if (!found) throw new Error(`no server process below pid ${root}; saw\n${seen.join('\n')}`);

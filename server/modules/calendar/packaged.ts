@@ -14,7 +14,7 @@
  * (`dist/chinese-days.json`: `{holidays, workdays, inLieuDays}` keyed by date), which is the same
  * in every time zone. A year counts as covered when the file names at least one of its days.
  */
-import { createRequire } from 'node:module';
+import { requireFromRoot } from '../../paths.js';
 import type { YearSource } from './workdays.js';
 
 interface PackagedData {
@@ -28,7 +28,7 @@ let cached: YearSource | undefined;
 
 export function packagedSource(): YearSource {
   if (cached) return cached;
-  const data = createRequire(import.meta.url)('chinese-days/dist/chinese-days.json') as PackagedData;
+  const data = requireFromRoot('chinese-days/dist/chinese-days.json') as PackagedData;
   const entries = new Map<string, boolean>();
   for (const date of Object.keys(data.holidays)) entries.set(date, true);
   for (const date of Object.keys(data.workdays)) entries.set(date, false);
