@@ -307,6 +307,7 @@ const staleAttempts = 3;
  */
 export async function allocateIn(ctx: Ctx, db: Executor, parentId: string, input: AllocateInput): Promise<{ created: PrefixRow[]; recipient: UnitRow }> {
   const id = idOf(parentId, 'prefix');
+  let refusedOnCopies = false;
   for (let attempt = 1; attempt <= staleAttempts; attempt++) {
     const fresh = attempt > 1;
     const unit = (code: string) => (fresh ? loadUnit(db, code) : cachedUnit(db, code, ctx.db));
@@ -325,10 +326,16 @@ export async function allocateIn(ctx: Ctx, db: Executor, parentId: string, input
       // status or unit changed back on another server), and the function only checks what it
       // is asked to write. Decide again on rows read afresh.
       if (!fresh && err instanceof Problem) {
-        unitCache.invalidate(ctx.db);
+        refusedOnCopies = true;
         continue;
       }
       throw err;
+    }
+    // The fresh rows allow what the cached copies refused: the unit tree's copy is stale (the
+    // parent's was just replaced). Dropped only now, so that refusals alone never reload it.
+    if (refusedOnCopies) {
+      unitCache.invalidate(ctx.db);
+      refusedOnCopies = false;
     }
     const parentCidr = readStoredCidr(parent.prefix);
     const vrf = (await vrfMap(db, ctx.db, [parent.vrfId])).get(parent.vrfId)!;
