@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { cursorParts, cursorQuery, idCursor, type CursorPart } from '../../http/paging.js';
 import { objectId } from '../../http/params.js';
-import { parseCidr, readStoredCidr } from '../../net/cidr.js';
+import { readStoredCidr } from '../../net/cidr.js';
 import { unitCode } from '../divisions/inputs.js';
 
 export const vrfName = z

@@ -8,7 +8,7 @@ import { idOf } from '../../../http/params.js';
 import { invalid, notFound, Problem, ruleViolation } from '../../../http/problem.js';
 import { addressCount, cidrOf, familyBits, parseAddress, parseCidr, readStoredCidr, type Cidr } from '../../../net/cidr.js';
 import { authorize } from '../../access/authorize.js';
-import { readScope, unitCodeIn, unitReadable } from '../../access/scope.js';
+import { unitReadable } from '../../access/scope.js';
 import { units, type UnitRow } from '../../divisions/schema.js';
 import { assertActive, loadUnit, unitFromJson } from '../../divisions/service.js';
 import { cachedUnit, unitCache } from '../../divisions/cache.js';
@@ -313,13 +313,14 @@ export async function allocateIn(ctx: Ctx, db: Executor, parentId: string, input
     const unit = (code: string) => (fresh ? loadUnit(db, code) : cachedUnit(db, code, ctx.db));
     const parent = await delegatingParent(db, ctx.db, id, fresh);
     if (!parent) throw notFound(`prefix ${parentId}`);
+    const parentCidr = readStoredCidr(parent.prefix);
     let parentHolder: UnitRow, recipient: UnitRow | undefined;
     try {
       parentHolder = (await unit(parent.holderCode))!;
       authorize(ctx, 'prefix.delegate', { unit: parentHolder });
       recipient = await unit(input.holder);
       if (!recipient) throw notFound(`unit ${input.holder}`);
-      checkChildLength(readStoredCidr(parent.prefix), input.prefixLength);
+      checkChildLength(parentCidr, input.prefixLength);
       checkDelegation(parent, parentHolder, recipient, input.status);
     } catch (err) {
       // A refusal is never made on a cached copy alone: it might be stale the other way (a
@@ -337,7 +338,6 @@ export async function allocateIn(ctx: Ctx, db: Executor, parentId: string, input
       unitCache.invalidate(ctx.db);
       refusedOnCopies = false;
     }
-    const parentCidr = readStoredCidr(parent.prefix);
     const vrf = (await vrfMap(db, ctx.db, [parent.vrfId])).get(parent.vrfId)!;
     const request: AllocationRequest = {
       parent: id, length: input.prefixLength, strategy: input.strategy, count: input.count, holder: recipient.code, status: input.status,
