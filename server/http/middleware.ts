@@ -29,13 +29,24 @@ const otherBodies: { path: RegExp; types: string[] }[] = [
 ];
 
 export const limitBody: MiddlewareHandler<AppEnv> = async (c, next) => {
+  // A GET or HEAD has no body to limit (Fetch's Request refuses one).
+  if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
   const maxSize = isBatchPath(c.req.path) ? 16 * MiB : MiB;
-  const answer = await bodyLimit({
-    maxSize,
-    onError: (cc) => problemResponse(cc, new Problem(413, 'payload_too_large', `the body exceeds ${maxSize / MiB} MiB`)),
-  })(c, next);
-  // bodyLimit returns its refusal, or what next() returned (the context) when it let the request through.
-  if (answer instanceof Response) c.res = answer;
+  const tooLarge = () => problemResponse(c, new Problem(413, 'payload_too_large', `the body exceeds ${maxSize / MiB} MiB`));
+  const length = c.req.header('content-length');
+  if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+    // A sized body, as Hono's bodyLimit checks it, without touching c.req.raw.body: that getter
+    // makes @hono/node-server build a whole Fetch Request (undici, a web stream, an
+    // AbortSignal) that nothing else needs, since requireJson and the routes read the body
+    // through its direct path (issue 14: ~0.1 ms of every request's ~1 ms in the server).
+    if (Number.parseInt(length, 10) > maxSize) c.res = tooLarge();
+    else await next();
+  } else {
+    // A chunked body (or none): Hono's bodyLimit counts it as it streams.
+    const answer = await bodyLimit({ maxSize, onError: tooLarge })(c, next);
+    // bodyLimit returns its refusal, or what next() returned (the context) when it let the request through.
+    if (answer instanceof Response) c.res = answer;
+  }
   if (bodyLeftUnread(c)) {
     // An answer given before the body was read to its end (413; 415; 401 for a CSV or XLSX
     // body, which only its route reads) leaves the rest of the body on the connection.
