@@ -34,6 +34,8 @@ export class JsonText<T> {
 export class JsonBytes {
   private buf: Buffer<ArrayBuffer>;
   private length = 0;
+  /** Pieces not yet written: a Buffer.write per item cost more than the encoding itself. */
+  private pending = '';
 
   /** `sizeHint`: the bytes the body will likely take (a buffer that must grow is copied). */
   constructor(sizeHint = 16 * 1024) {
@@ -41,6 +43,15 @@ export class JsonBytes {
   }
 
   push(piece: string): void {
+    this.pending += piece;
+    // ~16 items of a listing page: a short rope to flatten, and a two-byte (Chinese) piece
+    // widens only its own chunk, not the whole body.
+    if (this.pending.length >= 4096) this.flush();
+  }
+
+  private flush(): void {
+    const piece = this.pending;
+    this.pending = '';
     // UTF-8 takes at most 3 bytes per UTF-16 code unit.
     const most = piece.length * 3;
     if (this.length + most > this.buf.length) {
@@ -52,6 +63,7 @@ export class JsonBytes {
   }
 
   finish(): Uint8Array<ArrayBuffer> {
+    if (this.pending) this.flush();
     return new Uint8Array(this.buf.buffer, this.buf.byteOffset, this.length);
   }
 }
