@@ -4,9 +4,9 @@ import { backends, countRows, startTestApp, type TestApp } from '../support/harn
 
 /**
  * Allocation, next-free address and reclaim run as one PL/pgSQL function each (migrations 0017,
- * 0019). Next-free and reclaim write first and the verb decides on the rows they return;
- * allocation decides first, on cached rows, and its function writes only if the locked rows
- * still say the same. These check that every refusal leaves nothing behind, that a change made
+ * 0019, 0020). Reclaim writes first and the verb decides on the rows it returns; allocation and
+ * the next free address decide first, on cached rows, and their functions write only if the
+ * locked rows still say the same. These check that every refusal leaves nothing behind, that a change made
  * underneath the caches (by another server) is noticed, that all-or-none holds for count > 1,
  * and that the answers are those of the statement-by-statement verbs.
  */
@@ -175,5 +175,46 @@ describe.each(backends)('IPAM functions on %s', (backend) => {
       return t.call('GET', '/api/v1/audit/verify');
     })();
     expect(verify.body.ok).toBe(true);
+  });
+  it('next free address on a prefix changed underneath the cache: refused as the new row says, nothing written; allowed once changed back', async () => {
+    const dept = await t.call('POST', '/api/v1/units', { body: { code: 'NN-NF-STALE', name: '南宁市缓存测试局', parent: '450100', kind: 'department' } });
+    expect(dept.status).toBe(201);
+    const assigned = await t.call('POST', `/api/v1/prefixes/${cityId}/allocate`, { body: { prefixLength: 29, holder: 'NN-NF-STALE', status: 'assigned' } });
+    expect(assigned.status, assigned.text).toBe(201);
+    const add = (body: Record<string, unknown> = {}) => t.call('POST', `/api/v1/prefixes/${assigned.body.id}/addresses`, { body });
+    const first = await add();
+    expect(first.status, first.text).toBe(201);
+    // Another server makes the prefix a reservation: this server's copy still says assigned.
+    await t.database.db.execute(sql`UPDATE prefixes SET status = 'reserved' WHERE id = ${Number(assigned.body.id)}`);
+    const before = await snapshot();
+    const refused = await add();
+    expect(refused.status, refused.text).toBe(422);
+    expect(refused.body.code).toBe('delegation_rule');
+    expect(await snapshot()).toEqual(before);
+    await t.database.db.execute(sql`UPDATE prefixes SET status = 'assigned' WHERE id = ${Number(assigned.body.id)}`);
+    const allowed = await add();
+    expect(allowed.status, allowed.text).toBe(201);
+    expect(allowed.body.address).not.toBe(first.body.address);
+    // The holder retired underneath the unit cache: noticed under the prefix's lock.
+    await t.database.db.execute(sql`UPDATE units SET retired_at = now() WHERE code = 'NN-NF-STALE'`);
+    const beforeRetired = await snapshot();
+    const retired = await add();
+    expect(retired.status, retired.text).toBe(422);
+    expect(retired.body.code).toBe('rule_violation');
+    expect(await snapshot()).toEqual(beforeRetired);
+  });
+
+  it('the next free address’s audit entry is written by its statement: the view the API answered, no stored hash until sealed, verify ok', async () => {
+    const dept = await t.call('POST', '/api/v1/units', { body: { code: 'NN-NF-AUDIT', name: '南宁市审计测试局', parent: '450100', kind: 'department' } });
+    expect(dept.status).toBe(201);
+    const assigned = await t.call('POST', `/api/v1/prefixes/${cityId}/allocate`, { body: { prefixLength: 29, holder: 'NN-NF-AUDIT', status: 'assigned' } });
+    const made = await t.call('POST', `/api/v1/prefixes/${assigned.body.id}/addresses`, { body: { hostname: 'Mail.Gov.', description: '邮件 "主" 服务器', gateway: false } });
+    expect(made.status, made.text).toBe(201);
+    const [stored] = await t.database.db.execute(sql`SELECT action, actor, object_type, object_id, after, hash FROM audit_entries WHERE object_type = 'address' AND object_id = ${made.body.id}`).then((r: any) => (Array.isArray(r) ? r : r.rows));
+    expect(stored).toMatchObject({ action: 'address.assign', actor: 'admin', object_type: 'address', hash: null });
+    expect(typeof stored.after === 'string' ? JSON.parse(stored.after) : stored.after).toEqual(made.body);
+    await t.sealer.pass();
+    const verify = await t.call('GET', '/api/v1/audit/verify');
+    expect(verify.body.ok, verify.text).toBe(true);
   });
 });

@@ -1,19 +1,22 @@
 import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
-import { mutate, read, type Ctx } from '../../../context.js';
-import { rows, type Executor } from '../../../db/client.js';
+import { mutate, read, writeInOneStatement, type Ctx } from '../../../context.js';
+import { rows } from '../../../db/client.js';
 import { explainConstraint } from '../../../db/errors.js';
 import { keysetPage, type Page } from '../../../http/paging.js';
 import { idOf } from '../../../http/params.js';
 import { invalid, notFound, Problem, ruleViolation } from '../../../http/problem.js';
-import { isUsableHost, usableHosts } from '../../../net/blocks.js';
-import { containsAddress, formatAddress, parseAddress, readStoredAddress, readStoredCidr } from '../../../net/cidr.js';
+import { isUsableHost } from '../../../net/blocks.js';
+import { containsAddress, formatAddress, parseAddress, readStoredCidr } from '../../../net/cidr.js';
 import { authorize } from '../../access/authorize.js';
 import { unitInScope } from '../../access/scope.js';
-import { assertActive, loadUnit, unitFromJson } from '../../divisions/service.js';
+import { cachedUnit, unitCache } from '../../divisions/cache.js';
+import { assertActive, loadUnit } from '../../divisions/service.js';
+import type { UnitRow } from '../../divisions/schema.js';
 import type { AddressView, CreateAddressInput, ListAddressesQuery } from '../inputs.js';
 import { bareAddress, loadPrefix, loadVrf } from '../lookup.js';
-import { addresses, prefixes, type AddressRow } from '../schema.js';
-import { addressView, prefixFromRaw, type RawPrefix } from '../views.js';
+import { delegatingParent } from '../parent-cache.js';
+import { addresses, prefixes, type AddressRow, type PrefixRow } from '../schema.js';
+import { addressView } from '../views.js';
 import { vrfMap } from './vrfs.js';
 
 explainConstraint('addresses_vrf_address_key', () => new Problem(409, 'conflict', 'that address is already registered in this VRF'));
@@ -21,120 +24,115 @@ explainConstraint('addresses_inside_prefix', () => new Problem(422, 'outside_par
 explainConstraint('addresses_in_assigned_prefix', () => new Problem(422, 'delegation_rule', 'addresses are registered in assigned prefixes only'));
 
 /**
- * The next free host in one round trip (migration 0016, waiwang_assign_next_address: lock the
- * prefix, find the lowest free usable host by the index, insert it, bump the prefix, take the
- * audit id). It writes nothing when the prefix is not assigned, the holder differs or is
- * retired, or there is no (gateway) address left; the verb names the reason here, in the order
- * of the explicit path below, and a refusal it throws after the write rolls back.
+ * The next free host in one autocommitted statement (migration 0020, waiwang_assign_next_free).
+ * Decide first, then write, as allocations do (allocateIn in prefixes.ts): who may assign and
+ * whether the prefix takes addresses are decided on the prefix and its holder as the caches
+ * have them, in the order of the explicit path below; the function locks the prefix and writes
+ * the address, the prefix's counters and the audit entry only if the locked rows still say the
+ * same, else it writes nothing and answers `stale`, and the verb decides again on fresh rows.
+ * The prefix's lock is held only while that statement runs.
  */
 async function assignNextAddress(ctx: Ctx, prefixId: string, input: CreateAddressInput): Promise<AddressView> {
   const id = idOf(prefixId, 'prefix');
   const hostname = input.hostname.replace(/\.$/, '').toLowerCase();
-  return mutate(ctx, async (tx, audit) => {
-    const [{ r }] = await rows<{ r: NextAddressResult | string }>(
-      tx,
-      sql`SELECT waiwang_assign_next_address(${id}, ${input.holder ?? null}, ${hostname}, ${input.description}, ${input.gateway}, ${ctx.now().toISOString()}::timestamptz) AS r`,
-    );
-    const result: NextAddressResult = typeof r === 'string' ? JSON.parse(r) : r;
-    if (!result.prefix) throw notFound(`prefix ${prefixId}`);
-    const prefix = prefixFromRaw(result.prefix);
-    const holder = unitFromJson(result.holder!);
-    authorize(ctx, 'address.assign', { unit: holder });
-    const block = readStoredCidr(prefix.prefix);
-    if (prefix.status !== 'assigned') {
-      throw ruleViolation('delegation_rule', `${block.text} is ${prefix.status}: addresses are registered in assigned prefixes (assign a block to a department first)`);
+  return writeInOneStatement(ctx, async (db) => {
+    let refusedOnCopies = false;
+    for (let attempt = 1; attempt <= staleAttempts; attempt++) {
+      const fresh = attempt > 1;
+      const prefix = await delegatingParent(db, ctx.db, id, fresh);
+      if (!prefix) throw notFound(`prefix ${prefixId}`);
+      let holder: UnitRow;
+      try {
+        holder = (fresh ? await loadUnit(db, prefix.holderCode) : await cachedUnit(db, prefix.holderCode, ctx.db))!;
+        checkAddressable(ctx, prefix, holder, input);
+      } catch (err) {
+        // A refusal is never made on a cached copy alone (see allocateIn): decide again on fresh rows.
+        if (!fresh && err instanceof Problem) {
+          refusedOnCopies = true;
+          continue;
+        }
+        throw err;
+      }
+      // The fresh rows allow what the copies refused: the unit tree's copy is stale.
+      if (refusedOnCopies) {
+        unitCache.invalidate(ctx.db);
+        refusedOnCopies = false;
+      }
+      const vrf = (await vrfMap(db, ctx.db, [prefix.vrfId])).get(prefix.vrfId)!;
+      const request = {
+        prefix: id, hostname, description: input.description, gateway: input.gateway, at: ctx.now().toISOString(),
+        prefix_holder: prefix.holderCode, prefix_status: prefix.status, holder_path: holder.path,
+        actor: ctx.actor.username, request_id: ctx.requestId ?? null, vrf: vrf.name,
+      };
+      const [{ r }] = await rows<{ r: NextAddressResult | string }>(db, sql`SELECT waiwang_assign_next_free(${JSON.stringify(request)}::jsonb) AS r`);
+      const result: NextAddressResult = typeof r === 'string' ? JSON.parse(r) : r;
+      if (result.stale) {
+        // The holder moved or was retired since the tree was cached: drop the copy, read anew.
+        if (result.stale === 'units') unitCache.invalidate(ctx.db);
+        continue;
+      }
+      if (!result.address) {
+        const block = readStoredCidr(prefix.prefix);
+        if (result.exhausted) throw new Problem(409, 'pool_exhausted', `${block.text} has no free host address left`);
+        throw new Problem(409, 'conflict', `the gateway address ${bareAddress(result.first!)} of ${block.text} is already registered`);
+      }
+      const a = result.address;
+      const row: AddressRow = {
+        id: Number(a.id),
+        vrfId: Number(a.vrf_id),
+        prefixId: Number(a.prefix_id),
+        address: a.address,
+        holderCode: a.holder_code,
+        hostname: a.hostname,
+        description: a.description,
+        gateway: a.gateway,
+        createdAt: new Date(a.created_at),
+      };
+      return addressView(row, vrf);
     }
-    if (input.holder && input.holder !== holder.code) {
-      throw ruleViolation('delegation_rule', `addresses in ${block.text} belong to its holder ${holder.name} (${holder.code}), not ${input.holder}`);
-    }
-    assertActive(holder);
-    if (!result.address) {
-      if (result.exhausted) throw new Problem(409, 'pool_exhausted', `${block.text} has no free host address left`);
-      throw new Problem(409, 'conflict', `the gateway address ${bareAddress(result.first!)} of ${block.text} is already registered`);
-    }
-    const a = result.address;
-    const row: AddressRow = {
-      id: Number(a.id),
-      vrfId: Number(a.vrf_id),
-      prefixId: Number(a.prefix_id),
-      address: a.address,
-      holderCode: a.holder_code,
-      hostname: a.hostname,
-      description: a.description,
-      gateway: a.gateway,
-      createdAt: new Date(a.created_at),
-    };
-    const vrf = (await vrfMap(tx, ctx.db, [prefix.vrfId])).get(prefix.vrfId)!;
-    const view = addressView(row, vrf);
-    await audit({ id: Number(result.audit_id), action: 'address.assign', objectType: 'address', objectId: view.id, after: view });
-    return view;
+    throw new Problem(409, 'conflict', `prefix ${prefixId} or its holder changed ${staleAttempts} times while assigning an address; try again`);
   });
 }
 
-/** What waiwang_assign_next_address returns. */
+const staleAttempts = 3;
+
+/** Who may register an address in `prefix`, and whether the prefix takes one: the same checks, in the same order, for a chosen and for the next free address. */
+function checkAddressable(ctx: Ctx, prefix: PrefixRow, holder: UnitRow, input: CreateAddressInput): void {
+  authorize(ctx, 'address.assign', { unit: holder });
+  const block = readStoredCidr(prefix.prefix);
+  if (prefix.status !== 'assigned') {
+    throw ruleViolation('delegation_rule', `${block.text} is ${prefix.status}: addresses are registered in assigned prefixes (assign a block to a department first)`);
+  }
+  if (input.holder && input.holder !== holder.code) {
+    throw ruleViolation('delegation_rule', `addresses in ${block.text} belong to its holder ${holder.name} (${holder.code}), not ${input.holder}`);
+  }
+  assertActive(holder);
+}
+
+/** What waiwang_assign_next_free returns. */
 interface NextAddressResult {
-  prefix: RawPrefix | null;
-  holder?: Record<string, unknown>;
+  /** What changed since the verb decided: nothing was written. */
+  stale?: 'prefix' | 'units';
   address?: { id: string; vrf_id: string; prefix_id: string; address: string; holder_code: string; hostname: string; description: string; gateway: boolean; created_at: string } | null;
   first?: string;
   exhausted?: boolean;
-  audit_id?: string | number;
-}
-
-/** The lowest usable host at or above `from` that no row takes, found by the index, not by a scan of all hosts. */
-async function nextFreeHost(db: Executor, vrfId: number, prefixId: number, from: bigint, last: bigint, family: 4 | 6): Promise<bigint | null> {
-  const first = formatAddress(family, from);
-  const [taken] = await rows<{ taken: boolean }>(db, sql`SELECT EXISTS (SELECT 1 FROM addresses WHERE vrf_id = ${vrfId} AND address = ${first}::inet) AS taken`);
-  if (!taken.taken) return from;
-  // The first registered address in [from, last) whose successor is free: its successor is the answer.
-  // `a.address + 1` is computed only below `last`: past 255.255.255.255 (or ffff:…:ffff) PostgreSQL
-  // raises "result is out of range" (issue 13, item 9). The guard sits in a CASE because PostgreSQL
-  // does not promise to evaluate the WHERE conditions in the order written (manual 4.2.14).
-  const [gap] = await rows<{ next: string }>(
-    db,
-    sql`SELECT host(a.address + 1) AS next FROM addresses a
-        WHERE a.prefix_id = ${prefixId} AND a.address >= ${first}::inet AND a.address < ${formatAddress(family, last)}::inet
-          AND NOT EXISTS (SELECT 1 FROM addresses b WHERE b.vrf_id = a.vrf_id
-                            AND b.address = CASE WHEN a.address < ${formatAddress(family, last)}::inet THEN a.address + 1 END)
-        ORDER BY a.address LIMIT 1`,
-  );
-  return gap ? readStoredAddress(gap.next).value : null;
 }
 
 export async function registerAddress(ctx: Ctx, prefixId: string, input: CreateAddressInput): Promise<AddressView> {
   const wanted = input.address !== undefined ? parseAddress(input.address) : undefined;
   if (!wanted) return assignNextAddress(ctx, prefixId, input);
   return mutate(ctx, async (tx, audit) => {
-    // The prefix row's lock serializes "next free address" within one prefix only.
     const prefix = await loadPrefix(tx, prefixId, { forUpdate: true });
     const holder = await loadUnit(tx, prefix.holderCode);
-    authorize(ctx, 'address.assign', { unit: holder });
+    checkAddressable(ctx, prefix, holder, input);
     const block = readStoredCidr(prefix.prefix);
-    if (prefix.status !== 'assigned') {
-      throw ruleViolation('delegation_rule', `${block.text} is ${prefix.status}: addresses are registered in assigned prefixes (assign a block to a department first)`);
+    if (wanted.family !== block.family || !containsAddress(block, wanted.value)) {
+      throw new Problem(422, 'outside_parent', `${wanted.text} lies outside ${block.text}`);
     }
-    if (input.holder && input.holder !== holder.code) {
-      throw ruleViolation('delegation_rule', `addresses in ${block.text} belong to its holder ${holder.name} (${holder.code}), not ${input.holder}`);
+    if (!isUsableHost(block, wanted.value)) {
+      throw invalid(`${wanted.text} is not a usable host address of ${block.text} (network, broadcast or subnet-router anycast address)`, { field: 'address' });
     }
-    assertActive(holder);
-    const hosts = usableHosts(block);
-    let value: bigint;
-    if (wanted) {
-      if (wanted.family !== block.family || !containsAddress(block, wanted.value)) {
-        throw new Problem(422, 'outside_parent', `${wanted.text} lies outside ${block.text}`);
-      }
-      if (!isUsableHost(block, wanted.value)) {
-        throw invalid(`${wanted.text} is not a usable host address of ${block.text} (network, broadcast or subnet-router anycast address)`, { field: 'address' });
-      }
-      value = wanted.value;
-    } else {
-      const next = hosts.count > 0n ? await nextFreeHost(tx, prefix.vrfId, prefix.id, hosts.first, hosts.last, block.family) : null;
-      if (next === null) throw new Problem(409, 'pool_exhausted', `${block.text} has no free host address left`);
-      if (input.gateway && next !== hosts.first) {
-        throw new Problem(409, 'conflict', `the gateway address ${formatAddress(block.family, hosts.first)} of ${block.text} is already registered`);
-      }
-      value = next;
-    }
+    const value = wanted.value;
     const text = formatAddress(block.family, value);
     const [existing] = await tx.select().from(addresses).where(and(eq(addresses.vrfId, prefix.vrfId), sql`${addresses.address} = ${text}::inet`));
     if (existing) throw new Problem(409, 'conflict', `${text} is already registered (address ${existing.id}, ${existing.hostname || 'no hostname'})`, { existing: { id: String(existing.id) } });
