@@ -9,11 +9,12 @@ import { isUsableHost } from '../../../net/blocks.js';
 import { containsAddress, formatAddress, parseAddress, readStoredCidr } from '../../../net/cidr.js';
 import { authorize } from '../../access/authorize.js';
 import { unitInScope } from '../../access/scope.js';
-import { cachedUnit, unitCache } from '../../divisions/cache.js';
+import { cachedUnit } from '../../divisions/cache.js';
 import { assertActive, loadUnit } from '../../divisions/service.js';
 import type { UnitRow } from '../../divisions/schema.js';
 import type { AddressView, CreateAddressInput, ListAddressesQuery } from '../inputs.js';
 import { bareAddress, loadPrefix, loadVrf } from '../lookup.js';
+import { decideThenWrite } from '../decide-first.js';
 import { delegatingParent } from '../parent-cache.js';
 import { addresses, prefixes, type AddressRow, type PrefixRow } from '../schema.js';
 import { addressView } from '../views.js';
@@ -35,66 +36,49 @@ explainConstraint('addresses_in_assigned_prefix', () => new Problem(422, 'delega
 async function assignNextAddress(ctx: Ctx, prefixId: string, input: CreateAddressInput): Promise<AddressView> {
   const id = idOf(prefixId, 'prefix');
   const hostname = input.hostname.replace(/\.$/, '').toLowerCase();
-  return writeInOneStatement(ctx, async (db) => {
-    let refusedOnCopies = false;
-    for (let attempt = 1; attempt <= staleAttempts; attempt++) {
-      const fresh = attempt > 1;
-      const prefix = await delegatingParent(db, ctx.db, id, fresh);
-      if (!prefix) throw notFound(`prefix ${prefixId}`);
-      let holder: UnitRow;
-      try {
-        holder = (fresh ? await loadUnit(db, prefix.holderCode) : await cachedUnit(db, prefix.holderCode, ctx.db))!;
+  return writeInOneStatement(ctx, (db) =>
+    decideThenWrite<{ prefix: PrefixRow; holder: UnitRow }, AddressView>(
+      ctx.db,
+      async (fresh) => {
+        const prefix = await delegatingParent(db, ctx.db, id, fresh);
+        if (!prefix) throw notFound(`prefix ${prefixId}`);
+        const holder = (fresh ? await loadUnit(db, prefix.holderCode) : await cachedUnit(db, prefix.holderCode, ctx.db))!;
         checkAddressable(ctx, prefix, holder, input);
-      } catch (err) {
-        // A refusal is never made on a cached copy alone (see allocateIn): decide again on fresh rows.
-        if (!fresh && err instanceof Problem) {
-          refusedOnCopies = true;
-          continue;
+        return { prefix, holder };
+      },
+      async ({ prefix, holder }) => {
+        const vrf = (await vrfMap(db, ctx.db, [prefix.vrfId])).get(prefix.vrfId)!;
+        const request = {
+          prefix: id, hostname, description: input.description, gateway: input.gateway, at: ctx.now().toISOString(),
+          prefix_holder: prefix.holderCode, prefix_status: prefix.status, holder_path: holder.path,
+          actor: ctx.actor.username, request_id: ctx.requestId ?? null, vrf: vrf.name,
+        };
+        const [{ r }] = await rows<{ r: NextAddressResult | string }>(db, sql`SELECT waiwang_assign_next_free(${JSON.stringify(request)}::jsonb) AS r`);
+        const result: NextAddressResult = typeof r === 'string' ? JSON.parse(r) : r;
+        if (result.stale) return { stale: result.stale };
+        if (!result.address) {
+          const block = readStoredCidr(prefix.prefix);
+          if (result.exhausted) throw new Problem(409, 'pool_exhausted', `${block.text} has no free host address left`);
+          throw new Problem(409, 'conflict', `the gateway address ${bareAddress(result.first!)} of ${block.text} is already registered`);
         }
-        throw err;
-      }
-      // The fresh rows allow what the copies refused: the unit tree's copy is stale.
-      if (refusedOnCopies) {
-        unitCache.invalidate(ctx.db);
-        refusedOnCopies = false;
-      }
-      const vrf = (await vrfMap(db, ctx.db, [prefix.vrfId])).get(prefix.vrfId)!;
-      const request = {
-        prefix: id, hostname, description: input.description, gateway: input.gateway, at: ctx.now().toISOString(),
-        prefix_holder: prefix.holderCode, prefix_status: prefix.status, holder_path: holder.path,
-        actor: ctx.actor.username, request_id: ctx.requestId ?? null, vrf: vrf.name,
-      };
-      const [{ r }] = await rows<{ r: NextAddressResult | string }>(db, sql`SELECT waiwang_assign_next_free(${JSON.stringify(request)}::jsonb) AS r`);
-      const result: NextAddressResult = typeof r === 'string' ? JSON.parse(r) : r;
-      if (result.stale) {
-        // The holder moved or was retired since the tree was cached: drop the copy, read anew.
-        if (result.stale === 'units') unitCache.invalidate(ctx.db);
-        continue;
-      }
-      if (!result.address) {
-        const block = readStoredCidr(prefix.prefix);
-        if (result.exhausted) throw new Problem(409, 'pool_exhausted', `${block.text} has no free host address left`);
-        throw new Problem(409, 'conflict', `the gateway address ${bareAddress(result.first!)} of ${block.text} is already registered`);
-      }
-      const a = result.address;
-      const row: AddressRow = {
-        id: Number(a.id),
-        vrfId: Number(a.vrf_id),
-        prefixId: Number(a.prefix_id),
-        address: a.address,
-        holderCode: a.holder_code,
-        hostname: a.hostname,
-        description: a.description,
-        gateway: a.gateway,
-        createdAt: new Date(a.created_at),
-      };
-      return addressView(row, vrf);
-    }
-    throw new Problem(409, 'conflict', `prefix ${prefixId} or its holder changed ${staleAttempts} times while assigning an address; try again`);
-  });
+        const a = result.address;
+        const row: AddressRow = {
+          id: Number(a.id),
+          vrfId: Number(a.vrf_id),
+          prefixId: Number(a.prefix_id),
+          address: a.address,
+          holderCode: a.holder_code,
+          hostname: a.hostname,
+          description: a.description,
+          gateway: a.gateway,
+          createdAt: new Date(a.created_at),
+        };
+        return addressView(row, vrf);
+      },
+      (attempts) => `prefix ${prefixId} or its holder changed ${attempts} times while assigning an address; try again`,
+    ),
+  );
 }
-
-const staleAttempts = 3;
 
 /** Who may register an address in `prefix`, and whether the prefix takes one: the same checks, in the same order, for a chosen and for the next free address. */
 function checkAddressable(ctx: Ctx, prefix: PrefixRow, holder: UnitRow, input: CreateAddressInput): void {

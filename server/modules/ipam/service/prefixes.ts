@@ -11,7 +11,8 @@ import { authorize } from '../../access/authorize.js';
 import { unitReadable } from '../../access/scope.js';
 import { units, type UnitRow } from '../../divisions/schema.js';
 import { assertActive, loadUnit, unitFromJson } from '../../divisions/service.js';
-import { cachedUnit, unitCache } from '../../divisions/cache.js';
+import { cachedUnit } from '../../divisions/cache.js';
+import { decideThenWrite } from '../decide-first.js';
 import { delegatingParent } from '../parent-cache.js';
 import { allocateBatched, allocateInOneStatement, type AllocationRequest } from '../allocation-batches.js';
 import { prefixCursorParts, type AllocateInput, type CreatePrefixInput, type ListPrefixesQuery, type PrefixView, type UpdatePrefixInput } from '../inputs.js';
@@ -292,8 +293,6 @@ export async function allocate(ctx: Ctx, parentId: string, input: AllocateInput)
   });
 }
 
-const staleAttempts = 3;
-
 /**
  * The allocation: POST /prefixes/{id}/allocate calls it outside any transaction (the function
  * call below is then the one autocommitted statement of the request), and the approval of an
@@ -307,61 +306,42 @@ const staleAttempts = 3;
  */
 export async function allocateIn(ctx: Ctx, db: Executor, parentId: string, input: AllocateInput): Promise<{ created: PrefixRow[]; recipient: UnitRow }> {
   const id = idOf(parentId, 'prefix');
-  let refusedOnCopies = false;
-  for (let attempt = 1; attempt <= staleAttempts; attempt++) {
-    const fresh = attempt > 1;
-    const unit = (code: string) => (fresh ? loadUnit(db, code) : cachedUnit(db, code, ctx.db));
-    const parent = await delegatingParent(db, ctx.db, id, fresh);
-    if (!parent) throw notFound(`prefix ${parentId}`);
-    const parentCidr = readStoredCidr(parent.prefix);
-    let parentHolder: UnitRow, recipient: UnitRow | undefined;
-    try {
-      parentHolder = (await unit(parent.holderCode))!;
+  return decideThenWrite<{ parent: PrefixRow; parentHolder: UnitRow; recipient: UnitRow }, { created: PrefixRow[]; recipient: UnitRow }>(
+    ctx.db,
+    async (fresh) => {
+      const unit = (code: string) => (fresh ? loadUnit(db, code) : cachedUnit(db, code, ctx.db));
+      const parent = await delegatingParent(db, ctx.db, id, fresh);
+      if (!parent) throw notFound(`prefix ${parentId}`);
+      const parentHolder = (await unit(parent.holderCode))!;
       authorize(ctx, 'prefix.delegate', { unit: parentHolder });
-      recipient = await unit(input.holder);
+      const recipient = await unit(input.holder);
       if (!recipient) throw notFound(`unit ${input.holder}`);
-      checkChildLength(parentCidr, input.prefixLength);
+      checkChildLength(readStoredCidr(parent.prefix), input.prefixLength);
       checkDelegation(parent, parentHolder, recipient, input.status);
-    } catch (err) {
-      // A refusal is never made on a cached copy alone: it might be stale the other way (a
-      // status or unit changed back on another server), and the function only checks what it
-      // is asked to write. Decide again on rows read afresh.
-      if (!fresh && err instanceof Problem) {
-        refusedOnCopies = true;
-        continue;
+      return { parent, parentHolder, recipient };
+    },
+    async ({ parent, parentHolder, recipient }) => {
+      const vrf = (await vrfMap(db, ctx.db, [parent.vrfId])).get(parent.vrfId)!;
+      const request: AllocationRequest = {
+        parent: id, length: input.prefixLength, strategy: input.strategy, count: input.count, holder: recipient.code, status: input.status,
+        description: input.description, at: ctx.now().toISOString(),
+        parent_holder: parent.holderCode, parent_status: parent.status, holder_path: parentHolder.path, recipient_path: recipient.path, recipient_kind: recipient.kind,
+        actor: ctx.actor.username, request_id: ctx.requestId ?? null, vrf: vrf.name, action: `prefix.${verbFor(input.status)}`,
+      };
+      // Outside a transaction the request may share its statement with others (group commit);
+      // inside one (an approval) it runs in that transaction.
+      const result = db === ctx.db ? await allocateBatched(ctx.db, request) : (await allocateInOneStatement(db, [request]))[0];
+      if (result.stale) return { stale: result.stale };
+      if (!result.created) {
+        const room = result.room ?? 0;
+        throw new Problem(409, 'pool_exhausted', `${readStoredCidr(parent.prefix).text} has no free /${input.prefixLength} left${input.count > 1 ? ` for block ${room + 1} of ${input.count} (nothing was allocated)` : ''}`, {
+          free: (result.free ?? []).map((b) => readStoredCidr(b).text),
+        });
       }
-      throw err;
-    }
-    // The fresh rows allow what the cached copies refused: the unit tree's copy is stale (the
-    // parent's was just replaced). Dropped only now, so that refusals alone never reload it.
-    if (refusedOnCopies) {
-      unitCache.invalidate(ctx.db);
-      refusedOnCopies = false;
-    }
-    const vrf = (await vrfMap(db, ctx.db, [parent.vrfId])).get(parent.vrfId)!;
-    const request: AllocationRequest = {
-      parent: id, length: input.prefixLength, strategy: input.strategy, count: input.count, holder: recipient.code, status: input.status,
-      description: input.description, at: ctx.now().toISOString(),
-      parent_holder: parent.holderCode, parent_status: parent.status, holder_path: parentHolder.path, recipient_path: recipient.path, recipient_kind: recipient.kind,
-      actor: ctx.actor.username, request_id: ctx.requestId ?? null, vrf: vrf.name, action: `prefix.${verbFor(input.status)}`,
-    };
-    // Outside a transaction the request may share its statement with others (group commit);
-    // inside one (an approval) it runs in that transaction.
-    const result = db === ctx.db ? await allocateBatched(ctx.db, request) : (await allocateInOneStatement(db, [request]))[0];
-    if (result.stale) {
-      // A unit changed (moved, retired) since the tree was cached: drop the copy, read anew.
-      if (result.stale === 'units') unitCache.invalidate(ctx.db);
-      continue;
-    }
-    if (!result.created) {
-      const room = result.room ?? 0;
-      throw new Problem(409, 'pool_exhausted', `${parentCidr.text} has no free /${input.prefixLength} left${input.count > 1 ? ` for block ${room + 1} of ${input.count} (nothing was allocated)` : ''}`, {
-        free: (result.free ?? []).map((b) => readStoredCidr(b).text),
-      });
-    }
-    return { created: result.created.map(prefixFromRaw), recipient };
-  }
-  throw new Problem(409, 'conflict', `prefix ${parentId} or the units it is delegated between changed ${staleAttempts} times while allocating; try again`);
+      return { created: result.created.map(prefixFromRaw), recipient };
+    },
+    (attempts) => `prefix ${parentId} or the units it is delegated between changed ${attempts} times while allocating; try again`,
+  );
 }
 
 export async function updatePrefix(ctx: Ctx, id: string, input: UpdatePrefixInput): Promise<PrefixView> {
