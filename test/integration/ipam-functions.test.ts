@@ -4,9 +4,8 @@ import { backends, countRows, startTestApp, type TestApp } from '../support/harn
 
 /**
  * Allocation, next-free address and reclaim run as one PL/pgSQL function each (migrations 0017,
- * 0019, 0020). Reclaim writes first and the verb decides on the rows it returns; allocation and
- * the next free address decide first, on cached rows, and their functions write only if the
- * locked rows still say the same. These check that every refusal leaves nothing behind, that a change made
+ * 0019, 0020, 0021). Each decides first, on cached rows (ipam/decide-first.ts), and its function
+ * writes only if the locked rows still say the same. These check that every refusal leaves nothing behind, that a change made
  * underneath the caches (by another server) is noticed, that all-or-none holds for count > 1,
  * and that the answers are those of the statement-by-statement verbs.
  */
@@ -216,5 +215,37 @@ describe.each(backends)('IPAM functions on %s', (backend) => {
     await t.sealer.pass();
     const verify = await t.call('GET', '/api/v1/audit/verify');
     expect(verify.body.ok, verify.text).toBe(true);
+  });
+  it('reclaim decides on cached rows: an outsider refused on the copies is decided again on fresh rows; a parent whose holder changed underneath is noticed under its lock; the entry is written by the statement', async () => {
+    const made = await t.call('POST', `/api/v1/prefixes/${cityId}/allocate`, { body: { prefixLength: 28, holder: '450103', status: 'allocated' } });
+    expect(made.status, made.text).toBe(201);
+    // The outsider (an operator of 450200) is refused: on the copies, then on fresh rows; nothing written.
+    const before = await snapshot();
+    const refused = await t.call('DELETE', `/api/v1/prefixes/${made.body.id}`, { token: outsider });
+    expect(refused.status, refused.text).toBe(403);
+    expect(await snapshot()).toEqual(before);
+    // Another server hands the parent to 450200: the outsider's copy-based refusal is decided again and now allowed.
+    await t.database.db.execute(sql`UPDATE prefixes SET holder_code = '450200' WHERE id = ${Number(cityId)}`);
+    try {
+      const allowed = await t.call('DELETE', `/api/v1/prefixes/${made.body.id}`, { token: outsider });
+      expect(allowed.status, allowed.text).toBe(204);
+    } finally {
+      await t.database.db.execute(sql`UPDATE prefixes SET holder_code = '450100' WHERE id = ${Number(cityId)}`);
+    }
+    const after = await snapshot();
+    expect(after.prefixes).toBe(before.prefixes - 1);
+    expect(after.audit).toBe(before.audit + 1);
+    expect(after.parent.childCount).toBe(before.parent.childCount - 1);
+    expect(after.parent.utilization.usedAddresses).toBe(String(BigInt(before.parent.utilization.usedAddresses) - 16n));
+    // The admin's copy of the parent says 450200 now, the row 450100 again: stale, decided again, reclaimed.
+    const again = await t.call('POST', `/api/v1/prefixes/${cityId}/allocate`, { body: { prefixLength: 28, holder: '450103', status: 'allocated' } });
+    expect((await t.call('DELETE', `/api/v1/prefixes/${again.body.id}`)).status).toBe(204);
+    const [stored] = await t.database.db.execute(sql`SELECT action, before, after, hash FROM audit_entries WHERE action = 'prefix.reclaim' AND object_id = ${made.body.id}`).then((r: any) => (Array.isArray(r) ? r : r.rows));
+    const shape = typeof stored.before === 'string' ? JSON.parse(stored.before) : stored.before;
+    expect(shape).toEqual({ id: made.body.id, vrf: made.body.vrf, cidr: made.body.cidr, status: 'allocated', holder: '450103', parentId: cityId, description: '' });
+    expect(stored.after).toBeNull();
+    expect(stored.hash).toBeNull();
+    await t.sealer.pass();
+    expect((await t.call('GET', '/api/v1/audit/verify')).body.ok).toBe(true);
   });
 });

@@ -25,23 +25,6 @@ export function unitView(row: UnitRow): UnitView {
   };
 }
 
-/** A units row as PostgreSQL's row_to_json gives it (the IPAM functions return the units they read). */
-export function unitFromJson(j: Record<string, any>): UnitRow {
-  return {
-    code: j.code,
-    name: j.name,
-    kind: j.kind,
-    level: j.level,
-    type: j.type,
-    parentCode: j.parent_code ?? null,
-    path: j.path,
-    channels: j.channels ?? {},
-    retiredAt: j.retired_at ? new Date(j.retired_at) : null,
-    createdAt: new Date(j.created_at),
-    updatedAt: new Date(j.updated_at),
-  };
-}
-
 export async function findUnit(db: Executor, code: string): Promise<UnitRow | undefined> {
   const [row] = await db.select().from(units).where(eq(units.code, code));
   return row;

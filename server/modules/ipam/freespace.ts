@@ -11,8 +11,8 @@ import { freeBlocks } from './schema.js';
  * two allocations under one parent from picking the same block.
  *
  * Allocation by strategy and reclaim with merging run inside PostgreSQL, one function call each
- * (waiwang_allocate_prefixes in drizzle/0019_allocation_in_one_statement.sql, waiwang_reclaim_prefix
- * in drizzle/0017_ipam_one_round_trip.sql, the same buddy arithmetic as server/net/blocks.ts on
+ * (waiwang_allocate_prefixes in drizzle/0019_allocation_in_one_statement.sql, waiwang_reclaim_checked
+ * in drizzle/0021_reclaim_in_one_statement.sql, the same buddy arithmetic as server/net/blocks.ts on
  * cidr values); what is left here serves the explicit registration of a child (POST /prefixes,
  * import) and the listing of free space.
  */

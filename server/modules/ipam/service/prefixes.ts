@@ -10,7 +10,7 @@ import { addressCount, cidrOf, familyBits, parseAddress, parseCidr, readStoredCi
 import { authorize } from '../../access/authorize.js';
 import { unitReadable } from '../../access/scope.js';
 import { units, type UnitRow } from '../../divisions/schema.js';
-import { assertActive, loadUnit, unitFromJson } from '../../divisions/service.js';
+import { assertActive, loadUnit } from '../../divisions/service.js';
 import { cachedUnit } from '../../divisions/cache.js';
 import { decideThenWrite } from '../decide-first.js';
 import { delegatingParent } from '../parent-cache.js';
@@ -375,35 +375,59 @@ export async function updatePrefix(ctx: Ctx, id: string, input: UpdatePrefixInpu
 
 /**
  * Releases a prefix with nothing inside; its space returns to the parent's free space, merged.
- * One round trip (waiwang_reclaim_prefix: locks parent then prefix, deletes, merges the free
- * buddies, bumps the parent); the verb authorizes on the rows it returns and a refusal rolls back.
+ * Decide first, then write (decide-first.ts; migration 0021, waiwang_reclaim_checked): who may
+ * reclaim is decided on the prefix and its parent's holder as the caches have them; the
+ * function locks the parent, then the prefix, and deletes, merges the free buddies, bumps the
+ * parent and writes the audit entry only if they still say the same. Whether the prefix still
+ * holds anything is answered by the function, under the locks (409 in_use).
  */
 export async function reclaimPrefix(ctx: Ctx, id: string): Promise<void> {
   const n = idOf(id, 'prefix');
-  await mutate(ctx, async (tx, audit) => {
-    const [{ r }] = await rows<{ r: ReclaimResult | string }>(tx, sql`SELECT waiwang_reclaim_prefix(${n}, ${ctx.now().toISOString()}::timestamptz) AS r`);
-    const result: ReclaimResult = typeof r === 'string' ? JSON.parse(r) : r;
-    if (!result.row) throw notFound(`prefix ${id}`);
-    const row = prefixFromRaw(result.row);
-    if (row.parentId !== null) authorize(ctx, 'prefix.reclaim', { unit: unitFromJson(result.parent_holder!) });
-    else authorize(ctx, 'prefix.create-pool');
-    if (!result.deleted) {
-      const inside = (result.inside ?? []).map((p) => readStoredCidr(p).text);
-      const what = row.childCount > 0 ? `${row.childCount} delegated prefixes (${inside.join(', ')}${row.childCount > 5 ? ', …' : ''})` : `${row.addressCount} registered addresses`;
-      throw new Problem(409, 'in_use', `${readStoredCidr(row.prefix).text} still holds ${what}: reclaim or release them first`, { children: row.childCount, addresses: row.addressCount });
-    }
-    const vrf = (await vrfMap(tx, ctx.db, [row.vrfId])).get(row.vrfId)!;
-    await audit({ id: Number(result.audit_id), action: 'prefix.reclaim', objectType: 'prefix', objectId: String(row.id), before: auditShape(row, vrf) });
-  });
+  await writeInOneStatement(ctx, (db) =>
+    decideThenWrite<{ row: PrefixRow; parent?: PrefixRow; parentHolder?: UnitRow }, void>(
+      ctx.db,
+      async (fresh) => {
+        const row = await delegatingParent(db, ctx.db, n, fresh);
+        if (!row) throw notFound(`prefix ${id}`);
+        if (row.parentId === null) {
+          authorize(ctx, 'prefix.create-pool');
+          return { row };
+        }
+        // A parent cannot go while it has this child (its child_count and the foreign key).
+        const parent = (await delegatingParent(db, ctx.db, row.parentId, fresh))!;
+        const parentHolder = (fresh ? await loadUnit(db, parent.holderCode) : await cachedUnit(db, parent.holderCode, ctx.db))!;
+        authorize(ctx, 'prefix.reclaim', { unit: parentHolder });
+        return { row, parent, parentHolder };
+      },
+      async ({ row, parent, parentHolder }) => {
+        const vrf = (await vrfMap(db, ctx.db, [row.vrfId])).get(row.vrfId)!;
+        const request = {
+          prefix: n, parent: row.parentId, parent_holder: parent?.holderCode ?? null, holder_path: parentHolder?.path ?? null, at: ctx.now().toISOString(),
+          actor: ctx.actor.username, request_id: ctx.requestId ?? null, vrf: vrf.name,
+        };
+        const [{ r }] = await rows<{ r: ReclaimResult | string }>(db, sql`SELECT waiwang_reclaim_checked(${JSON.stringify(request)}::jsonb) AS r`);
+        const result: ReclaimResult = typeof r === 'string' ? JSON.parse(r) : r;
+        if (result.stale) return { stale: result.stale };
+        if (!result.deleted) {
+          const held = prefixFromRaw(result.row!);
+          const inside = (result.inside ?? []).map((p) => readStoredCidr(p).text);
+          const what = held.childCount > 0 ? `${held.childCount} delegated prefixes (${inside.join(', ')}${held.childCount > 5 ? ', …' : ''})` : `${held.addressCount} registered addresses`;
+          throw new Problem(409, 'in_use', `${readStoredCidr(held.prefix).text} still holds ${what}: reclaim or release them first`, { children: held.childCount, addresses: held.addressCount });
+        }
+      },
+      (attempts) => `prefix ${id} or its parent changed ${attempts} times while reclaiming; try again`,
+    ),
+  );
 }
 
-/** What waiwang_reclaim_prefix returns. */
+/** What waiwang_reclaim_checked returns. */
 interface ReclaimResult {
-  row: RawPrefix | null;
-  parent_holder?: Record<string, unknown> | null;
+  /** What changed since the verb decided: nothing was written. */
+  stale?: 'parent' | 'prefix' | 'units';
   deleted?: boolean;
+  /** Not deleted: the prefix as it is, and its first children. */
+  row?: RawPrefix;
   inside?: string[];
-  audit_id?: string | number;
 }
 
 /** Utilization summed over what a holder holds, per family. */
