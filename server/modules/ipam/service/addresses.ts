@@ -35,7 +35,7 @@ explainConstraint('addresses_in_assigned_prefix', () => new Problem(422, 'delega
  */
 async function assignNextAddress(ctx: Ctx, prefixId: string, input: CreateAddressInput): Promise<AddressView> {
   const id = idOf(prefixId, 'prefix');
-  const hostname = input.hostname.replace(/\.$/, '').toLowerCase();
+  const hostname = storedHostname(input);
   return writeInOneStatement(ctx, (db) =>
     decideThenWrite<{ prefix: PrefixRow; holder: UnitRow }, AddressView>(
       ctx.db,
@@ -93,6 +93,11 @@ function checkAddressable(ctx: Ctx, prefix: PrefixRow, holder: UnitRow, input: C
   assertActive(holder);
 }
 
+/** The hostname as stored: lower case, without the root's trailing dot. */
+function storedHostname(input: CreateAddressInput): string {
+  return input.hostname.replace(/\.$/, '').toLowerCase();
+}
+
 /** What waiwang_assign_next_free returns. */
 interface NextAddressResult {
   /** What changed since the verb decided: nothing was written. */
@@ -116,13 +121,12 @@ export async function registerAddress(ctx: Ctx, prefixId: string, input: CreateA
     if (!isUsableHost(block, wanted.value)) {
       throw invalid(`${wanted.text} is not a usable host address of ${block.text} (network, broadcast or subnet-router anycast address)`, { field: 'address' });
     }
-    const value = wanted.value;
-    const text = formatAddress(block.family, value);
+    const text = formatAddress(block.family, wanted.value);
     const [existing] = await tx.select().from(addresses).where(and(eq(addresses.vrfId, prefix.vrfId), sql`${addresses.address} = ${text}::inet`));
     if (existing) throw new Problem(409, 'conflict', `${text} is already registered (address ${existing.id}, ${existing.hostname || 'no hostname'})`, { existing: { id: String(existing.id) } });
     const [row] = await tx
       .insert(addresses)
-      .values({ vrfId: prefix.vrfId, prefixId: prefix.id, address: text, holderCode: holder.code, hostname: input.hostname.replace(/\.$/, '').toLowerCase(), description: input.description, gateway: input.gateway })
+      .values({ vrfId: prefix.vrfId, prefixId: prefix.id, address: text, holderCode: holder.code, hostname: storedHostname(input), description: input.description, gateway: input.gateway })
       .returning();
     await tx
       .update(prefixes)
