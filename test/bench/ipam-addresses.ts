@@ -8,7 +8,7 @@
  *   TEST_DATABASE_URL=postgres://… npx tsx test/bench/ipam-addresses.ts
  */
 import { formatAddress, parseCidr } from '../../server/net/cidr.js';
-import { call, fmt, listen, loadFromWorker, openRegistry, reportRows, serverUrl, table, thousands } from './support.js';
+import { benchRounds, call, fmt, listen, loadFromWorker, medianRound, openRegistry, ratioRounds, reportRows, serverUrl, table, thousands } from './support.js';
 
 const clients = 16;
 const perClient = Number(process.env.BENCH_PER_CLIENT || 100);
@@ -71,18 +71,21 @@ async function main() {
     console.log('ipam-addresses: skipped — set TEST_DATABASE_URL (PostgreSQL) to run it; PGlite has one connection.');
     return;
   }
-  const rawOwn = await viaRawInsert(false);
-  const apiOwn = await viaApi(false);
-  const rawOne = await viaRawInsert(true);
-  const apiOne = await viaApi(true);
-  console.log(`\n${clients} concurrent clients × ${perClient} next free addresses on PostgreSQL (addresses per second)`);
-  table([
-    { scenario: 'each client in its own prefix', 'raw INSERT /s': fmt(rawOwn, 0), 'API next free /s': fmt(apiOwn, 0), ratio: fmt(apiOwn / rawOwn) },
-    { scenario: 'all clients in one prefix', 'raw INSERT /s': fmt(rawOne, 0), 'API next free /s': fmt(apiOne, 0), ratio: fmt(apiOne / rawOne) },
+  const rounds = benchRounds();
+  const [own, one] = await ratioRounds(rounds, [
+    { raw: () => viaRawInsert(false), api: () => viaApi(false) },
+    { raw: () => viaRawInsert(true), api: () => viaApi(true) },
   ]);
+  console.log(`\n${clients} concurrent clients × ${perClient} next free addresses on PostgreSQL (addresses per second), ${rounds} rounds`);
+  table([
+    ...own.map((r, i) => ({ scenario: `each client in its own prefix, round ${i + 1}`, 'raw INSERT /s': fmt(r.raw, 0), 'API next free /s': fmt(r.api, 0), ratio: fmt(r.ratio) })),
+    ...one.map((r, i) => ({ scenario: `all clients in one prefix, round ${i + 1}`, 'raw INSERT /s': fmt(r.raw, 0), 'API next free /s': fmt(r.api, 0), ratio: fmt(r.ratio) })),
+  ]);
+  const o = medianRound(own);
+  const s = medianRound(one);
   reportRows([
-    { what: `API next free address vs raw guarded INSERT, ${clients} clients, own prefixes, PostgreSQL`, measured: `${thousands(apiOwn)} /s`, baseline: `${thousands(rawOwn)} /s`, ratio: apiOwn / rawOwn },
-    { what: `same, all ${clients} clients in one prefix`, measured: `${thousands(apiOne)} /s`, baseline: `${thousands(rawOne)} /s`, ratio: apiOne / rawOne },
+    { what: `API next free address vs raw guarded INSERT, ${clients} clients, own prefixes, PostgreSQL (median of ${rounds} rounds)`, measured: `${thousands(o.api)} /s`, baseline: `${thousands(o.raw)} /s`, ratio: o.ratio },
+    { what: `same, all ${clients} clients in one prefix (median of ${rounds} rounds)`, measured: `${thousands(s.api)} /s`, baseline: `${thousands(s.raw)} /s`, ratio: s.ratio },
   ]);
 }
 

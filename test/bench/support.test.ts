@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { markdownTable, reportRows, verdict, type BenchRow } from './support.js';
+import { markdownTable, medianRound, ratioRounds, reportRows, verdict, type BenchRow } from './support.js';
 
 /** The closing table of `npm run bench`: what "met" says, and how rows travel to run.ts. */
 describe('benchmark rows', () => {
@@ -44,5 +44,34 @@ describe('benchmark rows', () => {
     const lines = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as BenchRow);
     expect(lines.map((l) => [l.what, l.ratio])).toEqual([['x', 0.4], ['y', 0.7]]);
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  });
+});
+
+/** The rounds of the throughput benchmarks (ipam-concurrent, ipam-addresses). */
+describe('ratio rounds', () => {
+  it('runs each scenario baseline-then-API, scenarios interleaved, and keeps each round whole', async () => {
+    const calls: string[] = [];
+    let n = 0;
+    const side = (name: string, rate: () => number) => async () => {
+      calls.push(name);
+      n += 1;
+      return rate();
+    };
+    const [a, b] = await ratioRounds(2, [
+      { raw: side('a.raw', () => 100), api: side('a.api', () => 10 * n) },
+      { raw: side('b.raw', () => 50), api: side('b.api', () => 5) },
+    ]);
+    expect(calls).toEqual(['a.raw', 'a.api', 'b.raw', 'b.api', 'a.raw', 'a.api', 'b.raw', 'b.api']);
+    expect(a).toEqual([{ raw: 100, api: 20, ratio: 0.2 }, { raw: 100, api: 60, ratio: 0.6 }]);
+    expect(b.map((r) => r.ratio)).toEqual([0.1, 0.1]);
+  });
+
+  it('reports the median round by its ratio, with that round\'s own rates', () => {
+    const round = (raw: number, api: number) => ({ raw, api, ratio: api / raw });
+    // The median ratio is the 2,000 /s round's, though 1,500 /s is the median baseline.
+    expect(medianRound([round(1000, 400), round(2000, 500), round(1500, 200)])).toEqual(round(2000, 500));
+    expect(medianRound([round(100, 30), round(100, 10)])).toEqual(round(100, 10));
+    expect(medianRound([round(100, 30)])).toEqual(round(100, 30));
+    expect(() => medianRound([])).toThrow(/no rounds/);
   });
 });

@@ -103,6 +103,43 @@ export function summary(samplesMs: number[]): { p50: number; p99: number; n: num
 
 export const fmt = (n: number, digits = 2) => n.toFixed(digits);
 
+/** One round of a throughput benchmark: the baseline's rate, the API's, and their ratio. */
+export interface RatioRound {
+  raw: number;
+  api: number;
+  ratio: number;
+}
+
+/**
+ * Baselines swing from run to run on a shared 2-core machine (raw guarded INSERTs between 1,345
+ * and 2,160 /s on one machine minutes apart, 2026-12-02), and a single pair of runs can land on
+ * either side of a "must". So each scenario runs `rounds` times, its baseline and its API side
+ * back to back in each round (both see the machine as it is then), scenarios interleaved;
+ * report the median round (medianRound). Resolves with each scenario's rounds, in order.
+ */
+export async function ratioRounds(rounds: number, scenarios: { raw: () => Promise<number>; api: () => Promise<number> }[]): Promise<RatioRound[][]> {
+  const out: RatioRound[][] = scenarios.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    for (const [i, s] of scenarios.entries()) {
+      const raw = await s.raw();
+      const api = await s.api();
+      out[i].push({ raw, api, ratio: api / raw });
+    }
+  }
+  return out;
+}
+
+/** The round whose ratio is the median (the lower middle one of an even count), with its own rates. */
+export function medianRound(list: RatioRound[]): RatioRound {
+  if (!list.length) throw new Error('medianRound: no rounds');
+  const sorted = [...list].sort((a, b) => a.ratio - b.ratio);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+/** BENCH_ROUNDS, 3 unless set: how many rounds ratioRounds runs. */
+export const benchRounds = () => Math.max(1, Number(process.env.BENCH_ROUNDS || 3));
+
+
 export function table(rows: Record<string, string | number>[]): void {
   if (!rows.length) return;
   const cols = Object.keys(rows[0]);
