@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseAddress, parseCidr } from './net/cidr.js';
+import { wholeSetting } from './env.js';
 import { defaultPostgresTimeouts, type PostgresTimeouts } from './db/client.js';
 import { loadTelemetrySettings, type TelemetrySettings } from './modules/telemetry/settings.js';
 import { loadWorkflowSettings, type WorkflowSettings } from './modules/applications/settings.js';
@@ -18,6 +19,8 @@ export interface Config {
   /** SM3 (国密, article 34) unless configured otherwise. */
   auditHash: 'sm3' | 'sha256';
   auditSealIntervalMs: number;
+  /** How often the appliance vacuums and analyzes its tables where autovacuum does not run (db/maintenance.ts); 0: never. */
+  maintenanceIntervalMs: number;
   /**
    * WAIWANG_WEBHOOK_ALLOW_PRIVATE_TARGETS: prefixes (comma or space separated, canonical CIDR or
    * single addresses) that webhooks may reach although they are loopback, link-local, … or the
@@ -81,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditAnchorPath: path.resolve(env.WAIWANG_AUDIT_ANCHOR || path.join(dataDir, 'audit-anchors.log')),
     auditHash,
     auditSealIntervalMs: Number(env.WAIWANG_AUDIT_SEAL_MS || 1000),
+    maintenanceIntervalMs: wholeSetting(env, 'WAIWANG_MAINTENANCE_INTERVAL_S', 60, 0, 86_400, 'seconds') * 1000,
     webhookAllowPrivateTargets: parseAllowedTargets(env.WAIWANG_WEBHOOK_ALLOW_PRIVATE_TARGETS),
     postgresTimeouts: {
       connectTimeoutS: positiveNumber(env, 'WAIWANG_DB_CONNECT_TIMEOUT_S', defaultPostgresTimeouts.connectTimeoutS),

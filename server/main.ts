@@ -21,6 +21,7 @@ const loadServer = () =>
     import('./modules/webhooks/worker.js'),
     import('./modules/access/sessions.js'),
     import('./jobs.js'),
+    import('./db/maintenance.js'),
   ]);
 
 async function main() {
@@ -61,6 +62,7 @@ async function main() {
     { WebhookDeliveryWorker },
     { pruneSessions },
     { Repeating },
+    { Maintenance },
   ] = await loadServer();
   phase('modules');
   const database = await opening;
@@ -79,6 +81,9 @@ async function main() {
   // Ended web sessions nobody came back to, and login throttles a day old (access/sessions.ts).
   const sessionPruning = new Repeating('session pruning', () => pruneSessions(database.db, new Date()), log);
   sessionPruning.start(10 * 60_000);
+  // VACUUM and ANALYZE where autovacuum does not run: always on PGlite (db/maintenance.ts).
+  const maintenance = new Maintenance(database, log);
+  maintenance.start(config.maintenanceIntervalMs);
 
   phase('jobs');
   const app = createApp({ database, config, log, now: () => new Date() });
@@ -123,6 +128,7 @@ async function main() {
     await workflowJob.stop();
     await registersJob.stop();
     await sessionPruning.stop();
+    await maintenance.stop();
     await sealer.stop();
     // A last pass seals what this process wrote, so verify finds nothing pending after a clean stop.
     await sealer.pass().catch((err) => log.warn({ err }, 'final audit seal failed'));
