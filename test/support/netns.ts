@@ -63,6 +63,10 @@ export async function createNetns(prefix: string): Promise<Netns> {
           if (code === 0) resolve({ stdout, stderr });
           else reject(new Error(`${command} ${args.join(' ')} in ${name} exited ${code}: ${stderr}`));
         });
+        // A child that exits before reading its input (most commands here read none) closes the
+        // pipe first: that EPIPE says nothing its exit status does not, and unheard it is an
+        // uncaught exception that fails the whole run (a clean-clone CI run, 2026-12-02).
+        child.stdin.on('error', () => {});
         child.stdin.end(options.input ?? '');
       }),
     remove: async () => {
