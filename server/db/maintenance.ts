@@ -134,7 +134,7 @@ export class Maintenance {
         freezeMaxAge: Number(c.freeze_max_age),
       });
       if (!work.vacuum && !work.analyze) continue;
-      const name = sql`${sql.identifier(c.table)}`;
+      const name = sql.identifier(c.table);
       const statement = work.vacuum ? (work.analyze ? sql`VACUUM (ANALYZE) ${name}` : sql`VACUUM ${name}`) : sql`ANALYZE ${name}`;
       const started = performance.now();
       const entry: MaintainedTable = { table: c.table, vacuumed: work.vacuum, analyzed: work.analyze, because: work.because, ms: 0 };

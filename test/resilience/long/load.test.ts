@@ -109,11 +109,14 @@ async function mixed(label: string, server: ServerProcess, token: string, helloU
 
 describe('load from autocannon', () => {
   const dirs: string[] = [];
+  // The PostgreSQL run's own database, on the shared server: dropped when the test ends.
+  const databases: string[] = [];
   let hello: ReturnType<typeof spawn> | undefined;
-  afterAll(() => {
+  afterAll(async () => {
     killAllServers();
     hello?.kill('SIGKILL');
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+    for (const name of databases) await withDatabase(process.env.TEST_DATABASE_URL!, async (db) => void (await db.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)));
   });
 
   it(`${seconds} s of mixed traffic on each backend: 0 errors; a prefix read against a hello-world route`, { timeout: (seconds * 2 + 300) * 1000 }, async () => {
@@ -129,6 +132,7 @@ describe('load from autocannon', () => {
         async () => {
           const name = `waiwang_load_${process.pid}_${randomBytes(3).toString('hex')}`;
           await withDatabase(process.env.TEST_DATABASE_URL!, async (db) => void (await db.unsafe(`CREATE DATABASE ${name}`)));
+          databases.push(name);
           const url = new URL(process.env.TEST_DATABASE_URL!);
           url.pathname = `/${name}`;
           return { DATABASE_URL: url.toString() };
