@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { VrfRow } from './schema.js';
-import { isoTime, prefixFromRaw, prefixJson, prefixView, type PrefixJsonParts, type RawPrefix, type ViewContext } from './views.js';
+import { isoTime, percentOf, percentOfDigits, prefixFromRaw, prefixJson, prefixView, type PrefixJsonParts, type RawPrefix, type ViewContext } from './views.js';
 
 const vrf = (id: number, name: string, zoneCode: string): VrfRow => ({ id, name, zoneCode, description: '', createdAt: new Date(0) });
 const view: ViewContext = {
@@ -41,6 +41,11 @@ describe('prefixJson: the listing item, exactly as prefixView serializes it', ()
     ['a root with escapes everywhere', { parent_id: null, vrf_id: '7', holder_code: 'X"Y', description: '池 "10.0.0.0/8" \\ \t\n\u0000 \ud800 </script>' }],
     ['an unknown holder (its code as its name)', { holder_code: '999999' }],
     ['odd utilization', { used_addresses: '7', total_addresses: '3', child_count: 2, address_count: 3 }],
+    ['a pool', { status: 'pool', parent_id: null }],
+    ['an assigned prefix', { status: 'assigned' }],
+    ['a reserved prefix', { status: 'reserved' }],
+    ['counts of 11 digits (the last computed in doubles)', { family: 6, prefix: '2001:db8::/93', used_addresses: '34359738367', total_addresses: '34359738368' }],
+    ['counts of 12 digits (through BigInt)', { family: 6, prefix: '2001:db8::/88', used_addresses: '1099511627775', total_addresses: '1099511627776' }],
     ['an IPv6 /32 full', { family: 6, prefix: '2001:db8::/32', used_addresses: '79228162514264337593543950336', total_addresses: '79228162514264337593543950336' }],
     ['a percent past 2^53', { family: 6, prefix: '2001:db8::/32', used_addresses: '12345678901234567890123', total_addresses: '79228162514264337593543950336' }],
     ['IPv4-mapped space PostgreSQL prints dotted', { family: 6, prefix: '::ffff:10.0.0.0/120' }],
@@ -58,6 +63,32 @@ describe('prefixJson: the listing item, exactly as prefixView serializes it', ()
     const parts: PrefixJsonParts = { vrfs: new Map(), holders: new Map() };
     const rows = [base, { ...base, vrf_id: '7', holder_code: 'X"Y' }, base, { ...base, id: '3', holder_code: '999999' }];
     expect(rows.map((r) => prefixJson(r, view, parts))).toEqual(rows.map(expected));
+  });
+});
+
+describe('percentOfDigits', () => {
+  it('is percentOf of the same counts, in doubles or through BigInt', () => {
+    const count = fc.oneof(
+      fc.bigInt({ min: 0n, max: 10n ** 11n - 1n }),
+      fc.bigInt({ min: 10n ** 10n, max: 10n ** 13n }),
+      fc.bigInt({ min: 0n, max: 1n << 128n }),
+      fc.constantFrom(0n, 1n, 99_999_999_999n, 100_000_000_000n),
+    );
+    fc.assert(
+      fc.property(count, count, (a, b) => {
+        // used ≤ total in the registry; both orders are checked all the same.
+        expect(percentOfDigits(String(a), String(b))).toBe(percentOf(a, b));
+        expect(percentOfDigits(String(b), String(a))).toBe(percentOf(b, a));
+      }),
+      { numRuns: 20000 },
+    );
+  });
+
+  it('floors a quotient just below the next hundredth', () => {
+    // 99.99…% of a /0's worth of IPv4 and of an 11-digit count: never rounded up to 100.
+    expect(percentOfDigits('4294967295', '4294967296')).toBe(99.99);
+    expect(percentOfDigits('99999999998', '99999999999')).toBe(99.99);
+    expect(percentOfDigits('0', '0')).toBe(0);
   });
 });
 

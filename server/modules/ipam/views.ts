@@ -13,6 +13,19 @@ export function percentOf(used: bigint, total: bigint): number {
   return Number((used * 10000n) / total) / 100;
 }
 
+/**
+ * percentOf() of two counts given as decimal text (a numeric column as postgres.js and PGlite
+ * return it), in doubles while that is exact: with at most 11 digits each, used × 10,000 stays
+ * below 2^53, and a quotient just below an integer k + 1 (by at least 1/total) never rounds up
+ * to it, so the floor is percentOf's. A listing page of IPv4 prefixes no longer makes 2,000
+ * BigInts and their arithmetic (issue 14); longer counts (IPv6) go through BigInt.
+ */
+export function percentOfDigits(used: string, total: string): number {
+  if (used.length > 11 || total.length > 11) return percentOf(BigInt(used), BigInt(total));
+  const t = Number(total);
+  return t === 0 ? 0 : Math.floor((Number(used) * 10000) / t) / 100;
+}
+
 export interface ViewContext {
   vrfs: Map<number, VrfRow>;
   holderNames: Map<string, string>;
@@ -102,7 +115,10 @@ export interface PrefixJsonParts {
  * intermediate row and view objects. Listing pages (issue 14) are 1,000 of these: built here a
  * page costs ~1.5 ms, where PostgreSQL's text functions (to_json, to_char, numeric output,
  * string_agg) cost its server ~13 ms (both measured on this 2-core machine under load).
- * The VRF's and the holder's fragments are kept per page in `parts`.
+ * The VRF's and the holder's fragments are kept per page in `parts`. What is built per row is
+ * kept to strings the row already holds: the counts' digits as the driver gave them, the
+ * status as it is, an empty description as a constant (a 1,000-row page's select and JSON went
+ * from 58 to 53 ms for ten pages, measured interleaved on the same rows).
  */
 export function prefixJson(row: RawPrefix, view: ViewContext, parts: PrefixJsonParts = { vrfs: new Map(), holders: new Map() }): string {
   let vrf = parts.vrfs.get(row.vrf_id);
@@ -120,14 +136,15 @@ export function prefixJson(row: RawPrefix, view: ViewContext, parts: PrefixJsonP
   // The same text as prefixView's canonicalText(), from the same stored text: hex digits, dots,
   // colons and a slash, nothing JSON escapes.
   const cidr = family === 4 ? row.prefix : readStoredCidr(row.prefix).text;
-  // String() of a numeric column as postgres.js and PGlite return it (decimal text, no
-  // exponent): the digits prefixView prints through BigInt.
-  const used = BigInt(row.used_addresses);
-  const total = BigInt(row.total_addresses);
+  // A numeric(40, 0) column as postgres.js and PGlite return it: decimal text, no sign, no
+  // leading zero, no exponent — the digits prefixView prints through BigInt.
+  const used = row.used_addresses;
+  const total = row.total_addresses;
+  // A status is one of PrefixStatus's words (the column's check), nothing JSON escapes.
   return (
-    `{"id":"${row.id}",${vrf},"cidr":"${cidr}","family":${family},"status":${JSON.stringify(row.status)},${holder}` +
-    `,"parentId":${row.parent_id === null ? 'null' : `"${row.parent_id}"`},"description":${JSON.stringify(row.description)}` +
-    `,"utilization":{"percent":${percentOf(used, total)},"usedAddresses":"${used}","totalAddresses":"${total}"}` +
+    `{"id":"${row.id}",${vrf},"cidr":"${cidr}","family":${family},"status":"${row.status}",${holder}` +
+    `,"parentId":${row.parent_id === null ? 'null' : `"${row.parent_id}"`},"description":${row.description === '' ? '""' : JSON.stringify(row.description)}` +
+    `,"utilization":{"percent":${percentOfDigits(used, total)},"usedAddresses":"${used}","totalAddresses":"${total}"}` +
     `,"childCount":${Number(row.child_count)},"addressCount":${Number(row.address_count)}` +
     `,"createdAt":"${isoTime(row.created_at)}","updatedAt":"${row.updated_at === row.created_at ? isoTime(row.created_at) : isoTime(row.updated_at)}"}`
   );
