@@ -10,8 +10,11 @@ PGLITE_TEMPLATE_STAMP := node_modules/.cache/waiwang/pglite-template.stamp
 
 ## setup: Node.js >= 20 and npm (Debian's, or node@20 from the npm registry), then `npm ci` when
 ## node_modules is missing or older than package-lock.json, then the PGlite template data
-## directory a fresh embedded start copies (server/db/template.ts; rebuilt when a migration changes)
+## directory a fresh embedded start copies (server/db/template.ts; rebuilt when a migration changes),
+## then the server's bundle (scripts/start.mjs --build: rebuilt only when a source changed, a check
+## of some 450 mtimes), so that a start after a checkout or a pull does not build it first
 setup: node node_modules/.package-lock.json $(PGLITE_TEMPLATE_STAMP)
+	@node scripts/start.mjs --build
 
 # The template is checked only when what its name hashes (the migrations, the division file, the
 # PGlite version: a new package-lock) changed since: the check is a tsx process that took ~2.5 s

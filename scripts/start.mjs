@@ -10,14 +10,16 @@
 // differs or is gone, or when the build settings (this file, tsconfig.json, package.json)
 // changed. The check takes a few tens of milliseconds; a rebuild 0.7–1.3 s on the loaded 2-core
 // machine (esbuild runs as its own process; test/bench/startup.ts's rebuilt row), which building
-// at every start would cost every time. `node scripts/start.mjs --rebuild` rebuilds regardless.
+// at every start would cost every time. `node scripts/start.mjs --rebuild` rebuilds regardless;
+// `--build` only makes the bundle current and exits (make setup runs it, so that the first
+// `make start` after a checkout or a pull does not build it while the appliance waits).
 // The bundle lives in node_modules/.cache/waiwang, beside node_modules' packages so that its
 // external imports resolve there; the server finds its files (migrations, web assets, the
 // division file) from the checkout's root (server/paths.ts).
 //
 // The server runs in this process (the bundle is imported, not spawned), so a service manager's
 // signals reach it directly: `node scripts/start.mjs` is the server process.
-//   node scripts/start.mjs [--rebuild]
+//   node scripts/start.mjs [--rebuild | --build]
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -116,6 +118,7 @@ async function rebuild() {
 }
 
 const forced = process.argv[2] === '--rebuild';
-if (forced) process.argv.splice(2, 1);
+const buildOnly = process.argv[2] === '--build';
+if (forced || buildOnly) process.argv.splice(2, 1);
 if (forced || !bundleIsCurrent()) await rebuild();
-await import(pathToFileURL(bundle).href);
+if (!buildOnly) await import(pathToFileURL(bundle).href);

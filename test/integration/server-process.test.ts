@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,6 +11,24 @@ import { api, crashServer, healthy, killAllServers as killAll, startServer as st
 const bootstrapToken = `ww_process_test_${randomBytes(12).toString('hex')}`;
 
 afterAll(killAll);
+
+describe('the launcher with --build (make setup)', () => {
+  it('makes the bundle current and exits without serving', () => {
+    const dataDir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'waiwang-build-')), 'data');
+    const ran = spawnSync(process.execPath, ['scripts/start.mjs', '--build'], {
+      env: { ...process.env, WAIWANG_DATA_DIR: dataDir, PORT: '1', HOST: '127.0.0.1' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(ran.error).toBeUndefined();
+    expect(ran.status).toBe(0);
+    // Nothing of the server ran: it would have opened (and made) its data directory.
+    expect(fs.existsSync(dataDir)).toBe(false);
+    const bundle = fs.readFileSync('node_modules/.cache/waiwang/server.mjs', 'utf8');
+    expect(bundle.startsWith('// waiwang-inputs ')).toBe(true);
+    fs.rmSync(path.dirname(dataDir), { recursive: true, force: true });
+  });
+});
 
 describe('the server process on embedded PGlite', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'waiwang-process-'));
