@@ -16,7 +16,7 @@ describe.each(backends)('prefix listings sent as JSON text on %s', (backend) => 
     const dept = await t.call('POST', '/api/v1/units', { body: { code: 'NN-LIST-TEST', name: '南宁市列表局', parent: '450100', kind: 'department' } });
     expect(dept.status).toBe(201);
     for (const [cidr, len] of [['10.0.0.0/8', 24], ['::ffff:0:0/96', 120], ['::/96', 120], ['2001:db8::/32', 48]] as const) {
-      const pool = await t.call('POST', '/api/v1/prefixes', { body: { cidr, holder: '450000', description: `池 "${cidr}" \\ \t\n` } });
+      const pool = await t.call('POST', '/api/v1/prefixes', { body: { cidr, holder: '450000', description: `池 "${cidr}" | \\ \t\n` } });
       expect(pool.status, pool.text).toBe(201);
       const city = await t.call('POST', `/api/v1/prefixes/${pool.body.id}/allocate`, { body: { prefixLength: len, holder: '450100', status: 'allocated', count: 3, strategy: 'last' } });
       expect(city.status, city.text).toBe(201);

@@ -20,7 +20,7 @@ import { freeBlockContaining, initFree, listFree, takeFrom } from '../freespace.
 import { checkDelegation, defaultStatus } from '../delegation.js';
 import { loadPrefix, loadReadablePrefix, loadVrf, prefixReadable } from '../lookup.js';
 import { prefixes, type PrefixRow, type PrefixStatus, type VrfRow } from '../schema.js';
-import { percentOf, prefixFromRaw, prefixJson, prefixView, viewContext, type PrefixJsonParts, type RawPrefix } from '../views.js';
+import { ListedField, listedFields, listedPrefixColumns, percentOf, prefixFromRaw, prefixJson, prefixView, viewContext, type ListedPrefix, type PrefixJsonParts, type RawPrefix } from '../views.js';
 import { vrfMap } from './vrfs.js';
 
 explainConstraint('prefixes_no_overlap', (err) => new Problem(409, 'overlap', `the prefix overlaps an existing prefix: ${pgDetail(err)}`));
@@ -55,7 +55,7 @@ type PrefixPage = JsonText<{ items: PrefixView[]; nextCursor: string | null }>;
 /**
  * A page of prefixes as the response body itself (issue 14), sent by the route as it is
  * (JsonText). One indexed keyset select of the page's rows (limit + 1 tell whether a next page
- * exists), then each item's JSON by prefixJson() from the row as the driver returns it — no
+ * exists), then each item's JSON by prefixJson() from the listed row (views.ts ListedPrefix) — no
  * view objects, no JSON.stringify of the page.
  * `cacheKey`: the request's database, under which VRFs and units are cached.
  */
@@ -64,34 +64,36 @@ async function pageOfPrefixes(db: Executor, cacheKey: object, conditions: (SQL |
     const [vrfId, prefix, id] = decodeCursor(cursor, ...prefixCursorParts);
     conditions.push(sql`(${prefixes.vrfId}, ${prefixes.prefix}, ${prefixes.id}) > (${vrfId}, ${prefix}::cidr, ${id})`);
   }
-  // ORDER BY names the table's cidr column: a bare `prefix` would be the text alias (a text sort).
-  const found = await rows<RawPrefix>(
+  // ORDER BY names the table's cidr column (the select list has no column of that name).
+  const found = await rows<ListedPrefix>(
     db,
-    sql`SELECT prefixes.id, prefixes.vrf_id, prefixes.parent_id, prefixes.family, prefixes.prefix::text AS prefix, prefixes.status,
-               prefixes.holder_code, prefixes.description, prefixes.used_addresses, prefixes.total_addresses,
-               prefixes.child_count, prefixes.address_count, prefixes.created_at, prefixes.updated_at
-        FROM prefixes WHERE ${and(...conditions) ?? sql`TRUE`}
+    sql`SELECT ${listedPrefixColumns} FROM prefixes WHERE ${and(...conditions) ?? sql`TRUE`}
         ORDER BY prefixes.vrf_id, prefixes.prefix, prefixes.id LIMIT ${limit + 1}`,
   );
   const more = found.length > limit;
   const shown = more ? found.slice(0, limit) : found;
+  const fields = shown.map(listedFields);
   // The page's distinct VRFs and holders (a handful among 1,000 rows), for the caches.
   const vrfIds = new Set<number>();
   const holders = new Map<string, { vrfId: number; holderCode: string }>();
-  for (const r of shown) {
-    const vrfId = Number(r.vrf_id);
+  for (let i = 0; i < shown.length; i++) {
+    const vrfId = Number(fields[i][ListedField.vrfId]);
     vrfIds.add(vrfId);
-    if (!holders.has(r.holder_code)) holders.set(r.holder_code, { vrfId, holderCode: r.holder_code });
+    const holderCode = shown[i].holder_code;
+    if (!holders.has(holderCode)) holders.set(holderCode, { vrfId, holderCode });
   }
   const view = await viewContext(db, [...holders.values()], await vrfMap(db, cacheKey, [...vrfIds]), [], cacheKey);
   const parts: PrefixJsonParts = { vrfs: new Map(), holders: new Map() };
   // ~360 bytes an item: one buffer, no regrowth.
   const body = new JsonBytes(512 * (shown.length + 1));
   body.push('{"items":[');
-  for (let i = 0; i < shown.length; i++) body.push(i ? `,${prefixJson(shown[i], view, parts)}` : prefixJson(shown[i], view, parts));
+  for (let i = 0; i < shown.length; i++) {
+    const item = prefixJson(shown[i], fields[i], view, parts);
+    body.push(i ? `,${item}` : item);
+  }
   // The cursor holds the cidr as PostgreSQL prints it (read back with ::cidr), as before.
-  const last = shown[shown.length - 1];
-  const nextCursor = more ? encodeCursor(Number(last.vrf_id), last.prefix, Number(last.id)) : null;
+  const last = fields[fields.length - 1];
+  const nextCursor = more ? encodeCursor(Number(last[ListedField.vrfId]), last[ListedField.prefix], Number(last[ListedField.id])) : null;
   body.push(`],"nextCursor":${JSON.stringify(nextCursor)}}`);
   return { page: new JsonText(body.finish()), count: shown.length };
 }
