@@ -92,10 +92,10 @@ let lastTime: { raw: string; iso: string } = { raw: '', iso: '' };
  * new Date(value).toISOString() (milliseconds truncated, as Date reads microseconds), by
  * slicing the text when PostgreSQL printed it in UTC — parsing a Date and printing it was half
  * the cost of a listed item — and the last answer kept: rows created together share their times.
- * Anything else (another session time zone, a Date from the driver) goes through Date.
+ * Anything else (another session time zone) goes through Date. The listing's select gives
+ * text on both drivers (listedPrefixColumns), so no Date reaches here.
  */
-export function isoTime(value: string | Date): string {
-  if (typeof value !== 'string') return value.toISOString();
+export function isoTime(value: string): string {
   if (value === lastTime.raw) return lastTime.iso;
   const m = pgUtcTime.exec(value);
   const iso = m ? `${m[1]}T${m[2]}.${m[3] === undefined ? '000' : m[3].length >= 3 ? m[3].slice(0, 3) : m[3].padEnd(3, '0')}Z` : new Date(value).toISOString();
