@@ -190,15 +190,14 @@ export function prefixJson(row: ListedPrefix, f: string[], view: ViewContext, pa
   const used = f[ListedField.usedAddresses];
   const total = f[ListedField.totalAddresses];
   const parentId = f[ListedField.parentId];
-  const created = f[ListedField.createdAt];
-  const updated = f[ListedField.updatedAt];
   // A status is one of PrefixStatus's words (the column's check), nothing JSON escapes.
   return (
     `{"id":"${f[ListedField.id]}",${vrf},"cidr":"${cidr}","family":${family},"status":"${f[ListedField.status]}",${holder}` +
     `,"parentId":${parentId === '' ? 'null' : `"${parentId}"`},"description":${row.description === '' ? '""' : JSON.stringify(row.description)}` +
     `,"utilization":{"percent":${percentOfDigits(used, total)},"usedAddresses":"${used}","totalAddresses":"${total}"}` +
     `,"childCount":${f[ListedField.childCount]},"addressCount":${f[ListedField.addressCount]}` +
-    `,"createdAt":"${isoTime(created)}","updatedAt":"${updated === created ? isoTime(created) : isoTime(updated)}"}`
+    // isoTime keeps its last answer: an updatedAt equal to the createdAt just printed costs one compare.
+    `,"createdAt":"${isoTime(f[ListedField.createdAt])}","updatedAt":"${isoTime(f[ListedField.updatedAt])}"}`
   );
 }
 
