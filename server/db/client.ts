@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { sql, type ExtractTablesWithRelations, type SQL } from 'drizzle-orm';
@@ -152,8 +153,8 @@ export function pgliteMemoryParams(env: NodeJS.ProcessEnv = process.env): string
 
 /**
  * fs.cpSync in a worker thread: copy-on-write clones where the file system has them (btrfs, XFS),
- * a plain copy elsewhere. Off the main thread, the copy of the template (41 MB, 1,268 files:
- * 0.5–1 s on the 2-core appliance) runs while the server's modules load (main.ts); Node's own
+ * a plain copy elsewhere. Off the main thread, the copy of the template (28 MB, 668 files:
+ * 0.3–0.5 s on the 2-core appliance) runs while the server's modules load (main.ts); Node's own
  * asynchronous fs.promises.cp took twice as long as cpSync, copying file by file through the
  * event loop (measured for issue 14).
  */
@@ -165,6 +166,20 @@ fs.cpSync(workerData.from, workerData.to, { recursive: true, mode: fs.constants.
     worker.once('error', reject);
     worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`copying ${from} to ${to} stopped with exit code ${code}`))));
   });
+}
+
+let compiledPglite: Promise<WebAssembly.Module> | undefined;
+
+/**
+ * PGlite's WebAssembly (9 MB), compiled once a process. PGlite compiles it inside create() when
+ * given none; compiled here it can start before create() (above) and tests' many PGlites share it.
+ */
+function pgliteWasmModule(): Promise<WebAssembly.Module> {
+  compiledPglite ??= fs.promises
+    .readFile(path.join(path.dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite')), 'pglite.wasm'))
+    // The WebAssembly global is not in the ES lib tsconfig loads (no DOM), only its types.
+    .then((bytes) => (globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<WebAssembly.Module> } }).WebAssembly.compile(bytes));
+  return compiledPglite;
 }
 
 export interface PgliteOptions {
@@ -186,6 +201,15 @@ export async function openPglite(dataDir: string | undefined, options: PgliteOpt
   }
   try {
     const pgDir = dataDir ? path.join(dataDir, 'pg') : undefined;
+    // Loaded here, not at the top: a PostgreSQL-backed server never needs PGlite, and its module
+    // with drizzle's PGlite driver is ~50 MiB resident under tsx (measured for issue 14). Started
+    // before the template's copy, with the compilation of PGlite's WebAssembly, so that both run
+    // while the copy's worker thread writes the files.
+    const loading = Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite/contrib/btree_gist'), import('drizzle-orm/pglite')]);
+    const wasm = pgliteWasmModule();
+    // Awaited below; handled now, so that a failed copy does not leave them unhandled rejections.
+    loading.catch(() => {});
+    wasm.catch(() => {});
     if (pgDir && template && !fs.existsSync(pgDir)) {
       // Copied beside, then renamed: a start killed mid-copy leaves no half data dir behind.
       const partial = `${pgDir}.copying`;
@@ -193,14 +217,8 @@ export async function openPglite(dataDir: string | undefined, options: PgliteOpt
       await copyInWorker(template, partial);
       fs.renameSync(partial, pgDir);
     }
-    // Loaded here, not at the top: a PostgreSQL-backed server never needs PGlite, and its module
-    // with drizzle's PGlite driver is ~50 MiB resident under tsx (measured for issue 14).
-    const [{ PGlite }, { btree_gist }, { drizzle: drizzlePglite }] = await Promise.all([
-      import('@electric-sql/pglite'),
-      import('@electric-sql/pglite/contrib/btree_gist'),
-      import('drizzle-orm/pglite'),
-    ]);
-    const client = await PGlite.create(pgDir ?? 'memory://', { extensions: { btree_gist }, loadDataDir, startParams: [...pgliteStartParams, ...pgliteMemoryParams()] });
+    const [{ PGlite }, { btree_gist }, { drizzle: drizzlePglite }] = await loading;
+    const client = await PGlite.create(pgDir ?? 'memory://', { extensions: { btree_gist }, loadDataDir, pgliteWasmModule: await wasm, startParams: [...pgliteStartParams, ...pgliteMemoryParams()] });
     const db = drizzlePglite(client, { schema }) as unknown as Db;
     return {
       db,

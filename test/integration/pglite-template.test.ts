@@ -35,6 +35,8 @@ describe('PGlite template data directory', () => {
     const mtime = fs.statSync(built).mtimeMs;
     expect(await ensurePgliteTemplate(async () => { throw new Error('must not rebuild'); })).toBe(built);
     expect(fs.statSync(built).mtimeMs).toBe(mtime);
+    // Only the server's database: template0 and template1 are 600 files a fresh start would copy.
+    expect(fs.readdirSync(path.join(built, 'base'))).toEqual(['5']);
 
     const tokens: string[] = [];
     for (const name of ['a', 'b']) {
@@ -47,6 +49,10 @@ describe('PGlite template data directory', () => {
         const journal = JSON.parse(fs.readFileSync(path.resolve('drizzle/meta/_journal.json'), 'utf8')) as { entries: unknown[] };
         const [{ n }] = await rows<{ n: number }>(database.db, sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`);
         expect(n).toBe(journal.entries.length);
+        const databases = await rows<{ datname: string }>(database.db, sql`SELECT datname FROM pg_database ORDER BY datname`);
+        expect(databases.map((d) => d.datname)).toEqual(['postgres']);
+        // What the appliance's maintenance runs on it (db/maintenance.ts) still works without them.
+        await database.db.execute(sql`VACUUM (FREEZE, ANALYZE)`);
         const { adminToken } = await prepare(database, config);
         expect(adminToken).toMatch(/^ww_/);
         tokens.push(adminToken!);
