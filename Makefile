@@ -17,9 +17,10 @@ setup: node node_modules/.package-lock.json $(PGLITE_TEMPLATE_STAMP)
 	@node scripts/start.mjs --build
 
 # The template is checked only when what its name hashes (the migrations, the division file, the
-# PGlite version: a new package-lock) changed since: the check is a tsx process that took ~2.5 s
-# of every `make start` (issue 14). A template removed by hand is rebuilt by the next fresh start.
-$(PGLITE_TEMPLATE_STAMP): node_modules/.package-lock.json server/modules/divisions/guangxi.json $(shell find drizzle -type f) | node
+# PGlite version: a new package-lock; the way it is built: server/db/template.ts) changed since:
+# the check is a tsx process that took ~2.5 s of every `make start` (issue 14). A template
+# removed by hand is rebuilt by the next fresh start.
+$(PGLITE_TEMPLATE_STAMP): node_modules/.package-lock.json server/modules/divisions/guangxi.json server/db/template.ts $(shell find drizzle -type f) | node
 	@npm run --silent pglite-template
 	@mkdir -p $(@D) && touch $@
 

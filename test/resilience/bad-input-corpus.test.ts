@@ -215,7 +215,9 @@ function handWritten(): Case[] {
   return [
     post('deeply nested arrays (100,000 levels)', '/api/v1/units', deepArray),
     post('a deeply nested object in a field (50,000 levels)', '/api/v1/units', deepObject),
-    post('a body over 1 MiB', '/api/v1/units', json({ ...unit, name: 'x'.repeat(1_200_000) })),
+    // Cut short too, at times: under make test's load a 1.2 MB upload on PostgreSQL once lost its
+    // 413 to the server's close (fetch failed) while the client was still writing (2026-12-02).
+    { ...post('a body over 1 MiB', '/api/v1/units', json({ ...unit, name: 'x'.repeat(1_200_000) })), mayBeCut: true },
     { ...post('a readings batch over 16 MiB', '/api/v1/readings', json({ readings: 'x'.repeat(17 * 1024 * 1024) })), mayBeCut: true },
     post('an overlong name within the size limit', '/api/v1/units', json({ ...unit, name: '长'.repeat(100_000) })),
     post('a prefix length of 1e309 (Infinity)', '/api/v1/prefixes/1/allocate', '{"prefixLength":1e309,"holder":"450102"}'),
