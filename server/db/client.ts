@@ -172,7 +172,7 @@ let compiledPglite: Promise<WebAssembly.Module> | undefined;
 
 /**
  * PGlite's WebAssembly (9 MB), compiled once a process. PGlite compiles it inside create() when
- * given none; compiled here it can start before create() (above) and tests' many PGlites share it.
+ * given none; compiled here it can start before create() (openPglite) and tests' many PGlites share it.
  */
 function pgliteWasmModule(): Promise<WebAssembly.Module> {
   compiledPglite ??= fs.promises
