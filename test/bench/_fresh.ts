@@ -10,6 +10,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../support/ports.js';
+import { summary } from './support.js';
 const configs = (process.env.CONFIGS || 'base::').split(';').map((c) => {
   const [name, envs, flags] = c.split(':');
   return { name, env: Object.fromEntries((envs || '').split(',').filter(Boolean).map((e) => e.split('='))), flags: (flags || '').split(' ').filter(Boolean), ms: [] as number[], phases: [] as string[] };
@@ -18,7 +20,7 @@ const n = Number(process.env.N || 5);
 for (let i = 0; i < n; i++) {
   for (const c of configs) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wwf-'));
-    const port = 30000 + Math.floor(Math.random() * 20000);
+    const port = await freePort();
     const t0 = performance.now();
     const child = spawn(process.execPath, [...c.flags, 'scripts/start.mjs'], { env: { ...process.env, ...c.env, WAIWANG_DATA_DIR: dir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
@@ -39,7 +41,6 @@ for (let i = 0; i < n; i++) {
   }
 }
 for (const c of configs) {
-  const s = [...c.ms].sort((a, b) => a - b);
-  console.log(c.name.padEnd(10), 'median', s[Math.floor(n / 2)].toFixed(0), 'all', c.ms.map((m) => m.toFixed(0)).join(' '));
+  console.log(c.name.padEnd(10), 'median', summary(c.ms).p50.toFixed(0), 'all', c.ms.map((m) => m.toFixed(0)).join(' '));
   if (process.env.PHASES) for (const p of c.phases) console.log('   ', p);
 }
