@@ -87,4 +87,38 @@ describe('StatementBatches', () => {
     calls[2].settle([50]);
     expect(await after).toBe(50);
   });
+
+  it('a statement that stalls lets the requests behind it go in statements of their own, up to stalledInFlight', async () => {
+    const { calls, send } = fakeStatements();
+    const batches = new StatementBatches(send, { inFlight: 1, largest: 64, stalledAfterMs: 20, stalledInFlight: 1 });
+    const blocked = batches.run(1);
+    const behind = [batches.run(2), batches.run(3)];
+    await tick();
+    expect(calls.map((c) => c.items)).toEqual([[1]]);
+    // Not yet stalled: the others wait for it, as for any statement in flight.
+    await new Promise((r) => setTimeout(r, 5));
+    expect(calls).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(calls.map((c) => c.items)).toEqual([[1], [2, 3]]);
+    // The second stalls too: stalledInFlight (1) is used up, so the next request waits.
+    const last = batches.run(4);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(calls).toHaveLength(2);
+    calls[1].settle([20, 30]);
+    expect(await Promise.all(behind)).toEqual([20, 30]);
+    await tick();
+    expect(calls[2].items).toEqual([4]);
+    calls[2].settle([40]);
+    calls[0].settle([10]);
+    expect(await Promise.all([blocked, last])).toEqual([10, 40]);
+    // Both stalls have ended: one statement in flight again.
+    const after = [batches.run(5), batches.run(6)];
+    await tick();
+    expect(calls.slice(3).map((c) => c.items)).toEqual([[5]]);
+    calls[3].settle([50]);
+    await tick();
+    expect(calls[4].items).toEqual([6]);
+    calls[4].settle([60]);
+    expect(await Promise.all(after)).toEqual([50, 60]);
+  });
 });

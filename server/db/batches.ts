@@ -1,3 +1,23 @@
+import { batchDatabaseOf, type Executor } from './client.js';
+
+/** How StatementBatches groups one kind of statement. */
+export interface BatchOptions<Item> {
+  /** Statements of this kind that run at once while none is stalled. */
+  inFlight: number;
+  /** Items in one statement at most. */
+  largest: number;
+  /** The order of the items in a statement (allocations: by parent, so batches lock in one order). */
+  order?: (a: Item, b: Item) => number;
+  /**
+   * A statement still running after this long (a row lock held by a long transaction, an
+   * import) no longer counts against `inFlight`, up to `stalledInFlight` more, so the requests
+   * behind it go on in statements of their own instead of waiting for it. 50 ms unless set.
+   */
+  stalledAfterMs?: number;
+  /** How many stalled statements may run beside `inFlight`; 3 unless set. */
+  stalledInFlight?: number;
+}
+
 /**
  * Group commit, by hand (no library batches statements across requests like this): requests
  * of one kind that arrive while `inFlight` statements of that kind run wait, then go together
@@ -5,6 +25,10 @@
  * statement costs about as much in system calls (a socket write each way, a backend woken) as
  * in work, and a commit costs a WAL flush, so sixteen busy clients sharing statements spend a
  * fraction of both. A lone request goes at once, alone: an idle server adds no latency.
+ * One statement of a kind in flight made the largest batches and spent the least CPU, on both
+ * sides, per request (16 clients allocating, 2 cores: 0.52-0.54 ms of Node and 0.39-0.40 of
+ * PostgreSQL against 0.55 and 0.42-0.43 with two in flight); a stalled statement (see
+ * stalledAfterMs) lets others past it, so one blocked batch cannot hold up every request.
  *
  * `send` runs one batch as ONE statement, returning one result per item in order. When it
  * fails with an ERROR from the server, that statement's transaction was rolled back whole
@@ -14,10 +38,11 @@
 export class StatementBatches<Item, Result> {
   private readonly waiting: { item: Item; resolve: (r: Result) => void; reject: (e: unknown) => void }[] = [];
   private running = 0;
+  private stalled = 0;
 
   constructor(
     private readonly send: (items: Item[]) => Promise<Result[]>,
-    private readonly options: { inFlight: number; largest: number; order?: (a: Item, b: Item) => number },
+    private readonly options: BatchOptions<Item>,
   ) {}
 
   run(item: Item): Promise<Result> {
@@ -28,13 +53,24 @@ export class StatementBatches<Item, Result> {
   }
 
   private next(): void {
-    while (this.running < this.options.inFlight && this.waiting.length) {
-      const batch = this.waiting.splice(0, this.options.largest);
+    const { inFlight, largest, order, stalledAfterMs = 50, stalledInFlight = 3 } = this.options;
+    while (this.running - this.stalled < inFlight && this.running < inFlight + stalledInFlight && this.waiting.length) {
+      const batch = this.waiting.splice(0, largest);
       // Array.prototype.sort is stable: equal items keep their order of arrival.
-      if (this.options.order) batch.sort((a, b) => this.options.order!(a.item, b.item));
+      if (order) batch.sort((a, b) => order(a.item, b.item));
       this.running += 1;
+      let stalled = false;
+      const watch = setTimeout(() => {
+        stalled = true;
+        this.stalled += 1;
+        this.next();
+      }, stalledAfterMs);
+      // A watch must not keep a finished process alive.
+      watch.unref();
       void this.sendBatch(batch).finally(() => {
+        clearTimeout(watch);
         this.running -= 1;
+        if (stalled) this.stalled -= 1;
         this.next();
       });
     }
@@ -68,12 +104,15 @@ function rolledBack(err: unknown): boolean {
   return (e.severity ?? e.cause?.severity) === 'ERROR';
 }
 
-/** One StatementBatches per database (the request's ctx.db), made on first use. */
-export function batchesPerDatabase<Db extends object, Item, Result>(make: (db: Db) => StatementBatches<Item, Result>): (db: Db) => StatementBatches<Item, Result> {
-  const made = new WeakMap<Db, StatementBatches<Item, Result>>();
+/**
+ * One StatementBatches per database (the request's ctx.db), made on first use; its statements
+ * run on the database's batch connections (client.ts, batchDatabaseOf).
+ */
+export function batchesPerDatabase<Item, Result>(make: (db: Executor) => StatementBatches<Item, Result>): (db: Executor) => StatementBatches<Item, Result> {
+  const made = new WeakMap<Executor, StatementBatches<Item, Result>>();
   return (db) => {
     let batches = made.get(db);
-    if (!batches) made.set(db, (batches = make(db)));
+    if (!batches) made.set(db, (batches = make(batchDatabaseOf(db))));
     return batches;
   };
 }

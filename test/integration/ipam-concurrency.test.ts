@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addressCount, overlaps, parseCidr, containsCidr } from '../../server/net/cidr.js';
 import { backends, startTestApp, type TestApp } from '../support/harness.js';
@@ -87,6 +88,26 @@ describe.each(backends)('concurrent allocation on %s', (backend) => {
       expect(got.body.childCount).toBe(6);
       expect(got.body.utilization.usedAddresses).toBe(String(6 * 256));
     }
+  });
+
+  // PGlite runs one statement at a time, so there a transaction holds up every request anyway.
+  it.runIf(backend === 'postgres')('a parent locked by a long transaction holds up only its own allocations', async () => {
+    const pool = await t.call('POST', '/api/v1/prefixes', { body: { cidr: '10.90.0.0/16', holder: '450000' } });
+    const cities = await t.call('POST', `/api/v1/prefixes/${pool.body.id}/allocate`, { body: { prefixLength: 20, holder: '450100', status: 'allocated', count: 2 } });
+    const [locked, free] = cities.body.items as { id: string }[];
+    const body = { prefixLength: 28, holder: '450102', status: 'allocated' };
+    let waiting: Promise<{ status: number }> | undefined;
+    await t.database.db.transaction(async (tx) => {
+      await tx.execute(sql`SELECT id FROM prefixes WHERE id = ${Number(locked.id)} FOR UPDATE`);
+      waiting = t.call('POST', `/api/v1/prefixes/${locked.id}/allocate`, { body });
+      // Its statement reaches the row lock and waits there (db/batches.ts: a stalled statement).
+      await new Promise((r) => setTimeout(r, 100));
+      const other = await t.call('POST', `/api/v1/prefixes/${free.id}/allocate`, { body });
+      expect(other.status).toBe(201);
+      const state = await Promise.race([waiting.then(() => 'answered'), new Promise((r) => setTimeout(() => r('waiting'), 50))]);
+      expect(state).toBe('waiting');
+    });
+    expect((await waiting!).status).toBe(201);
   });
 });
 

@@ -253,7 +253,7 @@ const tokenLookups = batchesPerDatabase((db: Executor) => {
       const found = new Map(rows.map((f) => [f.token.hash, f]));
       return hashes.map((h) => found.get(h));
     },
-    { inFlight: 2, largest: 64 },
+    { inFlight: 1, largest: 64 },
   );
 });
 

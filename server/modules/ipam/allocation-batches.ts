@@ -55,9 +55,9 @@ export async function allocateInOneStatement(db: Executor, requests: AllocationR
  * on (the function decides each alone).
  */
 const batchesOf = batchesPerDatabase(
-  (db: Db) =>
+  (db: Executor) =>
     new StatementBatches<AllocationRequest, AllocationOutcome>((requests) => allocateInOneStatement(db, requests), {
-      inFlight: 2,
+      inFlight: 1,
       largest: 64,
       order: (a, b) => a.parent - b.parent,
     }),
