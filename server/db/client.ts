@@ -109,7 +109,9 @@ export async function openPostgres(
  * stalls), and postgres.js opens a connection only when every open one is busy, so two
  * connections carry them, each kept busy and hot. Measured under ipam-concurrent's load (16
  * clients allocating, 2 cores), interleaved with the pool's connections: PostgreSQL's CPU per
- * allocation 0.54-0.57 ms there, 0.49 ms here.
+ * allocation 0.54-0.57 ms there, 0.49 ms here. Eight: two kinds of batches, each one statement
+ * in flight and up to three stalled beside it (BatchOptions in batches.ts); a new kind of batch
+ * adds four, or a stalled statement's followers would queue behind it on a busy connection.
  */
 const batchConnections = 8;
 const batchDatabases = new WeakMap<Executor, Db>();
