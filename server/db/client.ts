@@ -7,7 +7,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import * as schema from './schema.js';
-import { pipelineTransactions } from './pipelined.js';
+import { pipelineTransactions, prepareSmallStatementsOf } from './pipelined.js';
 
 export type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
@@ -88,7 +88,9 @@ export async function openPostgres(
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
   pipelineTransactions(db, client);
   const batchClient = connect(batchConnections);
-  batchDatabases.set(db, drizzlePostgres(batchClient, { schema }) as unknown as Db);
+  const batchDb = drizzlePostgres(batchClient, { schema }) as unknown as Db;
+  prepareSmallStatementsOf(batchDb);
+  batchDatabases.set(db, batchDb);
   return {
     db,
     driver: 'postgres',

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgres, rows, type Database } from '../../server/db/client.js';
+import { batchDatabaseOf, openPostgres, rows, type Database } from '../../server/db/client.js';
 import { sendWithCommit } from '../../server/db/pipelined.js';
 import { startTestApp, type TestApp } from '../support/harness.js';
 
@@ -100,6 +100,28 @@ describe.runIf(process.env.TEST_DATABASE_URL)('pipelined transactions on Postgre
     }
     // BEGIN, the SELECT, then the INSERT and COMMIT together; awaiting the INSERT would make four.
     expect(writes).toBe(3);
+  });
+
+  it('the batch connections prepare their statements: a parameterized statement run again is one write', async () => {
+    // The allocations' batches (ipam/allocation-batches.ts) run `rows(batchDb, sql…)`; sent
+    // unnamed, postgres.js describes such a statement first and waits for its parameter types,
+    // a second round trip on every call.
+    const batchDb = batchDatabaseOf(t.database.db);
+    expect(batchDb).not.toBe(t.database.db);
+    const statement = (n: number) => rows<{ n: number }>(batchDb, sql`SELECT ${n}::int + 1 AS n`);
+    expect(await statement(1)).toEqual([{ n: 2 }]);
+    const write = net.Socket.prototype.write;
+    let writes = 0;
+    net.Socket.prototype.write = function (this: net.Socket, ...args: Parameters<typeof write>) {
+      writes++;
+      return write.apply(this, args);
+    } as typeof write;
+    try {
+      expect(await statement(41)).toEqual([{ n: 42 }]);
+    } finally {
+      net.Socket.prototype.write = write;
+    }
+    expect(writes).toBe(1);
   });
 
   it('a connection lost mid-transaction takes the rest of the work with it, and the pool reconnects', async () => {
