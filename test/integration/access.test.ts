@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepare } from '../../server/bootstrap.js';
 import { openPglite, rows } from '../../server/db/client.js';
-import { authenticatePassword, authenticateToken } from '../../server/modules/access/service.js';
+import { authenticatePassword, authenticateToken, tokenLookup } from '../../server/modules/access/service.js';
 import { hashPassword, maxTokenLength, tokenHash, verifyPassword } from '../../server/modules/access/secrets.js';
 import { backends, countRows, startTestApp, type TestApp } from '../support/harness.js';
 
@@ -104,6 +104,28 @@ describe.each(backends)('access control on %s', (backend) => {
     ]);
     expect(sideways[0].status).toBeGreaterThanOrEqual(403);
     expect(sideways[1].status).toBe(200);
+  });
+
+  it('looks tokens up by index only, alone and in batches, in custom and generic plans: no table read whole', async () => {
+    // Written as plain joins, the batches' lookup read and hashed all 1,410 units for every
+    // statement (issue 14). Six hashes, as a busy server batches them; the statement as prepared.
+    const [{ hash }] = await rows<{ hash: string }>(t.database.db, sql`SELECT hash FROM api_tokens LIMIT 1`);
+    const hashes = JSON.stringify([hash, ...Array.from({ length: 5 }, (_, i) => tokenHash(`ww_unknown_${i}`))]);
+    await t.database.db.transaction(async (tx) => {
+      for (const [which, argument] of [['one', hash], ['several', hashes]] as const) {
+        // Its constants (LIMIT 1) written in; the placeholder becomes PREPARE's $1.
+        const { sql: query, params } = tokenLookup(tx, which).toSQL();
+        const text = query.replace(/\$(\d+)/g, (_, n) => (typeof params[Number(n) - 1] === 'number' ? String(params[Number(n) - 1]) : '$1'));
+        await tx.execute(sql.raw(`PREPARE probe_${which} AS ${text}`));
+        for (const mode of ['force_custom_plan', 'force_generic_plan']) {
+          await tx.execute(sql.raw(`SET LOCAL plan_cache_mode = ${mode}`));
+          const lines = (await rows<{ 'QUERY PLAN': string }>(tx, sql.raw(`EXPLAIN EXECUTE probe_${which}('${argument}')`))).map((r) => r['QUERY PLAN']).join('\n');
+          expect(lines, `${which}, ${mode}`).not.toMatch(/Seq Scan on (units|users|api_tokens)/);
+          expect(lines, `${which}, ${mode}`).toMatch(/Index Scan using units_pkey/);
+        }
+        await tx.execute(sql.raw(`DEALLOCATE probe_${which}`));
+      }
+    });
   });
 
   it('refuses an expired token once the clock passes its expiry, and an expiry in the past', async () => {
