@@ -57,6 +57,10 @@ try {
   for (let i = 0; i < calls; i++) await once();
   const perAllocation = (cpuUs() - c1) / (calls * (process.env.RAW ? 1 : batch));
   console.log(`${process.env.RAW ? 'raw INSERT' : `batch ${batch}`}: backend CPU ${perAllocation.toFixed(0)} us per allocation, wall ${(((performance.now() - w1) * 1000) / (calls * (process.env.RAW ? 1 : batch))).toFixed(0)} us; the connection's first call ${first.toFixed(0)} us`);
+  if (process.env.STATS) {
+    await conn`SELECT pg_stat_force_next_flush()`;
+    for (const t of await conn`SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del FROM pg_stat_user_tables WHERE relname IN ('prefixes', 'prefix_free_blocks', 'audit_entries') ORDER BY relname`) console.log(t);
+  }
   conn.release();
 } finally {
   await reg.close();
