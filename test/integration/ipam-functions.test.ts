@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
+import { rows } from '../../server/db/client.js';
 import { backends, countRows, startTestApp, type TestApp } from '../support/harness.js';
+import { ipamViolations } from '../support/ipam-invariants.js';
 
 /**
  * Allocation, next-free address and reclaim run as one PL/pgSQL function each (migrations 0017,
@@ -70,6 +72,43 @@ describe.each(backends)('IPAM functions on %s', (backend) => {
     const empty = await t.call('GET', `/api/v1/prefixes/${county.body.id}`);
     expect(empty.body.utilization.usedAddresses).toBe('0');
     expect(empty.body.childCount).toBe(0);
+  });
+
+  it('a prefix keeps free-block rows only while it has children: free whole before the first, and again after the last is reclaimed', async () => {
+    const freeRows = async (id: string) =>
+      (await rows<{ block: string }>(t.database.db, sql`SELECT block::text AS block FROM prefix_free_blocks WHERE parent_id = ${id} ORDER BY block`)).map((r) => r.block);
+    // A city's /27 at the top of the pool, clear of the other tests' blocks.
+    const county = await t.call('POST', `/api/v1/prefixes/${poolId}/allocate`, { body: { prefixLength: 27, holder: '450300', status: 'allocated', strategy: 'last' } });
+    expect(county.status, county.text).toBe(201);
+    expect(county.body.cidr).toBe('10.255.255.224/27');
+    expect(await freeRows(county.body.id)).toEqual([]);
+    expect((await t.call('GET', `/api/v1/prefixes/${county.body.id}/available`)).body.items).toEqual([{ cidr: '10.255.255.224/27', addresses: '32' }]);
+    expect((await t.call('GET', `/api/v1/prefixes/${county.body.id}/available?prefixLength=29`)).body.items.map((b: { cidr: string }) => b.cidr)).toEqual(['10.255.255.224/29', '10.255.255.232/29', '10.255.255.240/29', '10.255.255.248/29']);
+    // Refused for want of room: nothing written, the prefix still free whole.
+    const five = await t.call('POST', `/api/v1/prefixes/${county.body.id}/allocate`, { body: { prefixLength: 29, holder: '450300', status: 'reserved', count: 5 } });
+    expect(five.status).toBe(409);
+    expect(five.body).toMatchObject({ code: 'pool_exhausted', free: ['10.255.255.224/27'] });
+    expect(await freeRows(county.body.id)).toEqual([]);
+    // The first child, by allocation: the whole block is written and split.
+    const first = await t.call('POST', `/api/v1/prefixes/${county.body.id}/allocate`, { body: { prefixLength: 29, holder: '450300', status: 'reserved' } });
+    expect(first.body.cidr).toBe('10.255.255.224/29');
+    expect(await freeRows(county.body.id)).toEqual(['10.255.255.232/29', '10.255.255.240/28']);
+    expect(await freeRows(first.body.id)).toEqual([]);
+    expect((await t.call('DELETE', `/api/v1/prefixes/${first.body.id}`)).status).toBe(204);
+    expect(await freeRows(county.body.id)).toEqual([]);
+    // The first child, by registration (POST /prefixes, as an import does): the same.
+    const named = await t.call('POST', '/api/v1/prefixes', { body: { cidr: '10.255.255.240/29', holder: '450300', status: 'reserved' } });
+    expect(named.status, named.text).toBe(201);
+    expect(named.body.parentId).toBe(county.body.id);
+    expect(await freeRows(county.body.id)).toEqual(['10.255.255.224/28', '10.255.255.248/29']);
+    const second = await t.call('POST', `/api/v1/prefixes/${county.body.id}/allocate`, { body: { prefixLength: 29, holder: '450300', status: 'reserved', strategy: 'last' } });
+    expect(second.body.cidr).toBe('10.255.255.248/29');
+    expect(await freeRows(county.body.id)).toEqual(['10.255.255.224/28']);
+    expect(await ipamViolations(t.database.db)).toEqual([]);
+    for (const p of [named.body, second.body]) expect((await t.call('DELETE', `/api/v1/prefixes/${p.id}`)).status).toBe(204);
+    expect(await freeRows(county.body.id)).toEqual([]);
+    expect((await t.call('GET', `/api/v1/prefixes/${county.body.id}/available`)).body.items).toEqual([{ cidr: '10.255.255.224/27', addresses: '32' }]);
+    expect(await ipamViolations(t.database.db)).toEqual([]);
   });
 
   it('a parent changed underneath the cache (by another server) is read again: the allocation is refused as the new row says, and nothing is written', async () => {

@@ -30,14 +30,18 @@ const checks: Record<string, SQL> = {
         power(2::numeric, ${bits} - masklen(p.prefix))::numeric(40,0)::text AS recounted_total
       FROM prefixes p) r
     WHERE child_count <> children OR address_count <> addresses OR used::numeric <> recounted_used::numeric OR total::numeric <> recounted_total::numeric`,
-  // The free-space index (prefix_free_blocks) and the children tile each prefix that can hold children exactly.
+  // The free-space index (prefix_free_blocks) and the children tile each prefix that has children
+  // exactly; one without children keeps no rows (it is free whole, server/modules/ipam/freespace.ts).
   'free blocks and children not adding up to their prefix': sql`
     SELECT * FROM (
       SELECT p.prefix::text AS prefix, p.total_addresses::text AS total,
         ((SELECT coalesce(sum(power(2::numeric, ${bits} - f.length)), 0) FROM prefix_free_blocks f WHERE f.parent_id = p.id)
           + (SELECT coalesce(sum(c.total_addresses), 0) FROM prefixes c WHERE c.parent_id = p.id))::numeric(40,0)::text AS tiled
-      FROM prefixes p WHERE p.status <> 'assigned') r
+      FROM prefixes p WHERE p.status <> 'assigned' AND EXISTS (SELECT 1 FROM prefixes c WHERE c.parent_id = p.id)) r
     WHERE total::numeric <> tiled::numeric`,
+  'free blocks kept by a prefix without children': sql`
+    SELECT p.prefix::text AS prefix, f.block::text AS block FROM prefix_free_blocks f JOIN prefixes p ON p.id = f.parent_id
+    WHERE NOT EXISTS (SELECT 1 FROM prefixes c WHERE c.parent_id = p.id)`,
   'a free block outside its prefix, or of the wrong length': sql`
     SELECT f.block::text AS block, p.prefix::text AS prefix FROM prefix_free_blocks f JOIN prefixes p ON p.id = f.parent_id
     WHERE NOT (f.block <<= p.prefix) OR f.length <> masklen(f.block) OR p.status = 'assigned'`,

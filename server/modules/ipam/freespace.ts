@@ -2,7 +2,7 @@ import { and, eq, lte, sql } from 'drizzle-orm';
 import type { Tx } from '../../db/client.js';
 import { carve } from '../../net/blocks.js';
 import { readStoredCidr, type Cidr } from '../../net/cidr.js';
-import { freeBlocks } from './schema.js';
+import { freeBlocks, type PrefixRow } from './schema.js';
 
 /**
  * The database side of the buddy system in server/net/blocks.ts: each parent's free blocks
@@ -15,36 +15,50 @@ import { freeBlocks } from './schema.js';
  * in drizzle/0021_reclaim_in_one_statement.sql, the same buddy arithmetic as server/net/blocks.ts on
  * cidr values); what is left here serves the explicit registration of a child (POST /prefixes,
  * import) and the listing of free space.
+ *
+ * A prefix keeps free-block rows only while it has children (migration 0023): with none it is
+ * free whole, by rule, and the write that places its first child writes the whole block first,
+ * to be split; the reclaim of its last child deletes them. Most prefixes are leaves, and a row
+ * each cost every allocation an insert into three indexes.
  */
 
-/** The free block that contains `wanted` (an explicit child being registered), if the space is free. */
-export async function freeBlockContaining(tx: Tx, parentId: number, wanted: Cidr): Promise<Cidr | null> {
+/** A prefix's free space is its rows only once it has children; before, it is the prefix itself. */
+const freeWhole = (parent: PrefixRow) => parent.childCount === 0;
+
+/**
+ * The free block that contains `wanted` (an explicit child being registered inside `parent`,
+ * whose row the caller has locked), if the space is free.
+ */
+export async function freeBlockContaining(tx: Tx, parent: PrefixRow, wanted: Cidr): Promise<Cidr | null> {
+  if (freeWhole(parent)) return readStoredCidr(parent.prefix);
   const [found] = await tx
     .select({ block: freeBlocks.block })
     .from(freeBlocks)
-    .where(and(eq(freeBlocks.parentId, parentId), sql`${freeBlocks.block} >>= ${wanted.text}::cidr`))
+    .where(and(eq(freeBlocks.parentId, parent.id), sql`${freeBlocks.block} >>= ${wanted.text}::cidr`))
     .limit(1);
   return found ? readStoredCidr(found.block) : null;
 }
 
-/** Cuts `taken` out of the free block `from`: the block is replaced by the buddies along the path. */
-export async function takeFrom(tx: Tx, parentId: number, from: Cidr, taken: Cidr): Promise<void> {
-  await tx.delete(freeBlocks).where(and(eq(freeBlocks.parentId, parentId), eq(freeBlocks.block, from.text)));
+/**
+ * Cuts `taken` out of the free block `from` (freeBlockContaining's answer): the block is
+ * replaced by the buddies along the path. From a prefix free whole there is no row to replace.
+ */
+export async function takeFrom(tx: Tx, parent: PrefixRow, from: Cidr, taken: Cidr): Promise<void> {
+  if (!freeWhole(parent)) await tx.delete(freeBlocks).where(and(eq(freeBlocks.parentId, parent.id), eq(freeBlocks.block, from.text)));
   const left = carve(from, taken);
-  if (left.length) await tx.insert(freeBlocks).values(left.map((b) => ({ parentId, block: b.text, length: b.length })));
-}
-
-/** A new prefix that can hold children starts with itself as its one free block. */
-export async function initFree(tx: Tx, prefixId: number, prefix: Cidr): Promise<void> {
-  await tx.insert(freeBlocks).values({ parentId: prefixId, block: prefix.text, length: prefix.length });
+  if (left.length) await tx.insert(freeBlocks).values(left.map((b) => ({ parentId: parent.id, block: b.text, length: b.length })));
 }
 
 /** The free blocks of a parent, in address order (for `available`). */
-export async function listFree(tx: Tx | import('../../db/client.js').Executor, parentId: number, limit: number, maxLength?: number): Promise<Cidr[]> {
+export async function listFree(tx: Tx | import('../../db/client.js').Executor, parent: PrefixRow, limit: number, maxLength?: number): Promise<Cidr[]> {
+  if (freeWhole(parent)) {
+    const whole = readStoredCidr(parent.prefix);
+    return limit > 0 && (maxLength === undefined || whole.length <= maxLength) ? [whole] : [];
+  }
   const rows = await tx
     .select({ block: freeBlocks.block })
     .from(freeBlocks)
-    .where(and(eq(freeBlocks.parentId, parentId), maxLength === undefined ? undefined : lte(freeBlocks.length, maxLength)))
+    .where(and(eq(freeBlocks.parentId, parent.id), maxLength === undefined ? undefined : lte(freeBlocks.length, maxLength)))
     .orderBy(freeBlocks.block)
     .limit(limit);
   return rows.map((r) => readStoredCidr(r.block));

@@ -28,9 +28,15 @@ async function defaultPool(tx: Tx, reviewer: UnitRow, vrf: string, prefixLength:
   const vrfRow = await loadVrf(tx, vrf);
   const [found] = await rows<{ id: string | number }>(
     tx,
+    // A prefix without children keeps no free-block rows: it is its own one free block (ipam/freespace.ts),
+    // and a child is always longer than its parent.
     sql`SELECT p.id
         FROM prefixes p
-        JOIN prefix_free_blocks f ON f.parent_id = p.id AND f.length <= ${prefixLength}
+        JOIN LATERAL (
+          SELECT f.length FROM prefix_free_blocks f WHERE p.child_count > 0 AND f.parent_id = p.id AND f.length <= ${prefixLength}
+          UNION ALL
+          SELECT masklen(p.prefix) WHERE p.child_count = 0 AND masklen(p.prefix) < ${prefixLength}
+        ) f ON true
         WHERE p.vrf_id = ${vrfRow.id} AND p.holder_code = ${reviewer.code} AND p.status IN ('pool', 'allocated')
           AND family(p.prefix) = ${family}
         GROUP BY p.id, p.prefix

@@ -16,7 +16,7 @@ import { decideThenWrite } from '../decide-first.js';
 import { delegatingParent } from '../parent-cache.js';
 import { allocateBatched, allocateInOneStatement, type AllocationRequest } from '../allocation-batches.js';
 import { prefixCursorParts, type AllocateInput, type CreatePrefixInput, type ListPrefixesQuery, type PrefixView, type UpdatePrefixInput } from '../inputs.js';
-import { freeBlockContaining, initFree, listFree, takeFrom } from '../freespace.js';
+import { freeBlockContaining, listFree, takeFrom } from '../freespace.js';
 import { checkDelegation, defaultStatus } from '../delegation.js';
 import { loadPrefix, loadReadablePrefix, loadVrf, prefixReadable } from '../lookup.js';
 import { prefixes, type PrefixRow, type PrefixStatus, type VrfRow } from '../schema.js';
@@ -147,7 +147,7 @@ export async function listAvailable(ctx: Ctx, id: string, query: { prefixLength?
     }
     const length = query.prefixLength;
     if (length !== undefined) checkChildLength(parentCidr, length);
-    const free = await listFree(ctx.db, parent.id, query.limit, length);
+    const free = await listFree(ctx.db, parent, query.limit, length);
     const items: { cidr: string; addresses: string }[] = [];
     for (const block of free) {
       if (length === undefined) {
@@ -207,7 +207,6 @@ async function insertChild(tx: Tx, parent: PrefixRow, block: Cidr, holder: strin
       totalAddresses: addressCount(block).toString(),
     })
     .returning();
-  if (status !== 'assigned') await initFree(tx, row.id, block);
   return row;
 }
 
@@ -244,7 +243,6 @@ export async function registerPrefix(ctx: Ctx, tx: Tx, audit: Audit, input: Crea
       .insert(prefixes)
       .values({ vrfId: vrf.id, parentId: null, family: block.family, prefix: block.text, status: 'pool', holderCode: recipient.code, description: input.description, totalAddresses: addressCount(block).toString() })
       .returning();
-    await initFree(tx, row.id, block);
     await audit({ action: 'prefix.create', objectType: 'prefix', objectId: String(row.id), after: auditShape(row, vrf) });
     return row;
   }
@@ -259,13 +257,13 @@ export async function registerPrefix(ctx: Ctx, tx: Tx, audit: Audit, input: Crea
   }
   const status = input.status ?? defaultStatus(parentHolder, recipient);
   checkDelegation(parent, parentHolder, recipient, status);
-  const from = await freeBlockContaining(tx, parent.id, block);
+  const from = await freeBlockContaining(tx, parent, block);
   if (!from) {
     const [sibling] = await tx.select().from(prefixes).where(and(eq(prefixes.parentId, parent.id), sql`${prefixes.prefix} && ${block.text}::cidr`)).limit(1);
     const what = sibling ? `${readStoredCidr(sibling.prefix).text} (prefix ${sibling.id}, held by ${sibling.holderCode})` : 'a registered prefix';
     throw new Problem(409, 'overlap', `${block.text} overlaps ${what} inside ${parentCidr.text}`, sibling ? { existing: { id: String(sibling.id), cidr: readStoredCidr(sibling.prefix).text } } : {});
   }
-  await takeFrom(tx, parent.id, from, block);
+  await takeFrom(tx, parent, from, block);
   const row = await insertChild(tx, parent, block, recipient.code, status, input.description);
   await bumpUsage(tx, parent, addressCount(block), 1, ctx.now());
   await audit({ action: `prefix.${verbFor(status)}`, objectType: 'prefix', objectId: String(row.id), after: auditShape(row, vrf) });
@@ -363,9 +361,8 @@ export async function updatePrefix(ctx: Ctx, id: string, input: UpdatePrefixInpu
         if (input.status === 'assigned' && before.childCount > 0) throw new Problem(409, 'in_use', `${readStoredCidr(before.prefix).text} has ${before.childCount} delegations; an assigned prefix holds only addresses`);
         if (before.status === 'assigned' && before.addressCount > 0) throw new Problem(409, 'in_use', `${readStoredCidr(before.prefix).text} holds ${before.addressCount} addresses; release them first`);
         changes.status = input.status;
-        // Moving out of `assigned` gives the prefix room for children again, and the reverse.
-        if (input.status === 'assigned') await tx.execute(sql`DELETE FROM prefix_free_blocks WHERE parent_id = ${before.id}`);
-        if (before.status === 'assigned') await initFree(tx, before.id, readStoredCidr(before.prefix));
+        // An assigned prefix holds no children, and one with none keeps no free-block rows
+        // (freespace.ts): moving out of `assigned` leaves it free whole, by rule.
       }
     }
     if (input.description !== undefined) changes.description = input.description;
