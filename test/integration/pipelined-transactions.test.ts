@@ -11,6 +11,22 @@ import { startTestApp, type TestApp } from '../support/harness.js';
  * COMMIT. Pipelining must not cost atomicity: whatever fails, nothing of the transaction stays,
  * and the connection goes back to the pool outside any transaction.
  */
+/** How many socket writes `work` makes (every socket of the process: run it alone). */
+async function socketWrites(work: () => Promise<unknown>): Promise<number> {
+  const write = net.Socket.prototype.write;
+  let writes = 0;
+  net.Socket.prototype.write = function (this: net.Socket, ...args: Parameters<typeof write>) {
+    writes++;
+    return write.apply(this, args);
+  } as typeof write;
+  try {
+    await work();
+  } finally {
+    net.Socket.prototype.write = write;
+  }
+  return writes;
+}
+
 describe.runIf(process.env.TEST_DATABASE_URL)('pipelined transactions on PostgreSQL', () => {
   let t: TestApp;
   let one: Database;
@@ -87,19 +103,8 @@ describe.runIf(process.env.TEST_DATABASE_URL)('pipelined transactions on Postgre
         send(tx, 100 + Math.floor(Math.random() * 1e6), 'counted');
       });
     await transaction(); // prepares the statements (a first parameterized statement is described first)
-    const write = net.Socket.prototype.write;
-    let writes = 0;
-    net.Socket.prototype.write = function (this: net.Socket, ...args: Parameters<typeof write>) {
-      writes++;
-      return write.apply(this, args);
-    } as typeof write;
-    try {
-      await transaction();
-    } finally {
-      net.Socket.prototype.write = write;
-    }
     // BEGIN, the SELECT, then the INSERT and COMMIT together; awaiting the INSERT would make four.
-    expect(writes).toBe(3);
+    expect(await socketWrites(transaction)).toBe(3);
   });
 
   it('the batch connections prepare their statements: a parameterized statement run again is one write', async () => {
@@ -110,18 +115,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('pipelined transactions on Postgre
     expect(batchDb).not.toBe(t.database.db);
     const statement = (n: number) => rows<{ n: number }>(batchDb, sql`SELECT ${n}::int + 1 AS n`);
     expect(await statement(1)).toEqual([{ n: 2 }]);
-    const write = net.Socket.prototype.write;
-    let writes = 0;
-    net.Socket.prototype.write = function (this: net.Socket, ...args: Parameters<typeof write>) {
-      writes++;
-      return write.apply(this, args);
-    } as typeof write;
-    try {
-      expect(await statement(41)).toEqual([{ n: 42 }]);
-    } finally {
-      net.Socket.prototype.write = write;
-    }
-    expect(writes).toBe(1);
+    expect(await socketWrites(async () => expect(await statement(41)).toEqual([{ n: 42 }]))).toBe(1);
   });
 
   it('a connection lost mid-transaction takes the rest of the work with it, and the pool reconnects', async () => {
