@@ -104,6 +104,8 @@ describe.each(backends)('IPAM functions on %s', (backend) => {
     const second = await t.call('POST', `/api/v1/prefixes/${county.body.id}/allocate`, { body: { prefixLength: 29, holder: '450300', status: 'reserved', strategy: 'last' } });
     expect(second.body.cidr).toBe('10.255.255.248/29');
     expect(await freeRows(county.body.id)).toEqual(['10.255.255.224/28']);
+    expect((await t.call('GET', `/api/v1/prefixes/${county.body.id}/available`)).body.items).toEqual([{ cidr: '10.255.255.224/28', addresses: '16' }]);
+    expect((await t.call('GET', `/api/v1/prefixes/${county.body.id}/available?prefixLength=29&limit=1`)).body.items).toEqual([{ cidr: '10.255.255.224/29', addresses: '8' }]);
     expect(await ipamViolations(t.database.db)).toEqual([]);
     for (const p of [named.body, second.body]) expect((await t.call('DELETE', `/api/v1/prefixes/${p.id}`)).status).toBe(204);
     expect(await freeRows(county.body.id)).toEqual([]);

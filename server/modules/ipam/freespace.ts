@@ -1,5 +1,5 @@
-import { and, eq, lte, sql } from 'drizzle-orm';
-import type { Tx } from '../../db/client.js';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { rows, type Executor, type Tx } from '../../db/client.js';
 import { carve } from '../../net/blocks.js';
 import { readStoredCidr, type Cidr } from '../../net/cidr.js';
 import { freeBlocks, type PrefixRow } from './schema.js';
@@ -49,17 +49,23 @@ export async function takeFrom(tx: Tx, parent: PrefixRow, from: Cidr, taken: Cid
   if (left.length) await tx.insert(freeBlocks).values(left.map((b) => ({ parentId: parent.id, block: b.text, length: b.length })));
 }
 
-/** The free blocks of a parent, in address order (for `available`). */
-export async function listFree(tx: Tx | import('../../db/client.js').Executor, parent: PrefixRow, limit: number, maxLength?: number): Promise<Cidr[]> {
-  if (freeWhole(parent)) {
-    const whole = readStoredCidr(parent.prefix);
-    return limit > 0 && (maxLength === undefined || whole.length <= maxLength) ? [whole] : [];
-  }
-  const rows = await tx
-    .select({ block: freeBlocks.block })
-    .from(freeBlocks)
-    .where(and(eq(freeBlocks.parentId, parent.id), maxLength === undefined ? undefined : lte(freeBlocks.length, maxLength)))
-    .orderBy(freeBlocks.block)
-    .limit(limit);
-  return rows.map((r) => readStoredCidr(r.block));
+/**
+ * The free blocks of a parent, in address order (for `available`). One statement, so that the
+ * prefix's children and its rows are read in one snapshot: read apart, the reclaim of its last
+ * child between the two reads would show it with no free space at all.
+ */
+export async function listFree(db: Executor, parentId: number, limit: number, maxLength?: number): Promise<Cidr[]> {
+  const fits = (length: SQL) => (maxLength === undefined ? sql`` : sql`AND ${length} <= ${maxLength}`);
+  const found = await rows<{ block: string }>(
+    db,
+    sql`SELECT block FROM (
+          (SELECT f.block FROM prefix_free_blocks f
+           WHERE f.parent_id = ${parentId} ${fits(sql`f.length`)}
+             AND EXISTS (SELECT 1 FROM prefixes p WHERE p.id = ${parentId} AND p.child_count > 0)
+           ORDER BY f.block LIMIT ${limit})
+          UNION ALL
+          SELECT p.prefix FROM prefixes p WHERE p.id = ${parentId} AND p.child_count = 0 ${fits(sql`masklen(p.prefix)`)}
+        ) free ORDER BY block LIMIT ${limit}`,
+  );
+  return found.map((r) => readStoredCidr(r.block));
 }

@@ -147,7 +147,7 @@ export async function listAvailable(ctx: Ctx, id: string, query: { prefixLength?
     }
     const length = query.prefixLength;
     if (length !== undefined) checkChildLength(parentCidr, length);
-    const free = await listFree(ctx.db, parent, query.limit, length);
+    const free = await listFree(ctx.db, parent.id, query.limit, length);
     const items: { cidr: string; addresses: string }[] = [];
     for (const block of free) {
       if (length === undefined) {
