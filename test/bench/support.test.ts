@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { markdownTable, medianRound, ratioRounds, reportRows, verdict, type BenchRow } from './support.js';
+import { benchToken, listen, loadFromWorker, markdownTable, medianRound, ratioRounds, reportRows, verdict, type BenchRow } from './support.js';
 
 /** The closing table of `npm run bench`: what "met" says, and how rows travel to run.ts. */
 describe('benchmark rows', () => {
@@ -73,5 +74,46 @@ describe('ratio rounds', () => {
     expect(medianRound([round(100, 30), round(100, 10)])).toEqual(round(100, 10));
     expect(medianRound([round(100, 30)])).toEqual(round(100, 30));
     expect(() => medianRound([])).toThrow(/no rounds/);
+  });
+});
+
+/** The benchmarks' HTTP clients (load-worker.mjs through loadFromWorker). */
+describe('loadFromWorker', () => {
+  async function counting(answer: (path: string) => number) {
+    const seen = new Map<string, number>();
+    let unauthorized = 0;
+    const app = new Hono();
+    app.post('/c/:n', async (c) => {
+      if (c.req.header('authorization') !== `Bearer ${benchToken}`) unauthorized++;
+      const body = await c.req.json();
+      seen.set(c.req.path, (seen.get(c.req.path) ?? 0) + (body.n === 7 ? 1 : 0));
+      return c.json({ ok: true }, answer(c.req.path) as 201);
+    });
+    return { http: await listen(app as never), seen, unauthorized: () => unauthorized };
+  }
+
+  it('sends each client its own path, exactly perClient times, with the body and the token, and again from the same worker', async () => {
+    const { http, seen, unauthorized } = await counting(() => 201);
+    try {
+      for (let call = 1; call <= 2; call++) {
+        const ms = await loadFromWorker(http.base, 4, 25, (c) => ({ method: 'POST', path: `/c/${c}`, body: { n: 7 }, expect: 201 }));
+        expect(ms).toBeGreaterThan(0);
+        // The time is the last answer's, not autocannon's next one-second tick.
+        expect(ms).toBeLessThan(1000);
+        expect([...seen.entries()].sort()).toEqual([0, 1, 2, 3].map((c) => [`/c/${c}`, 25 * call]));
+      }
+      expect(unauthorized()).toBe(0);
+    } finally {
+      await http.close();
+    }
+  });
+
+  it('rejects a run in which any answer has another status', async () => {
+    const { http } = await counting((path) => (path === '/c/2' ? 409 : 201));
+    try {
+      await expect(loadFromWorker(http.base, 4, 5, (c) => ({ method: 'POST', path: `/c/${c}`, body: { n: 7 }, expect: 201 }))).rejects.toThrow(/15 of 20|not 201/);
+    } finally {
+      await http.close();
+    }
   });
 });
