@@ -22,7 +22,7 @@ async function server(env?: string) {
   if (name) delete process.env[name];
   const http = await listen(reg.app);
   const pool = await call(reg.app, 'POST', '/api/v1/prefixes', { cidr: '10.0.0.0/8', holder: '450000' });
-  const parents = await call(reg.app, 'POST', `/api/v1/prefixes/${pool.body.id}/allocate`, { prefixLength: 16, holder: '450100', status: 'allocated', count: clients });
+  const parents = await call(reg.app, 'POST', `/api/v1/prefixes/${pool.body.id}/allocate`, { prefixLength: 12, holder: "450100", status: "allocated", count: clients });
   return { reg, http, ids: parents.body.items.map((p: { id: string }) => p.id) as string[] };
 }
 const a = await server();

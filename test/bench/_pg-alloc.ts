@@ -44,7 +44,8 @@ try {
       await conn`INSERT INTO prefixes (vrf_id, parent_id, family, prefix, status, holder_code, total_addresses) VALUES (1, ${ids[i % 16]}, 4, ${block}::cidr, 'allocated', '450102', 16)`;
       return;
     }
-    const requests = Array.from({ length: batch }, () => request(ids[k++ % 16])).sort((a, b) => a.parent - b.parent);
+    // SAME=1: every request under the first parent (ipam-concurrent's one-parent scenario).
+    const requests = Array.from({ length: batch }, () => request(ids[process.env.SAME ? 0 : k++ % 16])).sort((a, b) => a.parent - b.parent);
     await conn`SELECT waiwang_allocate_prefixes(${sql.json(requests as never)}) AS r`;
   };
   const c0 = cpuUs();
