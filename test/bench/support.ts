@@ -272,8 +272,7 @@ export interface ClientPlan {
  * Runs `clients` concurrent keep-alive HTTP clients, each sending its plan's request
  * `perClient` times one after the other, on a worker thread (load-worker.mjs), so the
  * server's event loop serves requests instead of also making them. Resolves with the
- * wall time in ms; rejects on the first unexpected status. Only its path may differ from
- * client to client.
+ * wall time in ms; rejects on the first unexpected status.
  *
  * One worker serves every call of the process: a new worker is a new V8 isolate whose code is
  * compiled afresh, on the threads V8 shares with the server, while the clock runs (issue 14:
@@ -295,7 +294,7 @@ export async function loadFromWorker(base: string, clients: number, perClient: n
         worker.off('error', fail);
         resolve(m);
       });
-      worker.postMessage({ base, token: benchToken, clients, perClient, requests });
+      worker.postMessage({ base, token: benchToken, perClient, requests });
     });
     if (outcome.failure) throw new Error(outcome.failure);
     return outcome.ms;
