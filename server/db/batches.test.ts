@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { StatementBatches } from './batches.js';
+import { StatementBatches, type StatementConnection } from './batches.js';
 
 /** A statement that answers when told to, recording what each call carried. */
 function fakeStatements() {
-  const calls: { items: number[]; settle: (result: number[] | Error) => void }[] = [];
-  const send = (items: number[]) =>
+  const calls: { items: number[]; on: StatementConnection; settle: (result: number[] | Error) => void }[] = [];
+  const send = (items: number[], on: StatementConnection) =>
     new Promise<number[]>((resolve, reject) => {
-      calls.push({ items: [...items], settle: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
+      calls.push({ items: [...items], on, settle: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
     });
   return { calls, send };
 }
@@ -120,5 +120,67 @@ describe('StatementBatches', () => {
     expect(calls[4].items).toEqual([6]);
     calls[4].settle([60]);
     expect(await Promise.all(after)).toEqual([50, 60]);
+    // Not pipelined: every statement on the shared connections.
+    expect(new Set(calls.map((c) => c.on))).toEqual(new Set(['shared']));
+  });
+
+  it('pipelined: inFlight statements one behind the other on the own connection; behind a stalled one, the next go on the shared connections', async () => {
+    const { calls, send } = fakeStatements();
+    const batches = new StatementBatches(send, { inFlight: 2, pipelined: true, largest: 64, stalledAfterMs: 20, stalledInFlight: 1 });
+    const first = [batches.run(1), batches.run(2)];
+    const third = batches.run(3);
+    await tick();
+    // The second is sent while the first runs, on the same connection; the third waits.
+    expect(calls.map((c) => [c.items, c.on])).toEqual([[[1], 'own'], [[2], 'own']]);
+    calls[0].settle([10]);
+    expect(await first[0]).toBe(10);
+    await tick();
+    expect(calls.map((c) => [c.items, c.on])).toEqual([[[1], 'own'], [[2], 'own'], [[3], 'own']]);
+    // 2 stalls, and 3 waits behind it on the own connection: 4 goes on the shared ones.
+    const fourth = batches.run(4);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(calls).toHaveLength(3);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(calls.slice(3).map((c) => [c.items, c.on])).toEqual([[[4], 'shared']]);
+    // stalledInFlight (1) is used up: 5 waits, and it too goes on the shared connections while 2 and 3 are stalled.
+    const fifth = batches.run(5);
+    await tick();
+    expect(calls).toHaveLength(4);
+    calls[3].settle([40]);
+    expect(await fourth).toBe(40);
+    await tick();
+    expect(calls.slice(4).map((c) => [c.items, c.on])).toEqual([[[5], 'shared']]);
+    calls[4].settle([50]);
+    calls[1].settle([20]);
+    calls[2].settle([30]);
+    expect(await Promise.all([first[1], third, fifth])).toEqual([20, 30, 50]);
+    // The stalls over, statements go on the own connection again, two at a time.
+    const after = [batches.run(6), batches.run(7), batches.run(8)];
+    await tick();
+    expect(calls.slice(5).map((c) => [c.items, c.on])).toEqual([[[6], 'own'], [[7], 'own']]);
+    calls[5].settle([60]);
+    calls[6].settle([70]);
+    await tick();
+    await tick();
+    expect(calls.slice(7).map((c) => [c.items, c.on])).toEqual([[[8], 'own']]);
+    calls[7].settle([80]);
+    expect(await Promise.all(after)).toEqual([60, 70, 80]);
+  });
+
+  it('pipelined: after an ERROR each item is sent again alone on the connection its statement used', async () => {
+    const { calls, send } = fakeStatements();
+    const batches = new StatementBatches(send, { inFlight: 1, pipelined: true, largest: 64 });
+    const lone = batches.run(0);
+    const results = [1, 2].map((n) => batches.run(n).then((r) => ({ r }), (e: Error) => ({ e: e.message })));
+    await tick();
+    calls[0].settle([0]);
+    await lone;
+    await tick();
+    calls[1].settle(serverError('overlap'));
+    await tick();
+    expect(calls.slice(2).map((c) => [c.items, c.on])).toEqual([[[1], 'own'], [[2], 'own']]);
+    calls[2].settle(serverError('overlap of 1'));
+    calls[3].settle([2]);
+    expect(await Promise.all(results)).toEqual([{ e: 'overlap of 1' }, { r: 2 }]);
   });
 });

@@ -91,13 +91,23 @@ export async function openPostgres(
   const batchDb = drizzlePostgres(batchClient, { schema }) as unknown as Db;
   prepareSmallStatementsOf(batchDb);
   batchDatabases.set(db, batchDb);
+  const ownClients: postgres.Sql[] = [];
+  connectionOpeners.set(db, () => {
+    const own = connect(1);
+    ownClients.push(own);
+    const ownDb = drizzlePostgres(own, { schema }) as unknown as Db;
+    prepareSmallStatementsOf(ownDb);
+    return ownDb;
+  });
   return {
     db,
     driver: 'postgres',
-    poolSize: poolSize + batchConnections,
+    get poolSize() {
+      return poolSize + batchConnections + ownClients.length;
+    },
     listen: (channel, onMessage, onListen) => client.listen(channel, onMessage, onListen),
     close: async () => {
-      await Promise.all([client.end({ timeout: 5 }), batchClient.end({ timeout: 5 })]);
+      await Promise.all([client, batchClient, ...ownClients].map((c) => c.end({ timeout: 5 })));
     },
   };
 }
@@ -121,6 +131,17 @@ const batchDatabases = new WeakMap<Executor, Db>();
 /** Where statements shared between requests run: PostgreSQL's batch connections, else `db` itself (PGlite). */
 export function batchDatabaseOf<D extends Executor>(db: D): D | Db {
   return batchDatabases.get(db) ?? db;
+}
+
+const connectionOpeners = new WeakMap<Executor, () => Db>();
+
+/**
+ * A connection of its own to `db`'s PostgreSQL, opened on each call and closed with the
+ * database, for one kind of shared statement that pipelines (db/batches.ts, `pipelined`);
+ * PGlite, which has one connection: `db` itself.
+ */
+export function ownConnectionOf<D extends Executor>(db: D): D | Db {
+  return connectionOpeners.get(db)?.() ?? db;
 }
 
 /**

@@ -4,7 +4,7 @@
  * allocation load alternate it, so the machine's drift (this kind of machine's speed moved by a
  * quarter within minutes, 2026-12-03) falls on both. With B_ENV=NAME=value, B is instead a
  * second registry opened with that environment variable set (for a setting read at start);
- * with B_SQL=file.sql, a second registry whose database runs that SQL first (a function's variant).
+ * A_ENV=NAME=value opens A's registry with that variable set, likewise; with B_SQL=file.sql, a second registry whose database runs that SQL first (a function's variant).
  *   TEST_DATABASE_URL=postgres://… npx tsx test/bench/_ab.ts    ROUNDS (8), BENCH_PER_CLIENT (100)
  */
 import fs from 'node:fs';
@@ -25,7 +25,7 @@ async function server(env?: string) {
   const parents = await call(reg.app, 'POST', `/api/v1/prefixes/${pool.body.id}/allocate`, { prefixLength: 12, holder: "450100", status: "allocated", count: clients });
   return { reg, http, ids: parents.body.items.map((p: { id: string }) => p.id) as string[] };
 }
-const a = await server();
+const a = await server(process.env.A_ENV);
 const b = process.env.B_ENV || process.env.B_SQL ? await server(process.env.B_ENV) : a;
 // B_SQL=file.sql: SQL run on B's database first (a variant of a function, say).
 if (process.env.B_SQL) await b.reg.raw!.unsafe(fs.readFileSync(process.env.B_SQL, 'utf8'));
@@ -42,7 +42,7 @@ for (let r = 0; r < rounds * 2 + 2; r++) {
   if (r >= 2) results[fast ? 'B' : 'A'].push({ rate: (n / ms) * 1000, cpu: (used.user + used.system) / 1000 / n });
 }
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-for (const k of ['A', 'B']) console.log(`${k} (${k === 'A' ? 'as is' : process.env.B_ENV ?? process.env.B_SQL ?? '__fast'}): ${results[k].map((x) => x.rate.toFixed(0)).join(' ')} /s, median ${med(results[k].map((x) => x.rate)).toFixed(0)}; Node CPU median ${med(results[k].map((x) => x.cpu)).toFixed(3)} ms`);
+for (const k of ['A', 'B']) console.log(`${k} (${k === 'A' ? process.env.A_ENV ?? 'as is' : process.env.B_ENV ?? process.env.B_SQL ?? '__fast'}): ${results[k].map((x) => x.rate.toFixed(0)).join(' ')} /s, median ${med(results[k].map((x) => x.rate)).toFixed(0)}; Node CPU median ${med(results[k].map((x) => x.cpu)).toFixed(3)} ms`);
 const pairs = results.A.map((a, i) => results.B[i].cpu / a.cpu);
 console.log(`paired CPU ratio B/A: ${pairs.map((p) => p.toFixed(3)).join(' ')}, median ${med(pairs).toFixed(3)}`);
 for (const s of new Set([a, b])) {

@@ -109,6 +109,30 @@ describe.each(backends)('concurrent allocation on %s', (backend) => {
     });
     expect((await waiting!).status).toBe(201);
   });
+
+  // The allocation batches pipeline on a connection of their own (allocation-batches.ts): a
+  // statement there that waited for the lock would hold up the one sent right behind it.
+  it.runIf(backend === 'postgres')('a request under a locked parent waits on its own at once: one sent right behind it is not held up', async () => {
+    const pool = await t.call('POST', '/api/v1/prefixes', { body: { cidr: '10.91.0.0/16', holder: '450000' } });
+    const cities = await t.call('POST', `/api/v1/prefixes/${pool.body.id}/allocate`, { body: { prefixLength: 20, holder: '450100', status: 'allocated', count: 2 } });
+    const [locked, free] = cities.body.items as { id: string }[];
+    const body = { prefixLength: 28, holder: '450102', status: 'allocated' };
+    let waiting: Promise<{ status: number; body: { cidr: string } }> | undefined;
+    await t.database.db.transaction(async (tx) => {
+      await tx.execute(sql`SELECT id FROM prefixes WHERE id = ${Number(locked.id)} FOR UPDATE`);
+      // Both at once, well inside the 50 ms after which a statement counts as stalled.
+      waiting = t.call('POST', `/api/v1/prefixes/${locked.id}/allocate`, { body });
+      const others = await Promise.all([1, 2, 3].map(() => t.call('POST', `/api/v1/prefixes/${free.id}/allocate`, { body })));
+      expect(others.map((o) => o.status)).toEqual([201, 201, 201]);
+      const state = await Promise.race([waiting.then(() => 'answered'), new Promise((r) => setTimeout(() => r('waiting'), 50))]);
+      expect(state).toBe('waiting');
+    });
+    const answered = await waiting!;
+    expect(answered.status).toBe(201);
+    expect(answered.body.cidr).toBe('10.91.0.0/28');
+    const parent = await t.call('GET', `/api/v1/prefixes/${locked.id}`);
+    expect(parent.body.childCount).toBe(1);
+  });
 });
 
 /**

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchDatabaseOf, openPostgres, rows, type Database } from '../../server/db/client.js';
+import { batchDatabaseOf, openPostgres, ownConnectionOf, rows, type Database } from '../../server/db/client.js';
 import { sendWithCommit } from '../../server/db/pipelined.js';
 import { startTestApp, type TestApp } from '../support/harness.js';
 
@@ -116,6 +116,42 @@ describe.runIf(process.env.TEST_DATABASE_URL)('pipelined transactions on Postgre
     const statement = (n: number) => rows<{ n: number }>(batchDb, sql`SELECT ${n}::int + 1 AS n`);
     expect(await statement(1)).toEqual([{ n: 2 }]);
     expect(await socketWrites(async () => expect(await statement(41)).toEqual([{ n: 42 }]))).toBe(1);
+  });
+
+  it('a connection of its own (allocation batches) pipelines: the next statement leaves while one runs, and PostgreSQL runs them in order on one backend', async () => {
+    const before = one.poolSize;
+    const own = ownConnectionOf(one.db);
+    expect(own).not.toBe(one.db);
+    expect(own).not.toBe(batchDatabaseOf(one.db));
+    expect(one.poolSize).toBe(before + 1);
+    const statement = (s: number) =>
+      rows<{ pid: number; started: string; ended: string }>(own, sql`SELECT pg_backend_pid() AS pid, clock_timestamp()::text AS started, pg_sleep(${s}::float8) IS NULL AS slept, clock_timestamp()::text AS ended`);
+    await statement(0); // prepared: the next ones leave without a description first
+    let both: Promise<unknown> | undefined;
+    let answered = 0;
+    // Both on the wire before the first (0.2 s) answers, each ending with its Sync message;
+    // without pipelining the second would wait in the driver for that answer.
+    const written: Buffer[] = [];
+    const write = net.Socket.prototype.write;
+    net.Socket.prototype.write = function (this: net.Socket, chunk: unknown, ...rest: unknown[]) {
+      if (Buffer.isBuffer(chunk)) written.push(Buffer.from(chunk));
+      return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+    } as typeof write;
+    try {
+      both = Promise.all([statement(0.2), statement(0)].map((p) => p.then((r) => (answered++, r))));
+      await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      net.Socket.prototype.write = write;
+    }
+    expect(answered).toBe(0);
+    const sync = Buffer.from([0x53, 0, 0, 0, 4]);
+    const bytes = Buffer.concat(written);
+    let syncs = 0;
+    for (let at = bytes.indexOf(sync); at >= 0; at = bytes.indexOf(sync, at + 1)) syncs++;
+    expect(syncs).toBe(2);
+    const [[first], [second]] = (await both) as { pid: number; started: string; ended: string }[][];
+    expect(second.pid).toBe(first.pid);
+    expect(Date.parse(second.started)).toBeGreaterThanOrEqual(Date.parse(first.ended));
   });
 
   it('a connection lost mid-transaction takes the rest of the work with it, and the pool reconnects', async () => {

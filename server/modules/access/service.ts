@@ -258,7 +258,7 @@ export function tokenLookup(db: Executor, which: 'one' | 'several') {
 
 type TokenLookup = Awaited<ReturnType<ReturnType<typeof prepareTokenLookup>['execute']>>[number];
 
-const tokenLookups = batchesPerDatabase((db: Executor) => {
+const tokenLookups = batchesPerDatabase(({ shared: db }) => {
   // A lone token by the plain equality (the cheaper statement for an idle server's requests).
   const one = prepareTokenLookup(db, 'one');
   const several = prepareTokenLookup(db, 'several');
