@@ -30,6 +30,27 @@ describe('StatementBatches', () => {
     expect(calls[1].items).toEqual([2, 3, 4]);
     calls[1].settle([20, 30, 40]);
     expect(await Promise.all(later)).toEqual([20, 30, 40]);
+    expect(batches.stats).toMatchObject({ statements: 2, items: 4 });
+    expect(batches.stats.busyMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('counts the time during which at least one statement runs, once however many run', async () => {
+    const { calls, send } = fakeStatements();
+    const batches = new StatementBatches(send, { inFlight: 2, largest: 64 });
+    const both = [batches.run(1), batches.run(2)];
+    await new Promise((r) => setTimeout(r, 40));
+    calls[0].settle([1]);
+    calls[1].settle([2]);
+    await Promise.all(both);
+    await tick();
+    // Two statements for ~40 ms side by side: ~40 ms busy, not ~80.
+    expect(batches.stats.busyMs).toBeGreaterThanOrEqual(35);
+    expect(batches.stats.busyMs).toBeLessThan(75);
+    await new Promise((r) => setTimeout(r, 30));
+    // Idle time does not count.
+    const idle = batches.stats.busyMs;
+    await tick();
+    expect(batches.stats.busyMs).toBe(idle);
   });
 
   it('keeps inFlight statements running, cuts batches at largest and sorts each batch stably', async () => {

@@ -57,6 +57,12 @@ export class StatementBatches<Item, Result> {
   private stalled = 0;
   /** Stalled statements on the kind's own connection (`pipelined`). */
   private stalledOwn = 0;
+  private busySince = 0;
+  /**
+   * Since start: statements sent, the items they carried, and the ms during which at least one
+   * ran (test/bench/_lane.ts reads how busy a kind keeps its backend).
+   */
+  readonly stats = { statements: 0, items: 0, busyMs: 0 };
 
   constructor(
     private readonly send: (items: Item[], on: StatementConnection) => Promise<Result[]>,
@@ -78,7 +84,10 @@ export class StatementBatches<Item, Result> {
       if (order) batch.sort((a, b) => order(a.item, b.item));
       // Behind a stalled statement on the own connection a statement would wait as long.
       const on: StatementConnection = this.options.pipelined && this.stalledOwn === 0 ? 'own' : 'shared';
+      if (this.running === 0) this.busySince = performance.now();
       this.running += 1;
+      this.stats.statements += 1;
+      this.stats.items += batch.length;
       let stalled = false;
       const watch = setTimeout(() => {
         stalled = true;
@@ -91,6 +100,7 @@ export class StatementBatches<Item, Result> {
       void this.sendBatch(batch, on).finally(() => {
         clearTimeout(watch);
         this.running -= 1;
+        if (this.running === 0) this.stats.busyMs += performance.now() - this.busySince;
         if (stalled) {
           this.stalled -= 1;
           if (on === 'own') this.stalledOwn -= 1;

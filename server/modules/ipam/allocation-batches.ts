@@ -83,6 +83,11 @@ const batchesOf = batchesPerDatabase(
     }),
 );
 
+/** The allocation batches' statistics for `db` (StatementBatches.stats). */
+export function allocationBatchStats(db: Db): StatementBatches<AllocationRequest, AllocationOutcome>['stats'] {
+  return batchesOf(db).stats;
+}
+
 /**
  * The allocation through its database's batches (outside any transaction only). A request
  * whose parent another transaction holds (an approval, an import) waits for it alone, in a
