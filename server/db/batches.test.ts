@@ -14,6 +14,20 @@ function fakeStatements() {
 const serverError = (message: string) => Object.assign(new Error(message), { severity: 'ERROR', code: '23P01' });
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
+/**
+ * A lone statement (item 0) sent and answered, with `items` arriving while it ran: they are now
+ * the next statement, calls[1]. `outcomes`: theirs, as values, once answered.
+ */
+async function behindALoneStatement(batches: StatementBatches<number, number>, calls: { settle: (result: number[] | Error) => void }[], items: number[]) {
+  const lone = batches.run(0);
+  const results = items.map((n) => batches.run(n).then((r) => ({ r }), (e: Error) => ({ e: e.message })));
+  await tick();
+  calls[0].settle([0]);
+  await lone;
+  await tick();
+  return { outcomes: Promise.all(results) };
+}
+
 describe('StatementBatches', () => {
   it('sends a lone item at once, alone; items arriving while statements run share the next one, each with its own result', async () => {
     const { calls, send } = fakeStatements();
@@ -74,12 +88,7 @@ describe('StatementBatches', () => {
   it('after an ERROR (the statement rolled back) sends each item again alone: only the failing one hears it', async () => {
     const { calls, send } = fakeStatements();
     const batches = new StatementBatches(send, { inFlight: 1, largest: 64 });
-    const lone = batches.run(0);
-    const results = [1, 2, 3].map((n) => batches.run(n).then((r) => ({ r }), (e: Error) => ({ e: e.message })));
-    await tick();
-    calls[0].settle([0]);
-    await lone;
-    await tick();
+    const { outcomes } = await behindALoneStatement(batches, calls, [1, 2, 3]);
     expect(calls[1].items).toEqual([1, 2, 3]);
     calls[1].settle(serverError('overlap'));
     await tick();
@@ -87,20 +96,15 @@ describe('StatementBatches', () => {
     calls[2].settle([1]);
     calls[3].settle(serverError('overlap of 2'));
     calls[4].settle([3]);
-    expect(await Promise.all(results)).toEqual([{ r: 1 }, { e: 'overlap of 2' }, { r: 3 }]);
+    expect(await outcomes).toEqual([{ r: 1 }, { e: 'overlap of 2' }, { r: 3 }]);
   });
 
   it('after a lost connection (outcome unknown) sends nothing again: every item of the batch hears the failure', async () => {
     const { calls, send } = fakeStatements();
     const batches = new StatementBatches(send, { inFlight: 1, largest: 64 });
-    const lone = batches.run(0);
-    const results = [1, 2].map((n) => batches.run(n).then((r) => ({ r }), (e: Error) => ({ e: e.message })));
-    await tick();
-    calls[0].settle([0]);
-    await lone;
-    await tick();
+    const { outcomes } = await behindALoneStatement(batches, calls, [1, 2]);
     calls[1].settle(Object.assign(new Error('write CONNECTION_CLOSED'), { code: 'CONNECTION_CLOSED' }));
-    expect(await Promise.all(results)).toEqual([{ e: 'write CONNECTION_CLOSED' }, { e: 'write CONNECTION_CLOSED' }]);
+    expect(await outcomes).toEqual([{ e: 'write CONNECTION_CLOSED' }, { e: 'write CONNECTION_CLOSED' }]);
     expect(calls).toHaveLength(2);
     // And the batches go on afterwards.
     const after = batches.run(5);
@@ -191,17 +195,12 @@ describe('StatementBatches', () => {
   it('pipelined: after an ERROR each item is sent again alone on the connection its statement used', async () => {
     const { calls, send } = fakeStatements();
     const batches = new StatementBatches(send, { inFlight: 1, pipelined: true, largest: 64 });
-    const lone = batches.run(0);
-    const results = [1, 2].map((n) => batches.run(n).then((r) => ({ r }), (e: Error) => ({ e: e.message })));
-    await tick();
-    calls[0].settle([0]);
-    await lone;
-    await tick();
+    const { outcomes } = await behindALoneStatement(batches, calls, [1, 2]);
     calls[1].settle(serverError('overlap'));
     await tick();
     expect(calls.slice(2).map((c) => [c.items, c.on])).toEqual([[[1], 'own'], [[2], 'own']]);
     calls[2].settle(serverError('overlap of 1'));
     calls[3].settle([2]);
-    expect(await Promise.all(results)).toEqual([{ e: 'overlap of 1' }, { r: 2 }]);
+    expect(await outcomes).toEqual([{ e: 'overlap of 1' }, { r: 2 }]);
   });
 });
