@@ -65,10 +65,10 @@ export async function allocateInOneStatement(db: Executor, requests: AllocationR
  * it, which PostgreSQL starts as the first commits; one after the other on one backend, they
  * never wait for each other's locks, and they wait for no other transaction's either (a
  * request whose parent is locked comes back `busy` and waits on the pool instead, see
- * allocateBatched), lest the statement behind wait as long. With one statement at a time that backend was busy 94-97 %
- * of the wall time under 16 clients (its answers waiting for Node's event loop, the next
- * statement for the answer), and the allocations per second were its batches' size over their
- * round trip (test/bench/_lane.ts). Pipelined, in rounds of 16 clients × 200 allocations
+ * allocateBatched), lest the statement behind wait as long. With one statement at a time that
+ * backend was busy 94-97 % of the wall time under 16 clients (its answers waiting for Node's
+ * event loop, the next statement for the answer), and the allocations per second were its
+ * batches' size over their round trip (test/bench/_lane.ts). Pipelined, in rounds of 16 clients × 200 allocations
  * alternated with the code before (test/bench/_ab.ts, two registries, own parents): 6 of 6
  * rounds faster twice over, medians 1,713 against 1,537 /s and 2,262 against 1,824 /s; three
  * statements gave the same rates (1,766 against 1,785 /s for two) for more of Node's CPU.
