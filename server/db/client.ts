@@ -88,16 +88,18 @@ export async function openPostgres(
   const db = drizzlePostgres(client, { schema }) as unknown as Db;
   pipelineTransactions(db, client);
   const batchClient = connect(batchConnections);
-  const batchDb = drizzlePostgres(batchClient, { schema }) as unknown as Db;
-  prepareSmallStatementsOf(batchDb);
-  batchDatabases.set(db, batchDb);
+  // Shared statements' connections prepare what they send, as the pool's do (pipelined.ts).
+  const statementDb = (c: postgres.Sql) => {
+    const d = drizzlePostgres(c, { schema }) as unknown as Db;
+    prepareSmallStatementsOf(d);
+    return d;
+  };
+  batchDatabases.set(db, statementDb(batchClient));
   const ownClients: postgres.Sql[] = [];
   connectionOpeners.set(db, () => {
     const own = connect(1);
     ownClients.push(own);
-    const ownDb = drizzlePostgres(own, { schema }) as unknown as Db;
-    prepareSmallStatementsOf(ownDb);
-    return ownDb;
+    return statementDb(own);
   });
   return {
     db,
